@@ -1,0 +1,208 @@
+/*
+ * test_base.c: the shared toolkit (buffers with limits, base64, diagnostics,
+ * the counting allocator, error names).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mc_alloc.h"
+#include "mc_base64.h"
+#include "mc_buf.h"
+#include "mc_diag.h"
+#include "mc_err.h"
+#include "mc_list.h"
+
+static void buf_appends_and_keeps_nul(void **state)
+{
+    (void)state;
+    struct mc_buf b;
+    mc_buf_init(&b, 16, NULL);
+    assert_string_equal(mc_buf_str(&b), "");
+    assert_int_equal(mc_buf_append_str(&b, "abc"), 0);
+    assert_int_equal(mc_buf_appendf(&b, "-%d-", 42), 0);
+    assert_int_equal(b.len, 7);
+    assert_string_equal(mc_buf_str(&b), "abc-42-");
+    mc_buf_consume(&b, 4);
+    assert_string_equal(mc_buf_str(&b), "42-");
+    mc_buf_deinit(&b);
+}
+
+static void buf_refuses_past_its_limit_unchanged(void **state)
+{
+    (void)state;
+    struct mc_buf b;
+    mc_buf_init(&b, 8, NULL);
+    assert_int_equal(mc_buf_append_str(&b, "12345678"), 0);
+    assert_int_equal(mc_buf_append_byte(&b, '9'), MC_ELIMIT);
+    assert_int_equal(mc_buf_appendf(&b, "%s", "x"), MC_ELIMIT);
+    assert_int_equal(b.len, 8);
+    assert_string_equal(mc_buf_str(&b), "12345678");
+    mc_buf_deinit(&b);
+}
+
+static void buf_take_hands_over_the_data(void **state)
+{
+    (void)state;
+    struct mc_buf b;
+    mc_buf_init(&b, 64, NULL);
+    assert_int_equal(mc_buf_append(&b, "a\0b", 3), 0);
+    size_t len = 0;
+    uint8_t *p = mc_buf_take(&b, &len);
+    assert_int_equal(len, 3);
+    assert_memory_equal(p, "a\0b", 3);
+    assert_int_equal(b.len, 0);
+    assert_null(b.data);
+    mc_free(NULL, p);
+}
+
+static void buf_reports_allocation_failure(void **state)
+{
+    (void)state;
+    struct mc_alloc_counting c;
+    mc_alloc_counting_init(&c, 0);
+    struct mc_buf b;
+    mc_buf_init(&b, 64, &c.alloc);
+    assert_int_equal(mc_buf_append_str(&b, "x"), MC_ENOMEM);
+    assert_int_equal(b.len, 0);
+    assert_int_equal(mc_buf_append_str(&b, "x"), 0);
+    assert_int_equal(c.live, 1);
+    mc_buf_deinit(&b);
+    assert_int_equal(c.live, 0);
+}
+
+struct b64_row {
+    const char *plain;
+    size_t plain_bytes;
+    const char *text;
+};
+
+static const struct b64_row b64_rows[] = {
+    {"", 0, ""},
+    {"f", 1, "Zg=="},
+    {"fo", 2, "Zm8="},
+    {"foo", 3, "Zm9v"},
+    {"foobar", 6, "Zm9vYmFy"},
+    {"\x8e\x19\x1b\x14\xc6\x4a\x4c\x7e\x8e\xc5\x13\x75\x51\xa4\xee\xbd", 16,
+     "jhkbFMZKTH6OxRN1UaTuvQ=="}, /* the uuid of SPEC.md's ACKNOWLEDGE example */
+};
+
+static void base64_round_trips(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(b64_rows) / sizeof(b64_rows[0]); i++) {
+        const struct b64_row *r = &b64_rows[i];
+        struct mc_buf enc, dec;
+        mc_buf_init(&enc, 1024, NULL);
+        mc_buf_init(&dec, 1024, NULL);
+        assert_int_equal(mc_base64_encode(&enc, (const uint8_t *)r->plain, r->plain_bytes), 0);
+        assert_string_equal(mc_buf_str(&enc), r->text);
+        assert_int_equal(mc_base64_decode(&dec, r->text, strlen(r->text), NULL), 0);
+        assert_int_equal(dec.len, r->plain_bytes);
+        if (r->plain_bytes > 0)
+            assert_memory_equal(dec.data, r->plain, r->plain_bytes);
+        mc_buf_deinit(&enc);
+        mc_buf_deinit(&dec);
+    }
+}
+
+struct b64_bad_row {
+    const char *text;
+    size_t bad_offset;
+};
+
+static const struct b64_bad_row b64_bad_rows[] = {
+    {"a!==", 1},     /* a character outside the alphabet */
+    {"Zg=", 2},      /* padding without a whole quad */
+    {"Z", 0},        /* one sextet cannot make a byte */
+    {"Zh==", 1},     /* bits set after the last byte */
+    {"Zm9v!", 4},
+};
+
+static void base64_rejects_with_offset(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(b64_bad_rows) / sizeof(b64_bad_rows[0]); i++) {
+        struct mc_buf dec;
+        mc_buf_init(&dec, 64, NULL);
+        size_t at = 999;
+        const char *t = b64_bad_rows[i].text;
+        assert_int_equal(mc_base64_decode(&dec, t, strlen(t), &at), MC_EPARSE);
+        assert_int_equal(at, b64_bad_rows[i].bad_offset);
+        mc_buf_deinit(&dec);
+    }
+}
+
+static void diag_formats_what_and_where(void **state)
+{
+    (void)state;
+    struct mc_diag d;
+    char out[600];
+    mc_diag_clear(&d);
+    mc_diag_set_at(&d, 17, "bad length '%s'", "x1");
+    assert_string_equal(mc_diag_format(&d, out, sizeof(out)), "byte 17: bad length 'x1'");
+    mc_diag_prefix(&d, "stdin");
+    assert_string_equal(d.text, "stdin: bad length 'x1'");
+    mc_diag_clear(&d);
+    strcpy(d.source, "a.scn");
+    d.line = 3;
+    d.column = 9;
+    mc_diag_set(&d, "unknown step");
+    assert_string_equal(mc_diag_format(&d, out, sizeof(out)), "a.scn:3:9: unknown step");
+    mc_diag_set(NULL, "ignored"); /* a NULL diag is allowed everywhere */
+}
+
+static void errors_have_names_and_messages(void **state)
+{
+    (void)state;
+    assert_string_equal(mc_errname(MC_ELIMIT), "MC_ELIMIT");
+    assert_string_equal(mc_strerror(MC_ELIMIT), "limit exceeded");
+    assert_string_equal(mc_strerror(0), "success");
+    assert_string_equal(mc_errname(12345), "MC_E?");
+    assert_true(MC_ENOMEM < 0);
+    assert_true(MC_ECLOSED < 0);
+}
+
+struct item {
+    int value;
+    struct mc_list_node node;
+};
+
+static void list_keeps_insertion_order(void **state)
+{
+    (void)state;
+    struct mc_list_node head, *it, *tmp;
+    struct item items[4] = {{1, {0}}, {2, {0}}, {3, {0}}, {4, {0}}};
+    mc_list_init(&head);
+    for (int i = 0; i < 4; i++)
+        mc_list_push_back(&head, &items[i].node);
+    mc_list_remove(&items[1].node);
+    int seen[4], n = 0;
+    MC_LIST_FOR_EACH_SAFE(it, tmp, &head) {
+        seen[n++] = MC_CONTAINER_OF(it, struct item, node)->value;
+    }
+    assert_int_equal(n, 3);
+    assert_int_equal(seen[0], 1);
+    assert_int_equal(seen[1], 3);
+    assert_int_equal(seen[2], 4);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(buf_appends_and_keeps_nul),
+        cmocka_unit_test(buf_refuses_past_its_limit_unchanged),
+        cmocka_unit_test(buf_take_hands_over_the_data),
+        cmocka_unit_test(buf_reports_allocation_failure),
+        cmocka_unit_test(base64_round_trips),
+        cmocka_unit_test(base64_rejects_with_offset),
+        cmocka_unit_test(diag_formats_what_and_where),
+        cmocka_unit_test(errors_have_names_and_messages),
+        cmocka_unit_test(list_keeps_insertion_order),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
