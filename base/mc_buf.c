@@ -41,7 +41,7 @@ static int buf_reserve(struct mc_buf *b, size_t extra)
     size_t cap = b->cap < 64 ? 64 : b->cap;
     while (cap < need)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-    if (cap > b->len_max + 1)
+    if (b->len_max < SIZE_MAX && cap > b->len_max + 1)
         cap = b->len_max + 1;
     uint8_t *p = mc_realloc(b->alloc, b->data, cap);
     if (p == NULL)
