@@ -132,4 +132,8 @@ static_assert(MC_SIM_CHUNK_PIECES_MAX >= 2u, "a split chunk has two pieces at le
 static_assert(2u * MC_SIM_ADDRESS_BYTES_MAX + 256u <= MC_SIM_TRACE_LINE_BYTES_MAX,
               "a trace line has room for both addresses and the head of a request line");
 
+
+/* The reference master (reference/master/). */
+#define MC_MASTER_FRAMEWORKS_MAX 65536u /* live frameworks, connected or not */
+
 #endif
