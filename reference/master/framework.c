@@ -1,0 +1,575 @@
+/*
+ * framework.c: the framework state machine (SPEC.md L, H).
+ *
+ * Theory of operation. A framework is CONNECTED while its subscription
+ * stream lives, DISCONNECTED from the moment that stream ends until it
+ * subscribes again or its failover timeout fires, and REMOVED after the
+ * timeout or a TEARDOWN; a removed framework is only remembered by id, so
+ * that a later SUBSCRIBE with that id is refused (L5). Every change of state
+ * goes through fw_table below, indexed by (state, event): the table is the
+ * one place to read what can happen to a framework. A NULL action marks an
+ * event that cannot happen in that state; reaching one is a programmer
+ * error.
+ *
+ * Subscription (src/master/master.cpp `subscribe`, `_subscribe`,
+ * `failoverFramework`): a SUBSCRIBE first gets its 200 stream with a new
+ * Mesos-Stream-Id; refusals found now (invalid FrameworkInfo, a removed id,
+ * a changed principal) are an ERROR event on that stream and its end (S11).
+ * Otherwise a new framework gets an id, a known one fails over: its old
+ * stream, if any, gets ERROR "Framework failed over" and ends (L2), and the
+ * new stream gets SUBSCRIBED followed at once by a HEARTBEAT, then one per
+ * heartbeat interval (H1, H2).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "http_msg.h"
+#include "master_internal.h"
+#include "mc_assert.h"
+#include "pbjson.h"
+
+enum fw_event { FW_EVENT_SUBSCRIBE, FW_EVENT_STREAM_CLOSED, FW_EVENT_FAILOVER_TIMEOUT,
+                FW_EVENT_TEARDOWN, FW_EVENT_COUNT };
+
+/* The subscription a SUBSCRIBE brings: its request, codec and new stream id. */
+struct subscription {
+    uint64_t req;
+    enum media_codec codec;
+    char stream_id[MASTER_UUID_TEXT_BYTES];
+};
+
+typedef void (*fw_action_fn)(struct framework *fw, const struct subscription *sub);
+
+static void fw_failover(struct framework *fw, const struct subscription *sub);
+static void fw_reconnect(struct framework *fw, const struct subscription *sub);
+static void fw_disconnect(struct framework *fw, const struct subscription *sub);
+static void fw_remove(struct framework *fw, const struct subscription *sub);
+
+static const struct fw_transition {
+    enum fw_state next;
+    fw_action_fn action;
+} fw_table[FW_STATE_COUNT][FW_EVENT_COUNT] = {
+    [FW_STATE_CONNECTED] = {
+        [FW_EVENT_SUBSCRIBE] = {FW_STATE_CONNECTED, fw_failover},          /* L2 */
+        [FW_EVENT_STREAM_CLOSED] = {FW_STATE_DISCONNECTED, fw_disconnect}, /* L7 */
+        [FW_EVENT_FAILOVER_TIMEOUT] = {FW_STATE_CONNECTED, NULL},
+        [FW_EVENT_TEARDOWN] = {FW_STATE_REMOVED, fw_remove},               /* L10 */
+    },
+    [FW_STATE_DISCONNECTED] = {
+        [FW_EVENT_SUBSCRIBE] = {FW_STATE_CONNECTED, fw_reconnect},         /* L8 */
+        [FW_EVENT_STREAM_CLOSED] = {FW_STATE_DISCONNECTED, NULL},
+        [FW_EVENT_FAILOVER_TIMEOUT] = {FW_STATE_REMOVED, fw_remove},       /* L9 */
+        [FW_EVENT_TEARDOWN] = {FW_STATE_REMOVED, fw_remove},               /* operator */
+    },
+    [FW_STATE_REMOVED] = {
+        [FW_EVENT_SUBSCRIBE] = {FW_STATE_REMOVED, NULL},
+        [FW_EVENT_STREAM_CLOSED] = {FW_STATE_REMOVED, NULL},
+        [FW_EVENT_FAILOVER_TIMEOUT] = {FW_STATE_REMOVED, NULL},
+        [FW_EVENT_TEARDOWN] = {FW_STATE_REMOVED, NULL},
+    },
+};
+
+static void fw_fire(struct framework *fw, enum fw_event event, const struct subscription *sub)
+{
+    MC_ASSERT(fw->state < FW_STATE_COUNT);
+    MC_ASSERT(event < FW_EVENT_COUNT);
+    const struct fw_transition *t = &fw_table[fw->state][event];
+    MC_ASSERT(t->action != NULL);
+    fw->state = t->next;
+    t->action(fw, sub); /* may free fw (a removed framework past the limit) */
+}
+
+/* Sends a one-field event (HEARTBEAT, or ERROR with its message). */
+static void send_simple(struct master *m, struct framework *fw,
+                        Mesos__V1__Scheduler__Event__Type type, const char *error_message)
+{
+    Mesos__V1__Scheduler__Event ev = MESOS__V1__SCHEDULER__EVENT__INIT;
+    Mesos__V1__Scheduler__Event__Error error = MESOS__V1__SCHEDULER__EVENT__ERROR__INIT;
+    ev.has_type = 1;
+    ev.type = type;
+    if (error_message != NULL) {
+        error.message = (char *)error_message;
+        ev.error = &error;
+    }
+    master__framework_send(m, fw, &ev);
+}
+
+static void send_subscribed(struct master *m, struct framework *fw)
+{
+    Mesos__V1__Scheduler__Event ev = MESOS__V1__SCHEDULER__EVENT__INIT;
+    Mesos__V1__Scheduler__Event__Subscribed subscribed =
+        MESOS__V1__SCHEDULER__EVENT__SUBSCRIBED__INIT;
+    Mesos__V1__FrameworkID id = MESOS__V1__FRAMEWORK_ID__INIT;
+    Mesos__V1__MasterInfo info;
+    Mesos__V1__Address address;
+    Mesos__V1__MasterInfo__Capability caps[3], *cap_ptrs[3];
+    for (int i = 0; i < 3; i++) {
+        mesos__v1__master_info__capability__init(&caps[i]);
+        cap_ptrs[i] = &caps[i];
+    }
+    master__info_fill(m, &info, &address, cap_ptrs, 3);
+    id.value = fw->id;
+    subscribed.framework_id = &id;
+    subscribed.has_heartbeat_interval_seconds = 1;
+    subscribed.heartbeat_interval_seconds =
+        (double)m->config.heartbeat_interval_ns / (double)RT_NS_PER_SEC;
+    subscribed.master_info = &info;
+    ev.has_type = 1;
+    ev.type = MESOS__V1__SCHEDULER__EVENT__TYPE__SUBSCRIBED;
+    ev.subscribed = &subscribed;
+    master__framework_send(m, fw, &ev);
+}
+
+static void heartbeat_fire(struct rt_timer *timer)
+{
+    struct framework *fw = MC_CONTAINER_OF(timer, struct framework, heartbeat_timer);
+    struct master *m = fw->master;
+    MC_ASSERT(fw->state == FW_STATE_CONNECTED);
+    send_simple(m, fw, MESOS__V1__SCHEDULER__EVENT__TYPE__HEARTBEAT, NULL);
+    rt_timer_start(&m->rt, &fw->heartbeat_timer, m->config.heartbeat_interval_ns, heartbeat_fire);
+}
+
+/* Answers sub's request with the 200 stream head (S11, L1). */
+static int stream_open(struct master *m, const struct subscription *sub)
+{
+    struct http_response r;
+    int err = http_response_stream_init(&r, media_codec_type(sub->codec), m->rt.alloc);
+    if (err == 0)
+        err = http_headers_add(&r.headers, "Mesos-Stream-Id", sub->stream_id);
+    if (err == 0)
+        m->rt.ops->stream_open(m->rt.ctx, sub->req, &r);
+    http_response_deinit(&r);
+    return err;
+}
+
+/* Gives fw the subscription's stream and greets it: SUBSCRIBED, then heartbeats. */
+static void stream_attach(struct framework *fw, const struct subscription *sub)
+{
+    struct master *m = fw->master;
+    MC_ASSERT(fw->stream_req == 0);
+    fw->stream_req = sub->req;
+    fw->codec = sub->codec;
+    memcpy(fw->stream_id, sub->stream_id, sizeof(fw->stream_id));
+    send_subscribed(m, fw);
+    heartbeat_fire(&fw->heartbeat_timer); /* the first HEARTBEAT at once (H1) */
+}
+
+/* Ends fw's stream from the master's side (terminating chunk) if it has one. */
+static void stream_detach(struct framework *fw, int close_it)
+{
+    struct master *m = fw->master;
+    if (fw->heartbeat_timer.active)
+        rt_timer_cancel(&m->rt, &fw->heartbeat_timer);
+    if (fw->stream_req != 0 && close_it)
+        m->rt.ops->stream_close(m->rt.ctx, fw->stream_req);
+    fw->stream_req = 0;
+    fw->stream_id[0] = '\0';
+}
+
+static void fw_failover(struct framework *fw, const struct subscription *sub)
+{
+    send_simple(fw->master, fw, MESOS__V1__SCHEDULER__EVENT__TYPE__ERROR, "Framework failed over");
+    stream_detach(fw, 1);
+    stream_attach(fw, sub);
+}
+
+static void failover_timeout_fire(struct rt_timer *timer)
+{
+    struct framework *fw = MC_CONTAINER_OF(timer, struct framework, failover_timer);
+    fw_fire(fw, FW_EVENT_FAILOVER_TIMEOUT, NULL);
+}
+
+static void fw_reconnect(struct framework *fw, const struct subscription *sub)
+{
+    if (fw->failover_timer.active)
+        rt_timer_cancel(&fw->master->rt, &fw->failover_timer);
+    stream_attach(fw, sub);
+}
+
+/* failover_timeout in seconds as the delay of the timer (stout Duration). */
+static uint64_t failover_delay_ns(const Mesos__V1__FrameworkInfo *info)
+{
+    double s = info->has_failover_timeout ? info->failover_timeout : 0.0;
+    if (!(s > 0.0)) /* zero, negative: fire at once */
+        return 0;
+    double ns = s * (double)RT_NS_PER_SEC;
+    return ns >= 9.2e18 ? UINT64_C(9200000000000000000) : (uint64_t)ns;
+}
+
+static void fw_disconnect(struct framework *fw, const struct subscription *sub)
+{
+    (void)sub;
+    stream_detach(fw, 0); /* the stream is already gone */
+    rt_timer_start(&fw->master->rt, &fw->failover_timer, failover_delay_ns(fw->info),
+                   failover_timeout_fire);
+}
+
+/* Keeps a removed framework's id, forgetting the oldest past the limit (L5). */
+static void completed_push(struct master *m, struct framework *fw)
+{
+    mc_list_remove(&fw->link);
+    m->frameworks_count--;
+    mc_list_push_back(&m->completed, &fw->link);
+    m->completed_count++;
+    while (m->completed_count > m->config.max_completed_frameworks) {
+        struct framework *old = MC_CONTAINER_OF(m->completed.next, struct framework, link);
+        mc_list_remove(&old->link);
+        m->completed_count--;
+        protobuf_c_message_free_unpacked(&old->info->base, &m->pb_alloc);
+        mc_free(m->rt.alloc, old);
+    }
+}
+
+static void fw_remove(struct framework *fw, const struct subscription *sub)
+{
+    (void)sub;
+    struct master *m = fw->master;
+    stream_detach(fw, 1); /* no ERROR event: the stream just ends (L9, L10) */
+    if (fw->failover_timer.active)
+        rt_timer_cancel(&m->rt, &fw->failover_timer);
+    completed_push(m, fw);
+}
+
+/* common::validation::validateID (src/common/validation.cpp). */
+static const char *id_validate(const char *id, char *buf, size_t buf_bytes)
+{
+    size_t len = strlen(id);
+    if (len == 0)
+        return "ID must not be empty";
+    if (len > 255) /* NAME_MAX */
+        return "ID must not be greater than 255 characters";
+    if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0) {
+        snprintf(buf, buf_bytes, "'%s' is disallowed", id);
+        return buf;
+    }
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)id[i];
+        if (c < 0x20 || c == 0x7f || c == '/' || c == '\\') {
+            snprintf(buf, buf_bytes, "'%s' contains invalid characters", id);
+            return buf;
+        }
+    }
+    return NULL;
+}
+
+/* roles::validate (src/common/roles.cpp): NULL, or why the role is invalid. */
+static const char *role_validate(const char *role, char *buf, size_t buf_bytes)
+{
+    size_t len = strlen(role);
+    if (strcmp(role, "*") == 0)
+        return NULL;
+    const char *why = NULL;
+    if (len > 0 && role[0] == '/')
+        why = "cannot start with a slash";
+    else if (len > 0 && role[len - 1] == '/')
+        why = "cannot end with a slash";
+    else if (strstr(role, "//") != NULL)
+        why = "cannot contain two adjacent slashes";
+    if (why != NULL) {
+        snprintf(buf, buf_bytes, "Role '%s' %s", role, why);
+        return buf;
+    }
+    if (len == 0)
+        return "Role names cannot be the empty string";
+    for (const char *c = role; *c != '\0';) {
+        size_t n = strcspn(c, "/");
+        if ((n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.') ||
+            (n == 1 && c[0] == '*')) {
+            snprintf(buf, buf_bytes, "Role '%s' cannot include '%.*s' as a component", role,
+                     (int)n, c);
+            return buf;
+        }
+        if (c[0] == '-') {
+            snprintf(buf, buf_bytes, "Role component '%.*s' is invalid because it starts with a dash",
+                     (int)n, c);
+            return buf;
+        }
+        if (strcspn(c, "\b\t\n\v\f\r ") < n) {
+            snprintf(buf, buf_bytes,
+                     "Role component '%.*s' is invalid because it contains backspace or whitespace",
+                     (int)n, c);
+            return buf;
+        }
+        c += n + (c[n] == '/');
+    }
+    return NULL;
+}
+
+static int has_capability(const Mesos__V1__FrameworkInfo *info,
+                          Mesos__V1__FrameworkInfo__Capability__Type type)
+{
+    for (size_t i = 0; i < info->n_capabilities; i++)
+        if (info->capabilities[i]->has_type && info->capabilities[i]->type == type)
+            return 1;
+    return 0;
+}
+
+/*
+ * The deprecated single role (FrameworkInfo.role): Mesos still checks it,
+ * so do we. NULL when it was not given (it then reads as the default "*").
+ */
+static const char *info_role_given(const Mesos__V1__FrameworkInfo *info)
+{
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    const char *role = info->role;
+#pragma GCC diagnostic pop
+    return role == mesos__v1__framework_info__role__default_value ? NULL : role;
+}
+
+/* validation::framework::internal::validateRoles. */
+static const char *roles_validate(const Mesos__V1__FrameworkInfo *info, char *buf,
+                                  size_t buf_bytes)
+{
+    char inner[512];
+    if (!has_capability(info, MESOS__V1__FRAMEWORK_INFO__CAPABILITY__TYPE__MULTI_ROLE)) {
+        if (info->n_roles > 0)
+            return "'FrameworkInfo.roles' must not be set when the framework is not MULTI_ROLE "
+                   "capable";
+        const char *role = info_role_given(info);
+        const char *bad = role_validate(role != NULL ? role : "*", inner, sizeof(inner));
+        if (bad == NULL)
+            return NULL;
+        snprintf(buf, buf_bytes, "'FrameworkInfo.role' is not a valid role: %s", bad);
+        return buf;
+    }
+    if (info_role_given(info) != NULL)
+        return "'FrameworkInfo.role' must not be set when the framework is MULTI_ROLE capable";
+    for (size_t i = 0; i < info->n_roles; i++) {
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(info->roles[i], info->roles[j]) == 0) {
+                snprintf(buf, buf_bytes,
+                         "'FrameworkInfo.roles' contains duplicate items: { %s }", info->roles[i]);
+                return buf;
+            }
+        const char *bad = role_validate(info->roles[i], inner, sizeof(inner));
+        if (bad != NULL) {
+            snprintf(buf, buf_bytes, "'FrameworkInfo.roles' contains invalid role: %s", bad);
+            return buf;
+        }
+    }
+    return NULL;
+}
+
+static int completed_contains(const struct master *m, const char *id)
+{
+    const struct mc_list_node *it;
+    MC_LIST_FOR_EACH(it, &m->completed) {
+        if (strcmp(MC_CONTAINER_OF(it, struct framework, link)->id, id) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Master::validateFramework (src/master/master.cpp); NULL when acceptable. */
+static const char *info_validate(const struct master *m, const Mesos__V1__FrameworkInfo *info,
+                                 char *buf, size_t buf_bytes)
+{
+    const char *bad = roles_validate(info, buf, buf_bytes);
+    if (bad != NULL)
+        return bad;
+    if (info->id != NULL && info->id->value[0] != '\0') {
+        bad = id_validate(info->id->value, buf, buf_bytes);
+        if (bad != NULL)
+            return bad;
+    }
+    double s = info->failover_timeout;
+    if (!(s * 1e9 >= -9.223372036854775807e18 && s * 1e9 <= 9.223372036854775807e18)) {
+        snprintf(buf, buf_bytes, "The framework failover_timeout (%g) is invalid", s);
+        return buf;
+    }
+    if (info->id != NULL && completed_contains(m, info->id->value))
+        return "Framework has been removed";
+    return NULL;
+}
+
+/* validation::framework::validateUpdate, the part a resubscription can trip (L12). */
+static const char *update_validate(const Mesos__V1__FrameworkInfo *old,
+                                   const Mesos__V1__FrameworkInfo *new_info)
+{
+    const char *a = old->principal, *b = new_info->principal;
+    if ((a == NULL) != (b == NULL) || (a != NULL && strcmp(a, b) != 0))
+        return "Changing framework's principal is not allowed.";
+    return NULL;
+}
+
+/* The immutable fields keep their old values (preserveImmutableFields). */
+static int immutable_preserve(struct master *m, const Mesos__V1__FrameworkInfo *old,
+                              Mesos__V1__FrameworkInfo *new_info)
+{
+    if (strcmp(old->user, new_info->user) != 0) {
+        char *user = mc_strdup(m->rt.alloc, old->user);
+        if (user == NULL)
+            return MC_ENOMEM;
+        mc_free(m->rt.alloc, new_info->user);
+        new_info->user = user;
+    }
+    new_info->has_checkpoint = old->has_checkpoint;
+    new_info->checkpoint = old->checkpoint;
+    return 0;
+}
+
+/* A stream that only says why it was refused, then ends (S11). */
+static void subscription_refuse(struct master *m, const struct subscription *sub, const char *why)
+{
+    struct framework tmp;
+    memset(&tmp, 0, sizeof(tmp));
+    tmp.master = m;
+    tmp.stream_req = sub->req;
+    tmp.codec = sub->codec;
+    send_simple(m, &tmp, MESOS__V1__SCHEDULER__EVENT__TYPE__ERROR, why);
+    m->rt.ops->stream_close(m->rt.ctx, sub->req);
+}
+
+static struct framework *framework_new(struct master *m, const char *id)
+{
+    if (m->frameworks_count >= m->config.frameworks_max)
+        return NULL;
+    struct framework *fw = mc_calloc(m->rt.alloc, 1, sizeof(*fw));
+    if (fw == NULL)
+        return NULL;
+    fw->master = m;
+    snprintf(fw->id, sizeof(fw->id), "%s", id);
+    fw->state = FW_STATE_DISCONNECTED; /* a SUBSCRIBE event connects it */
+    mc_list_push_back(&m->frameworks, &fw->link);
+    m->frameworks_count++;
+    return fw;
+}
+
+/* Sets info->id to id, allocating it through the master's allocator. */
+static int info_id_set(struct master *m, Mesos__V1__FrameworkInfo *info, const char *id)
+{
+    if (info->id == NULL) {
+        info->id = mc_malloc(m->rt.alloc, sizeof(*info->id));
+        if (info->id == NULL)
+            return MC_ENOMEM;
+        mesos__v1__framework_id__init(info->id);
+        info->id->value = NULL;
+    }
+    char *value = mc_strdup(m->rt.alloc, id);
+    if (value == NULL)
+        return MC_ENOMEM;
+    mc_free(m->rt.alloc, info->id->value);
+    info->id->value = value;
+    return 0;
+}
+
+/* A new framework (L1): a fresh id "<master id>-NNNN". */
+static struct framework *subscribe_new(struct master *m, Mesos__V1__FrameworkInfo *info)
+{
+    char id[MASTER_ID_BYTES_MAX];
+    snprintf(id, sizeof(id), "%s-%04llu", m->id, (unsigned long long)m->framework_seq);
+    struct framework *fw = framework_new(m, id);
+    if (fw == NULL || info_id_set(m, info, id) != 0)
+        return NULL;
+    m->framework_seq++;
+    fw->info = info;
+    return fw;
+}
+
+/* A known id (L2, L8) or one the master never saw (L4, after a master failover). */
+static const char *subscribe_known(struct master *m, Mesos__V1__FrameworkInfo *info,
+                                   struct framework **out)
+{
+    struct framework *fw = master__framework_find(m, info->id->value);
+    if (fw == NULL) {
+        fw = framework_new(m, info->id->value);
+        if (fw == NULL)
+            return "Too many frameworks";
+        fw->info = info;
+        *out = fw;
+        return NULL;
+    }
+    const char *bad = update_validate(fw->info, info);
+    if (bad != NULL)
+        return bad; /* the old stream stays as it is (L12a) */
+    if (immutable_preserve(m, fw->info, info) != 0)
+        return "Out of memory";
+    protobuf_c_message_free_unpacked(&fw->info->base, &m->pb_alloc);
+    fw->info = info; /* name, failover_timeout, roles, capabilities: the new ones (L12) */
+    *out = fw;
+    return NULL;
+}
+
+void master__framework_subscribe(struct master *m, uint64_t req, enum media_codec codec,
+                                 Mesos__V1__FrameworkInfo *info)
+{
+    struct subscription sub = {req, codec, ""};
+    master__uuid_make(m, sub.stream_id);
+    if (stream_open(m, &sub) != 0) {
+        protobuf_c_message_free_unpacked(&info->base, &m->pb_alloc);
+        return;
+    }
+    char buf[1024];
+    struct framework *fw = NULL;
+    const char *refusal = info_validate(m, info, buf, sizeof(buf));
+    if (refusal == NULL && (info->id == NULL || info->id->value[0] == '\0')) {
+        fw = subscribe_new(m, info);
+        if (fw == NULL)
+            refusal = "Too many frameworks";
+    } else if (refusal == NULL) {
+        refusal = subscribe_known(m, info, &fw);
+    }
+    if (refusal != NULL) {
+        subscription_refuse(m, &sub, refusal);
+        if (fw == NULL || fw->info != info)
+            protobuf_c_message_free_unpacked(&info->base, &m->pb_alloc);
+        return;
+    }
+    fw_fire(fw, FW_EVENT_SUBSCRIBE, &sub);
+}
+
+void master__framework_stream_closed(struct master *m, uint64_t req)
+{
+    struct mc_list_node *it;
+    MC_LIST_FOR_EACH(it, &m->frameworks) {
+        struct framework *fw = MC_CONTAINER_OF(it, struct framework, link);
+        if (fw->stream_req == req) {
+            fw_fire(fw, FW_EVENT_STREAM_CLOSED, NULL);
+            return;
+        }
+    }
+    /* A refused or failed-over stream: nobody's any more (Master::exited). */
+}
+
+void master__framework_teardown(struct master *m, struct framework *fw)
+{
+    (void)m;
+    fw_fire(fw, FW_EVENT_TEARDOWN, NULL);
+}
+
+struct framework *master__framework_find(struct master *m, const char *id)
+{
+    struct mc_list_node *it;
+    MC_LIST_FOR_EACH(it, &m->frameworks) {
+        struct framework *fw = MC_CONTAINER_OF(it, struct framework, link);
+        if (strcmp(fw->id, id) == 0)
+            return fw;
+    }
+    return NULL;
+}
+
+static void list_free(struct master *m, struct mc_list_node *head)
+{
+    struct mc_list_node *it, *tmp;
+    MC_LIST_FOR_EACH_SAFE(it, tmp, head) {
+        struct framework *fw = MC_CONTAINER_OF(it, struct framework, link);
+        if (fw->heartbeat_timer.active)
+            rt_timer_cancel(&m->rt, &fw->heartbeat_timer);
+        if (fw->failover_timer.active)
+            rt_timer_cancel(&m->rt, &fw->failover_timer);
+        mc_list_remove(&fw->link);
+        if (fw->info != NULL)
+            protobuf_c_message_free_unpacked(&fw->info->base, &m->pb_alloc);
+        mc_free(m->rt.alloc, fw);
+    }
+}
+
+void master__frameworks_free(struct master *m)
+{
+    list_free(m, &m->frameworks);
+    list_free(m, &m->completed);
+    m->frameworks_count = 0;
+    m->completed_count = 0;
+}

@@ -1,0 +1,101 @@
+/*
+ * master_internal.h: what the master's files share (not for other modules).
+ *
+ * Files: master.c (creation, request routing, ids, MasterInfo, sending
+ * events), scheduler_api.c (/api/v1/scheduler: the order of checks and the
+ * call handlers), framework.c (the framework state machine and its table).
+ */
+#ifndef MC_MASTER_INTERNAL_H
+#define MC_MASTER_INTERNAL_H
+
+#include <protobuf-c/protobuf-c.h>
+
+#include "master.h"
+#include "mc_list.h"
+#include "media.h"
+#include "mesos/v1/scheduler/scheduler.pb-c.h"
+
+/* A UUID as text, "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx", and its NUL. */
+#define MASTER_UUID_TEXT_BYTES 37
+/* Ids the master makes: "<uuid>-0001", "<uuid>-S12", "<uuid>-O345". */
+#define MASTER_ID_BYTES_MAX 64
+/* Ids the master is given by a client; longer ones are refused. */
+#define MASTER_CLIENT_ID_BYTES_MAX 256
+
+/*
+ * A framework's states (framework.c holds the transitions):
+ *  CONNECTED     subscribed, with a live event stream;
+ *  DISCONNECTED  its stream is gone; the failover timer runs (L7);
+ *  REMOVED       torn down or timed out; only its id is remembered (L5).
+ */
+enum fw_state { FW_STATE_CONNECTED, FW_STATE_DISCONNECTED, FW_STATE_REMOVED, FW_STATE_COUNT };
+
+struct framework {
+    struct mc_list_node link; /* in master.frameworks or master.completed */
+    struct master *master;
+    char id[MASTER_CLIENT_ID_BYTES_MAX];
+    Mesos__V1__FrameworkInfo *info; /* owned; id set */
+    enum fw_state state;
+    /* The current subscription; stream_req is 0 when there is none. */
+    uint64_t stream_req;
+    char stream_id[MASTER_UUID_TEXT_BYTES];
+    enum media_codec codec;
+    struct rt_timer heartbeat_timer;
+    struct rt_timer failover_timer;
+};
+
+struct master {
+    struct rt rt;
+    struct master_config config;
+    ProtobufCAllocator pb_alloc; /* over rt.alloc, for every message kept */
+    char id[MASTER_UUID_TEXT_BYTES];
+    char pid[MASTER_CLIENT_ID_BYTES_MAX * 2]; /* "master@ip:port", as libprocess names it */
+    uint64_t framework_seq; /* the next framework id's number */
+    struct mc_list_node frameworks; /* CONNECTED and DISCONNECTED, in creation order */
+    struct mc_list_node completed;  /* REMOVED, oldest first, bounded */
+    uint32_t frameworks_count;
+    uint32_t completed_count;
+    enum master_leadership leadership;
+    char leader[MASTER_CLIENT_ID_BYTES_MAX];
+    int recovered;
+    struct rt_timer recovery_timer;
+    uint64_t events_sent;
+};
+
+/* master.c */
+
+/* Answers req with a text/plain error (W8a). */
+void master__respond_text(struct master *m, uint64_t req, int status, const char *text);
+/* Answers req with an empty body (202, 200) and no Content-Type (W8a). */
+void master__respond_empty(struct master *m, uint64_t req, int status);
+/* Writes a fresh UUID text from the runtime's generator. */
+void master__uuid_make(struct master *m, char out[MASTER_UUID_TEXT_BYTES]);
+/* Fills *info with this master's MasterInfo; strings point into m. */
+void master__info_fill(struct master *m, Mesos__V1__MasterInfo *info, Mesos__V1__Address *address,
+                       Mesos__V1__MasterInfo__Capability **caps, size_t caps_count);
+/*
+ * Sends ev on the framework's stream, encoded in the stream's codec and
+ * framed as one RecordIO record in one chunk. A framework without a stream
+ * gets nothing.
+ */
+void master__framework_send(struct master *m, struct framework *fw,
+                            const Mesos__V1__Scheduler__Event *ev);
+
+/* scheduler_api.c */
+void master__scheduler_request(struct master *m, uint64_t req, const struct http_request *request);
+
+/* framework.c: the state machine's entry points. */
+
+/* SUBSCRIBE that passed the HTTP checks (S11); takes ownership of info. */
+void master__framework_subscribe(struct master *m, uint64_t req, enum media_codec codec,
+                                 Mesos__V1__FrameworkInfo *info);
+/* The stream req ended from the scheduler's side (L7). */
+void master__framework_stream_closed(struct master *m, uint64_t req);
+/* TEARDOWN (L10). */
+void master__framework_teardown(struct master *m, struct framework *fw);
+/* A live (CONNECTED or DISCONNECTED) framework by id, or NULL. */
+struct framework *master__framework_find(struct master *m, const char *id);
+/* Frees every framework (master_destroy). */
+void master__frameworks_free(struct master *m);
+
+#endif
