@@ -533,6 +533,26 @@ void master__framework_stream_closed(struct master *m, uint64_t req)
     /* A refused or failed-over stream: nobody's any more (Master::exited). */
 }
 
+int master__framework_stream_owned(struct master *m, uint64_t req)
+{
+    struct mc_list_node *it;
+    MC_LIST_FOR_EACH(it, &m->frameworks) {
+        if (MC_CONTAINER_OF(it, struct framework, link)->stream_req == req)
+            return 1;
+    }
+    return 0;
+}
+
+void master__frameworks_broadcast(struct master *m, const Mesos__V1__Scheduler__Event *ev)
+{
+    struct mc_list_node *it;
+    MC_LIST_FOR_EACH(it, &m->frameworks) {
+        struct framework *fw = MC_CONTAINER_OF(it, struct framework, link);
+        if (fw->state == FW_STATE_CONNECTED)
+            master__framework_send(m, fw, ev);
+    }
+}
+
 void master__framework_teardown(struct master *m, struct framework *fw)
 {
     (void)m;

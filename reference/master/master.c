@@ -79,6 +79,11 @@ int master_create(const struct rt *rt, const struct master_config *cfg, struct m
     pbjson_allocator_init(&m->pb_alloc, m->rt.alloc);
     mc_list_init(&m->frameworks);
     mc_list_init(&m->completed);
+    err = master__agents_create(m);
+    if (err != 0) {
+        master_destroy(m);
+        return err;
+    }
     master__uuid_make(m, m->id);
     snprintf(m->pid, sizeof(m->pid), "master@%s:%u", m->config.ip, (unsigned)m->config.port);
     m->leadership = MASTER_LEADING;
@@ -98,6 +103,8 @@ void master_destroy(struct master *m)
         rt_timer_cancel(&m->rt, &m->recovery_timer);
     if (m->frameworks.next != NULL)
         master__frameworks_free(m);
+    if (m->agents != NULL)
+        master__agents_destroy(m);
     mc_free(m->rt.alloc, (void *)m->config.hostname);
     mc_free(m->rt.alloc, (void *)m->config.ip);
     mc_free(m->rt.alloc, m);
@@ -256,13 +263,19 @@ static void node_request(void *node, uint64_t req, const struct http_request *re
     struct master *m = node;
     if (path_is(request->path, "/api/v1/scheduler"))
         master__scheduler_request(m, req, request);
+    else if (path_is(request->path, "/api/v1/internal"))
+        master__agents_request(m, req, request);
     else
         master__respond_empty(m, req, 404);
 }
 
 static void node_stream_closed(void *node, uint64_t req)
 {
-    master__framework_stream_closed(node, req);
+    struct master *m = node;
+    if (master__framework_stream_owned(m, req))
+        master__framework_stream_closed(m, req);
+    else
+        (void)master__agents_stream_closed(m, req);
 }
 
 static void node_call_response(void *node, uint64_t call, const struct http_response *response)

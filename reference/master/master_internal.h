@@ -44,6 +44,8 @@ struct framework {
     struct rt_timer failover_timer;
 };
 
+struct master_agents; /* agents.c: registered agents, pings, partitions (SPEC A) */
+
 struct master {
     struct rt rt;
     struct master_config config;
@@ -60,6 +62,7 @@ struct master {
     int recovered;
     struct rt_timer recovery_timer;
     uint64_t events_sent;
+    struct master_agents *agents;
 };
 
 /* master.c */
@@ -97,5 +100,19 @@ void master__framework_teardown(struct master *m, struct framework *fw);
 struct framework *master__framework_find(struct master *m, const char *id);
 /* Frees every framework (master_destroy). */
 void master__frameworks_free(struct master *m);
+/* Whether req is a framework's current stream; then it is handled. */
+int master__framework_stream_owned(struct master *m, uint64_t req);
+/* Sends ev to every CONNECTED framework, in subscription order. */
+void master__frameworks_broadcast(struct master *m, const Mesos__V1__Scheduler__Event *ev);
+
+/*
+ * agents.c: the internal master<->agent API (/api/v1/internal) and the
+ * agents' liveness. master.c routes to these and nothing else.
+ */
+int master__agents_create(struct master *m) MC_MUST_USE;
+void master__agents_destroy(struct master *m);
+void master__agents_request(struct master *m, uint64_t req, const struct http_request *request);
+/* The peer of stream req went away; 1 when req was an agent's stream. */
+int master__agents_stream_closed(struct master *m, uint64_t req);
 
 #endif
