@@ -3118,6 +3118,107 @@ static void guard_free(void *data, void *ptr)
     g->inner->free(g->inner->allocator_data, ptr);
 }
 
+/* Whether a message type has a required field (then its empty instance is invalid). */
+static int type_has_required(const ProtobufCMessageDescriptor *d)
+{
+    for (unsigned i = 0; i < d->n_fields; i++)
+        if (d->fields[i].label == PROTOBUF_C_LABEL_REQUIRED)
+            return 1;
+    return 0;
+}
+
+/*
+ * A map entry (protoc's "<Field>Entry": key 1, value 2) without its value
+ * stands, in C++, for the value type's empty instance; if that type has
+ * required fields the message does not parse there. 1 when entry is such.
+ */
+static int map_entry_value_missing(const ProtobufCMessage *entry)
+{
+    const ProtobufCMessageDescriptor *d = entry->descriptor;
+    size_t len = strlen(d->name);
+    if (d->n_fields != 2 || len < 5 || strcmp(d->name + len - 5, "Entry") != 0)
+        return 0;
+    const ProtobufCFieldDescriptor *v = protobuf_c_message_descriptor_get_field(d, 2);
+    if (v == NULL || v->type != PROTOBUF_C_TYPE_MESSAGE || strcmp(v->name, "value") != 0)
+        return 0;
+    return *(ProtobufCMessage *const *)((const char *)entry + v->offset) == NULL &&
+           type_has_required(v->descriptor);
+}
+
+/*
+ * protobuf-c keeps an enum value its enum does not name; C++ protobuf, and so
+ * Mesos, does not: it moves the value to the unknown fields, which leaves an
+ * optional or repeated field without it and a required one missing (so the
+ * whole message fails to parse). Applies that rule to a freshly unpacked
+ * message, recursively. Returns 0, or MC_EPARSE with the field's name in
+ * diag when a required enum holds an unnamed value. It also refuses a field
+ * numbered 0, which protobuf-c keeps as an unknown field and C++ refuses.
+ */
+static int enums_known(ProtobufCMessage *msg, struct mc_diag *diag, uint32_t depth)
+{
+    const ProtobufCMessageDescriptor *d = msg->descriptor;
+    if (depth > MC_PBJSON_NESTING_MAX)
+        return 0; /* protobuf-c bounds the nesting it unpacks; nothing deeper exists */
+    for (unsigned u = 0; u < msg->n_unknown_fields; u++) {
+        /* Field number 0 is no field: C++ refuses it, protobuf-c keeps it as unknown. */
+        if (msg->unknown_fields[u].tag == 0) {
+            mc_diag_set(diag, "%s holds a field numbered 0", d->name);
+            return MC_EPARSE;
+        }
+    }
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        char *base = (char *)msg;
+        void *member = base + f->offset;
+        if (f->type == PROTOBUF_C_TYPE_ENUM) {
+            const ProtobufCEnumDescriptor *ed = f->descriptor;
+            if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+                size_t *n = (size_t *)(base + f->quantifier_offset);
+                int *values = *(int **)member;
+                size_t kept = 0;
+                for (size_t k = 0; k < *n; k++)
+                    if (protobuf_c_enum_descriptor_get_value(ed, values[k]) != NULL)
+                        values[kept++] = values[k];
+                *n = kept;
+            } else if (protobuf_c_enum_descriptor_get_value(ed, *(int *)member) == NULL) {
+                if (f->label == PROTOBUF_C_LABEL_REQUIRED) {
+                    mc_diag_set(diag, "required field %s.%s holds %d, which %s does not name",
+                                d->name, f->name, *(int *)member, ed->name);
+                    return MC_EPARSE;
+                }
+                if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+                    *(uint32_t *)(base + f->quantifier_offset) = 0;
+                else
+                    *(protobuf_c_boolean *)(base + f->quantifier_offset) = 0;
+                if (f->default_value != NULL)
+                    *(int *)member = *(const int *)f->default_value;
+            }
+        } else if (f->type == PROTOBUF_C_TYPE_MESSAGE) {
+            if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+                size_t n = *(size_t *)(base + f->quantifier_offset);
+                ProtobufCMessage **subs = *(ProtobufCMessage ***)member;
+                for (size_t k = 0; k < n; k++) {
+                    if (map_entry_value_missing(subs[k])) {
+                        mc_diag_set(diag, "%s.%s has an entry without its value", d->name,
+                                    f->name);
+                        return MC_EPARSE;
+                    }
+                    int err = enums_known(subs[k], diag, depth + 1);
+                    if (err != 0)
+                        return err;
+                }
+            } else if (*(ProtobufCMessage **)member != NULL &&
+                       (!(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) ||
+                        *(uint32_t *)(base + f->quantifier_offset) == f->id)) {
+                int err = enums_known(*(ProtobufCMessage **)member, diag, depth + 1);
+                if (err != 0)
+                    return err;
+            }
+        }
+    }
+    return 0;
+}
+
 int pbjson_unpack(const ProtobufCMessageDescriptor *desc, const uint8_t *data, size_t len,
                   ProtobufCAllocator *alloc, ProtobufCMessage **out, struct mc_diag *diag)
 {
@@ -3139,6 +3240,10 @@ int pbjson_unpack(const ProtobufCMessageDescriptor *desc, const uint8_t *data, s
     ProtobufCMessage *msg =
         protobuf_c_message_unpack(desc, &guarded, len, data != NULL ? data : empty);
     if (msg != NULL) {
+        if (enums_known(msg, diag, 0) != 0) {
+            protobuf_c_message_free_unpacked(msg, alloc);
+            return MC_EPARSE;
+        }
         *out = msg;
         return 0;
     }
