@@ -3170,6 +3170,10 @@ static int enums_known(ProtobufCMessage *msg, struct mc_diag *diag, uint32_t dep
         const ProtobufCFieldDescriptor *f = &d->fields[i];
         char *base = (char *)msg;
         void *member = base + f->offset;
+        /* A oneof's members share storage: only the chosen one holds this field. */
+        if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+            *(uint32_t *)(base + f->quantifier_offset) != f->id)
+            continue;
         if (f->type == PROTOBUF_C_TYPE_ENUM) {
             const ProtobufCEnumDescriptor *ed = f->descriptor;
             if (f->label == PROTOBUF_C_LABEL_REPEATED) {
@@ -3207,9 +3211,7 @@ static int enums_known(ProtobufCMessage *msg, struct mc_diag *diag, uint32_t dep
                     if (err != 0)
                         return err;
                 }
-            } else if (*(ProtobufCMessage **)member != NULL &&
-                       (!(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) ||
-                        *(uint32_t *)(base + f->quantifier_offset) == f->id)) {
+            } else if (*(ProtobufCMessage **)member != NULL) {
                 int err = enums_known(*(ProtobufCMessage **)member, diag, depth + 1);
                 if (err != 0)
                     return err;
