@@ -136,4 +136,116 @@ static_assert(2u * MC_SIM_ADDRESS_BYTES_MAX + 256u <= MC_SIM_TRACE_LINE_BYTES_MA
 /* The reference master (reference/master/). */
 #define MC_MASTER_FRAMEWORKS_MAX 65536u /* live frameworks, connected or not */
 
+/*
+ * Resources and the allocator (reference/resources.h,
+ * reference/master/allocator.h). A resource name, a role and a set element
+ * are short texts; an item holds its ranges and elements in arrays bounded
+ * here (65536 ports fragmented one in two would need 32768 ranges, far more
+ * than any agent has). Scalars are thousandths in an int64: the largest
+ * kept is 10^15 units, so that a sum of two never overflows. A framework's
+ * filters are bounded so that a scheduler declining in a loop cannot grow
+ * the master without limit; refuse_seconds is capped at 365 days (SPEC O2).
+ */
+#define MC_RES_NAME_BYTES_MAX 64u             /* resource name, with its NUL */
+#define MC_RES_ROLE_BYTES_MAX 128u            /* role, with its NUL */
+#define MC_RES_ELEMENT_BYTES_MAX 256u         /* one set element, with its NUL */
+#define MC_RES_ITEMS_MAX 128u                 /* items in one set */
+#define MC_RES_RANGES_MAX 4096u               /* ranges in one item */
+#define MC_RES_ELEMENTS_MAX 1024u             /* elements in one set item */
+#define MC_RES_TEXT_BYTES_MAX (64u * 1024u)   /* one resource text (agent flag) */
+#define MC_RES_SCALAR_MILLI_MAX 1000000000000000000LL
+#define MC_ALLOC_AGENTS_MAX 65536u            /* agents known to the allocator */
+#define MC_ALLOC_FRAMEWORKS_MAX MC_MASTER_FRAMEWORKS_MAX
+#define MC_ALLOC_FRAMEWORK_ROLES_MAX 64u      /* roles of one framework */
+#define MC_ALLOC_ROLES_MAX 4096u              /* distinct roles in the allocator */
+#define MC_ALLOC_FILTERS_MAX 4096u            /* live offer filters of one framework */
+#define MC_ALLOC_ID_BYTES_MAX 256u            /* framework or agent id, with its NUL */
+#define MC_ALLOC_REFUSE_SECONDS_MAX (365.0 * 24.0 * 3600.0)
+
+static_assert(MC_RES_ROLE_BYTES_MAX >= 2u, "a role holds \"*\"");
+static_assert(MC_RES_NAME_BYTES_MAX + MC_RES_ROLE_BYTES_MAX + 64u < MC_DIAG_TEXT_BYTES_MAX,
+              "a parse error names its token");
+static_assert(MC_ALLOC_FRAMEWORK_ROLES_MAX <= MC_ALLOC_ROLES_MAX, "a framework's roles fit");
+
+/*
+ * The reference agent (reference/agent/) and the master's side of its
+ * agents (reference/master/agents.c). A master keeps every agent it ever
+ * registered (removed ones only by id, so that they can be refused), at
+ * most MC_MASTER_AGENTS_MAX; past it the oldest removed one is forgotten,
+ * and with none to forget a registration is refused. An agent id is at most
+ * what the master takes as a client-given id; an agent's address
+ * ("hostname:port") has room for a hostname of 255 bytes.
+ */
+#define MC_MASTER_AGENTS_MAX 65536u      /* agents a master keeps, removed included */
+#define MC_AGENT_ID_BYTES_MAX 256u       /* an AgentID value with its NUL */
+#define MC_AGENT_ADDRESS_BYTES_MAX 272u  /* "hostname:port" with its NUL */
+#define MC_AGENT_RESOURCES_BYTES_MAX (64u * 1024u) /* the configured resources text */
+#define MC_AGENT_STREAM_ID_BYTES_MAX 129u /* a Mesos-Stream-Id (at most 128 bytes, L1) and NUL */
+
+static_assert(MC_AGENT_ADDRESS_BYTES_MAX >= 255u + 7u, "a hostname and a port fit");
+static_assert(MC_AGENT_RESOURCES_BYTES_MAX < MC_HTTP_BODY_BYTES_MAX, "resources fit in a call");
+
+/*
+ * Scenario files (conformance/scn.h). A scenario is a small text read
+ * whole; everything in it is bounded so that a bad or hostile file gives a
+ * clear error instead of eating the machine: its size, a line, the tokens
+ * of a line, its steps, actors, agents, variables, the headers of one
+ * request, the events of one order check, the names on one side of a
+ * partition, and the depth of a JSON block. Durations are at most a day of
+ * (simulated) time. A suite loads at most MC_SCN_FILES_MAX files, found at
+ * most MC_SCN_DIR_DEPTH_MAX folders deep.
+ */
+#define MC_SCN_FILE_BYTES_MAX (1024u * 1024u)
+#define MC_SCN_LINE_BYTES_MAX 4096u         /* one line, without its newline */
+#define MC_SCN_LINE_TOKENS_MAX 64u          /* words and strings of one line */
+#define MC_SCN_STEPS_MAX 1024u              /* steps of one case */
+#define MC_SCN_ACTORS_MAX 16u               /* actors of one case */
+#define MC_SCN_AGENTS_MAX 16u               /* agents of one case */
+#define MC_SCN_VARS_MAX 128u                /* variables one case defines */
+#define MC_SCN_NAME_BYTES_MAX 64u           /* actor, agent or variable name, with its NUL */
+#define MC_SCN_SPEC_ROWS_MAX 32u            /* SPEC.md rows one case cites */
+#define MC_SCN_TAGS_MAX 32u                 /* tags of one case */
+#define MC_SCN_HEADERS_MAX 32u              /* request headers one step sets */
+#define MC_SCN_ORDER_EVENTS_MAX 16u         /* event types of one order check */
+#define MC_SCN_SIDE_NAMES_MAX 16u           /* names on one side of a partition */
+#define MC_SCN_JSON_DEPTH_MAX MC_JSON_DEPTH_MAX
+#define MC_SCN_DURATION_NS_MAX (24ull * 3600ull * 1000000000ull)
+#define MC_SCN_FILES_MAX 4096u              /* scenario files in one suite */
+#define MC_SCN_PATH_BYTES_MAX 1024u         /* one file path, with its NUL */
+#define MC_SCN_DIR_DEPTH_MAX 16u            /* folders below a PATH argument */
+
+static_assert(MC_SCN_LINE_BYTES_MAX <= MC_SCN_FILE_BYTES_MAX, "a line fits in a file");
+static_assert(MC_SCN_SPEC_ROWS_MAX <= MC_REPORT_SPEC_ROWS_MAX, "a case's rows fit its report");
+static_assert(MC_SCN_TAGS_MAX <= MC_REPORT_TAGS_MAX, "a case's tags fit its report");
+static_assert(MC_SCN_ACTORS_MAX <= MC_REPORT_ACTORS_MAX, "each actor can have a log");
+static_assert(MC_SCN_PATH_BYTES_MAX <= MC_DIAG_SOURCE_BYTES_MAX * 4u, "paths are sane");
+
+/*
+ * The libuv runtime (reference/uv/rt_uv.h), behind `serve`. Server
+ * connections past the limit are accepted and closed at once. While a
+ * request is being answered or a stream is open, bytes a client pipelines
+ * are held up to the input limit, then reading pauses (TCP pushes back).
+ * A stream's bytes waiting in the kernel-bound queue are bounded: a reader
+ * that stalls past the limit loses its connection (stream_closed), so a
+ * stalled client never grows the server's memory; a whole response is
+ * never refused by it (one is queued at a time).
+ */
+#define MC_UV_CONNS_MAX 1024u                      /* server connections at once */
+#define MC_UV_CALLS_MAX 1024u                      /* outbound calls at once */
+#define MC_UV_LISTEN_BACKLOG 511                   /* the listen(2) queue */
+#define MC_UV_READ_BYTES 65536u                    /* one read from a socket */
+#define MC_UV_CONN_INPUT_BYTES_MAX (256u * 1024u)  /* unparsed pipelined bytes held */
+#define MC_UV_STREAM_QUEUED_BYTES_MAX (8u * 1024u * 1024u) /* a stream's unsent bytes */
+#define MC_UV_TIMERS_MAX (1u << 20)                /* active timers, the core's and ours */
+#define MC_UV_ADDRESS_BYTES_MAX 64u                /* "host:port" with its NUL */
+#define MC_UV_LOG_LINE_BYTES_MAX 1024u             /* one log line, with its NUL */
+#define MC_UV_STORE_KEYS_MAX 4096u                 /* keys of the in-memory store */
+#define MC_UV_STORE_KEY_BYTES_MAX 256u             /* one key, with its NUL */
+#define MC_UV_STORE_VALUE_BYTES_MAX MC_HTTP_BODY_BYTES_MAX /* one stored value */
+
+static_assert(MC_UV_STREAM_QUEUED_BYTES_MAX >= MC_RECORD_BYTES_MAX + 64u,
+              "one record and its framing fit in a stream's queue");
+static_assert(MC_UV_CONN_INPUT_BYTES_MAX >= MC_UV_READ_BYTES, "one read fits in the input");
+static_assert(MC_UV_CONNS_MAX + MC_UV_CALLS_MAX < MC_UV_TIMERS_MAX, "every idle timer fits");
+
 #endif

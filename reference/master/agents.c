@@ -1,36 +1,858 @@
 /*
- * agents.c: the internal master<->agent API and agent liveness (SPEC A).
+ * agents.c: the master's side of its agents: the internal API on
+ * /api/v1/internal, agent liveness and partitions (SPEC.md A1, A2, A3, A5,
+ * A6, A9 and M1, for agents without tasks so far).
  *
- * Not built yet: the master knows no agents, and /api/v1/internal answers
- * 404 as any unknown path does. The agent work replaces this file.
+ * Theory of operation. An agent opens its event stream with a REGISTER
+ * call (no id yet) or a REREGISTER call (with the id it keeps in its
+ * durable store); either answer is 200 with a RecordIO stream whose first
+ * event is REGISTERED {agent_id, master_info}. Every other call the agent
+ * makes (PONG, later STATUS_UPDATE...) names that stream in
+ * Mesos-Stream-Id and is answered 202, checked in the same order as the
+ * scheduler API's calls (scheduler_api.c), with texts of the same style.
+ *
+ * Every agent the master knows is a struct agent_rec in one list, in
+ * registration order, and every change of its state goes through
+ * ag_table below, indexed by (state, event): the table is the one place to
+ * read what can happen to an agent (agents.h names the states). A NULL
+ * action marks an event that cannot happen in that state: the HTTP checks
+ * never let one through, so reaching one is a programmer error.
+ *
+ * Liveness is Mesos' SlaveObserver (src/master/master.cpp): right after a
+ * (re-)registration the master sends a PING, then one every
+ * agent_ping_timeout. When the timer fires and the previous PING got no
+ * PONG, that is one timeout; max_agent_ping_timeouts consecutive timeouts
+ * make the agent UNREACHABLE (about 75 s with the defaults; A2). A PONG
+ * clears the count. An agent whose stream is gone (DISCONNECTED, A6) is
+ * still "pinged": with no stream the PING is lost, so it counts as
+ * unanswered, and the agent becomes UNREACHABLE on the same schedule unless
+ * it re-registers first. Becoming UNREACHABLE stops the pings, ends the
+ * stream from the master's side (so an agent that still hears the master
+ * learns it must re-register) and sends every connected framework a
+ * FAILURE event with the agent_id alone (A3; task updates and offer
+ * rescinds come later, with tasks and offers).
+ *
+ * Ids are Mesos' Master::newSlaveId, "<master id>-S<n>", n from 0 in
+ * registration order. A re-registration keeps the id whatever the state
+ * (A1, A5); an id the master never saw, e.g. after a master restart, is
+ * taken as it is (M1). A REGISTER from the address ("hostname:port") of an
+ * agent that is still REGISTERED is a retry: it gets the same id again.
+ * From the address of a DISCONNECTED one it is a new agent, and the old one
+ * is REMOVED at once, with a FAILURE to the frameworks (Mesos' "a new agent
+ * registered at the same address", A9). An UNREACHABLE agent at that
+ * address simply stays UNREACHABLE under its old id.
+ *
+ * Resources: the agent's resources are kept as the text the agent was
+ * configured with (Register.resources_text), untouched, until the master
+ * parses resources itself.
  */
+#include "agents.h"
+
+#include <stdio.h>
+#include <string.h>
+
 #include "http_msg.h"
 #include "master_internal.h"
+#include "mc_assert.h"
+#include "mc_limits.h"
+#include "mesos_conform/internal.pb-c.h"
+#include "pbjson.h"
+#include "recordio.h"
+
+#define ICALL(name) MESOS_CONFORM__INTERNAL__CALL__TYPE__##name
+#define IEVENT(name) MESOS_CONFORM__INTERNAL__EVENT__TYPE__##name
+
+static_assert(MC_AGENT_ID_BYTES_MAX <= MASTER_CLIENT_ID_BYTES_MAX,
+              "an agent id is a client-given id");
+
+struct agent_rec {
+    struct mc_list_node link; /* in master_agents.list, in registration order */
+    struct master *master;
+    char id[MC_AGENT_ID_BYTES_MAX];
+    char address[MC_AGENT_ADDRESS_BYTES_MAX]; /* "hostname:port" of its AgentInfo */
+    Mesos__V1__AgentInfo *info;               /* owned; id set */
+    char *resources_text;                     /* owned; NULL when none was given */
+    enum master_agent_state state;
+    /* The current stream; stream_req is 0 when there is none. */
+    uint64_t stream_req;
+    char stream_id[MASTER_UUID_TEXT_BYTES];
+    enum media_codec codec;
+    struct rt_timer ping_timer;
+    uint64_t ping_seq;      /* the seq of the last PING */
+    uint32_t ping_timeouts; /* consecutive PINGs that got no PONG */
+    int pinged;             /* a PING went out and no PONG came since */
+};
 
 struct master_agents {
+    struct mc_list_node list;
     uint32_t count;
+    uint64_t next_number; /* n of the next "<master id>-S<n>" */
+    uint64_t pings_sent;
+    uint64_t pongs;
+    uint64_t unreachable;
 };
+
+/* The stream a (re-)registration brings. */
+struct attachment {
+    uint64_t req;
+    enum media_codec codec;
+    char stream_id[MASTER_UUID_TEXT_BYTES];
+};
+
+enum ag_event {
+    AG_EVENT_ATTACH,          /* REGISTER or REREGISTER brought a stream */
+    AG_EVENT_STREAM_CLOSED,   /* the agent's stream went away */
+    AG_EVENT_PONG,            /* the agent answered a PING */
+    AG_EVENT_PINGS_EXHAUSTED, /* max_agent_ping_timeouts in a row */
+    AG_EVENT_REPLACED,        /* a new agent registered at its address */
+    AG_EVENT_COUNT
+};
+
+typedef void (*ag_action_fn)(struct agent_rec *a, const struct attachment *att);
+
+static void ag_attach(struct agent_rec *a, const struct attachment *att);
+static void ag_disconnect(struct agent_rec *a, const struct attachment *att);
+static void ag_pong(struct agent_rec *a, const struct attachment *att);
+static void ag_unreachable(struct agent_rec *a, const struct attachment *att);
+static void ag_remove(struct agent_rec *a, const struct attachment *att);
+
+static const struct ag_transition {
+    enum master_agent_state next;
+    ag_action_fn action;
+} ag_table[MASTER_AGENT_STATE_COUNT][AG_EVENT_COUNT] = {
+    [MASTER_AGENT_REGISTERED] = {
+        [AG_EVENT_ATTACH] = {MASTER_AGENT_REGISTERED, ag_attach},            /* retry, A1 */
+        [AG_EVENT_STREAM_CLOSED] = {MASTER_AGENT_DISCONNECTED, ag_disconnect}, /* A6 */
+        [AG_EVENT_PONG] = {MASTER_AGENT_REGISTERED, ag_pong},                /* A2 */
+        [AG_EVENT_PINGS_EXHAUSTED] = {MASTER_AGENT_UNREACHABLE, ag_unreachable}, /* A2, A3 */
+        [AG_EVENT_REPLACED] = {MASTER_AGENT_REGISTERED, NULL},
+    },
+    [MASTER_AGENT_DISCONNECTED] = {
+        [AG_EVENT_ATTACH] = {MASTER_AGENT_REGISTERED, ag_attach},            /* A1, A5 */
+        [AG_EVENT_STREAM_CLOSED] = {MASTER_AGENT_DISCONNECTED, NULL},
+        [AG_EVENT_PONG] = {MASTER_AGENT_DISCONNECTED, NULL},
+        [AG_EVENT_PINGS_EXHAUSTED] = {MASTER_AGENT_UNREACHABLE, ag_unreachable}, /* A6 */
+        [AG_EVENT_REPLACED] = {MASTER_AGENT_REMOVED, ag_remove},             /* A9 */
+    },
+    [MASTER_AGENT_UNREACHABLE] = {
+        [AG_EVENT_ATTACH] = {MASTER_AGENT_REGISTERED, ag_attach},            /* A1 */
+        [AG_EVENT_STREAM_CLOSED] = {MASTER_AGENT_UNREACHABLE, NULL},
+        [AG_EVENT_PONG] = {MASTER_AGENT_UNREACHABLE, NULL},
+        [AG_EVENT_PINGS_EXHAUSTED] = {MASTER_AGENT_UNREACHABLE, NULL},
+        [AG_EVENT_REPLACED] = {MASTER_AGENT_UNREACHABLE, NULL},
+    },
+    [MASTER_AGENT_REMOVED] = {
+        [AG_EVENT_ATTACH] = {MASTER_AGENT_REMOVED, NULL},
+        [AG_EVENT_STREAM_CLOSED] = {MASTER_AGENT_REMOVED, NULL},
+        [AG_EVENT_PONG] = {MASTER_AGENT_REMOVED, NULL},
+        [AG_EVENT_PINGS_EXHAUSTED] = {MASTER_AGENT_REMOVED, NULL},
+        [AG_EVENT_REPLACED] = {MASTER_AGENT_REMOVED, NULL},
+    },
+};
+
+static const char *const state_names[MASTER_AGENT_STATE_COUNT] = {
+    "REGISTERED", "DISCONNECTED", "UNREACHABLE", "REMOVED",
+};
+
+static void ag_fire(struct agent_rec *a, enum ag_event event, const struct attachment *att)
+{
+    MC_ASSERT(a->state < MASTER_AGENT_STATE_COUNT);
+    MC_ASSERT(event < AG_EVENT_COUNT);
+    const struct ag_transition *t = &ag_table[a->state][event];
+    MC_ASSERT(t->action != NULL);
+    a->state = t->next;
+    t->action(a, att);
+}
+
+static void log_agent(struct master *m, enum rt_log_level level, const struct agent_rec *a,
+                      const char *what)
+{
+    char text[MC_AGENT_ID_BYTES_MAX + MC_AGENT_ADDRESS_BYTES_MAX + 128];
+    snprintf(text, sizeof(text), "agent %s at %s: %s", a->id, a->address, what);
+    m->rt.ops->log(m->rt.ctx, level, text);
+}
+
+/* Writes ev on a's stream as one RecordIO record; an agent without a stream gets nothing. */
+static void agent_send(struct agent_rec *a, const MesosConform__Internal__Event *ev)
+{
+    struct master *m = a->master;
+    if (a->stream_req == 0)
+        return;
+    struct mc_buf payload, framed;
+    mc_buf_init(&payload, MC_RECORD_BYTES_MAX, m->rt.alloc);
+    mc_buf_init(&framed, MC_RECORD_BYTES_MAX + MC_RECORD_LENGTH_DIGITS_MAX + 1, m->rt.alloc);
+    int err = a->codec == MEDIA_CODEC_PROTOBUF ? pbjson_pack(&ev->base, &payload)
+                                               : pbjson_encode(&ev->base, &payload);
+    if (err == 0)
+        err = rio_encode(&framed, payload.data, payload.len);
+    if (err == 0) {
+        m->events_sent++;
+        (void)m->rt.ops->stream_write(m->rt.ctx, a->stream_req, framed.data, framed.len);
+    } else {
+        log_agent(m, RT_LOG_ERROR, a, mc_strerror(err));
+    }
+    mc_buf_deinit(&payload);
+    mc_buf_deinit(&framed);
+}
+
+static void send_registered(struct agent_rec *a)
+{
+    struct master *m = a->master;
+    MesosConform__Internal__Event ev = MESOS_CONFORM__INTERNAL__EVENT__INIT;
+    MesosConform__Internal__Event__Registered registered =
+        MESOS_CONFORM__INTERNAL__EVENT__REGISTERED__INIT;
+    Mesos__V1__AgentID id = MESOS__V1__AGENT_ID__INIT;
+    Mesos__V1__MasterInfo info;
+    Mesos__V1__Address address;
+    Mesos__V1__MasterInfo__Capability caps[3], *cap_ptrs[3];
+    for (int i = 0; i < 3; i++) {
+        mesos__v1__master_info__capability__init(&caps[i]);
+        cap_ptrs[i] = &caps[i];
+    }
+    master__info_fill(m, &info, &address, cap_ptrs, 3);
+    id.value = a->id;
+    registered.agent_id = &id;
+    registered.master_info = &info;
+    registered.has_total_ping_timeout_seconds = 1;
+    registered.total_ping_timeout_seconds = (double)m->config.agent_ping_timeout_ns *
+                                            (double)m->config.max_agent_ping_timeouts /
+                                            (double)RT_NS_PER_SEC;
+    ev.has_type = 1;
+    ev.type = IEVENT(REGISTERED);
+    ev.registered = &registered;
+    agent_send(a, &ev);
+}
+
+static void ping_timer_fire(struct rt_timer *timer);
+
+/* Sends the next PING (lost when there is no stream) and waits one ping timeout for its PONG. */
+static void ping_send(struct agent_rec *a)
+{
+    struct master *m = a->master;
+    MesosConform__Internal__Event ev = MESOS_CONFORM__INTERNAL__EVENT__INIT;
+    MesosConform__Internal__Event__Ping ping = MESOS_CONFORM__INTERNAL__EVENT__PING__INIT;
+    a->ping_seq++;
+    a->pinged = 1;
+    if (a->stream_req != 0) {
+        ping.has_seq = 1;
+        ping.seq = a->ping_seq;
+        ev.has_type = 1;
+        ev.type = IEVENT(PING);
+        ev.ping = &ping;
+        agent_send(a, &ev);
+        m->agents->pings_sent++;
+    }
+    rt_timer_start(&m->rt, &a->ping_timer, m->config.agent_ping_timeout_ns, ping_timer_fire);
+}
+
+static void ping_timer_fire(struct rt_timer *timer)
+{
+    struct agent_rec *a = MC_CONTAINER_OF(timer, struct agent_rec, ping_timer);
+    MC_ASSERT(a->state == MASTER_AGENT_REGISTERED || a->state == MASTER_AGENT_DISCONNECTED);
+    if (a->pinged) {
+        a->ping_timeouts++; /* no PONG came for the last PING */
+        if (a->ping_timeouts >= a->master->config.max_agent_ping_timeouts) {
+            ag_fire(a, AG_EVENT_PINGS_EXHAUSTED, NULL);
+            return;
+        }
+    }
+    ping_send(a);
+}
+
+/* Ends a's stream from the master's side if it has one (terminating chunk). */
+static void stream_detach(struct agent_rec *a, int close_it)
+{
+    struct master *m = a->master;
+    if (a->stream_req != 0 && close_it)
+        m->rt.ops->stream_close(m->rt.ctx, a->stream_req);
+    a->stream_req = 0;
+    a->stream_id[0] = '\0';
+}
+
+static void ag_attach(struct agent_rec *a, const struct attachment *att)
+{
+    struct master *m = a->master;
+    MC_ASSERT(att != NULL && att->req != 0 && att->req != a->stream_req);
+    stream_detach(a, 1); /* an older stream of this agent is replaced, not kept */
+    a->stream_req = att->req;
+    a->codec = att->codec;
+    memcpy(a->stream_id, att->stream_id, sizeof(a->stream_id));
+    send_registered(a);
+    /* A (re-)registration starts the observer afresh: PING at once, no timeouts counted. */
+    if (a->ping_timer.active)
+        rt_timer_cancel(&m->rt, &a->ping_timer);
+    a->ping_timeouts = 0;
+    a->pinged = 0;
+    ping_send(a);
+}
+
+static void ag_disconnect(struct agent_rec *a, const struct attachment *att)
+{
+    (void)att;
+    stream_detach(a, 0); /* already gone; the pings go on and will time out (A6) */
+    log_agent(a->master, RT_LOG_INFO, a, "disconnected");
+}
+
+static void ag_pong(struct agent_rec *a, const struct attachment *att)
+{
+    (void)att;
+    a->ping_timeouts = 0;
+    a->pinged = 0;
+    a->master->agents->pongs++;
+}
+
+/* Tells every connected framework that the agent is lost: FAILURE with agent_id alone (A3). */
+static void failure_broadcast(struct agent_rec *a)
+{
+    Mesos__V1__Scheduler__Event ev = MESOS__V1__SCHEDULER__EVENT__INIT;
+    Mesos__V1__Scheduler__Event__Failure failure = MESOS__V1__SCHEDULER__EVENT__FAILURE__INIT;
+    Mesos__V1__AgentID id = MESOS__V1__AGENT_ID__INIT;
+    id.value = a->id;
+    failure.agent_id = &id;
+    ev.has_type = 1;
+    ev.type = MESOS__V1__SCHEDULER__EVENT__TYPE__FAILURE;
+    ev.failure = &failure;
+    master__frameworks_broadcast(a->master, &ev);
+}
+
+/* Stops pinging and ends the stream; the agent keeps its record and id. */
+static void observer_stop(struct agent_rec *a)
+{
+    if (a->ping_timer.active)
+        rt_timer_cancel(&a->master->rt, &a->ping_timer);
+    a->pinged = 0;
+    stream_detach(a, 1);
+}
+
+static void ag_unreachable(struct agent_rec *a, const struct attachment *att)
+{
+    (void)att;
+    observer_stop(a);
+    a->master->agents->unreachable++;
+    log_agent(a->master, RT_LOG_WARN, a, "unreachable: health check timed out");
+    failure_broadcast(a);
+}
+
+static void ag_remove(struct agent_rec *a, const struct attachment *att)
+{
+    (void)att;
+    observer_stop(a);
+    log_agent(a->master, RT_LOG_WARN, a, "removed: a new agent registered at the same address");
+    failure_broadcast(a);
+}
+
+static void agent_free(struct master *m, struct agent_rec *a)
+{
+    if (a->ping_timer.active)
+        rt_timer_cancel(&m->rt, &a->ping_timer);
+    mc_list_remove(&a->link);
+    m->agents->count--;
+    if (a->info != NULL)
+        protobuf_c_message_free_unpacked(&a->info->base, &m->pb_alloc);
+    mc_free(m->rt.alloc, a->resources_text);
+    mc_free(m->rt.alloc, a);
+}
+
+static struct agent_rec *agent_find(const struct master *m, const char *id)
+{
+    struct mc_list_node *it;
+    MC_LIST_FOR_EACH(it, &m->agents->list) {
+        struct agent_rec *a = MC_CONTAINER_OF(it, struct agent_rec, link);
+        if (strcmp(a->id, id) == 0)
+            return a;
+    }
+    return NULL;
+}
+
+/* The REGISTERED or DISCONNECTED agent at address, or NULL (Mesos' slaves.registered by pid). */
+static struct agent_rec *agent_find_live_at(const struct master *m, const char *address)
+{
+    struct mc_list_node *it;
+    MC_LIST_FOR_EACH(it, &m->agents->list) {
+        struct agent_rec *a = MC_CONTAINER_OF(it, struct agent_rec, link);
+        if ((a->state == MASTER_AGENT_REGISTERED || a->state == MASTER_AGENT_DISCONNECTED) &&
+            strcmp(a->address, address) == 0)
+            return a;
+    }
+    return NULL;
+}
+
+/* A new record in DISCONNECTED (an ATTACH registers it); NULL past the limit or without memory. */
+static struct agent_rec *agent_new(struct master *m, const char *id)
+{
+    struct master_agents *ags = m->agents;
+    if (ags->count >= MC_MASTER_AGENTS_MAX) {
+        struct mc_list_node *it;
+        MC_LIST_FOR_EACH(it, &ags->list) {
+            struct agent_rec *old = MC_CONTAINER_OF(it, struct agent_rec, link);
+            if (old->state == MASTER_AGENT_REMOVED) {
+                agent_free(m, old); /* the oldest removed one is forgotten first */
+                break;
+            }
+        }
+        if (ags->count >= MC_MASTER_AGENTS_MAX)
+            return NULL;
+    }
+    struct agent_rec *a = mc_calloc(m->rt.alloc, 1, sizeof(*a));
+    if (a == NULL)
+        return NULL;
+    a->master = m;
+    snprintf(a->id, sizeof(a->id), "%s", id);
+    a->state = MASTER_AGENT_DISCONNECTED;
+    mc_list_push_back(&ags->list, &a->link);
+    ags->count++;
+    return a;
+}
 
 int master__agents_create(struct master *m)
 {
+    if (m->config.agent_ping_timeout_ns == 0 || m->config.max_agent_ping_timeouts == 0)
+        return MC_EINVAL; /* pings would spin at one instant, or never count */
     m->agents = mc_calloc(m->rt.alloc, 1, sizeof(*m->agents));
-    return m->agents == NULL ? MC_ENOMEM : 0;
+    if (m->agents == NULL)
+        return MC_ENOMEM;
+    mc_list_init(&m->agents->list);
+    return 0;
 }
 
 void master__agents_destroy(struct master *m)
 {
+    if (m->agents == NULL)
+        return;
+    struct mc_list_node *it, *tmp;
+    MC_LIST_FOR_EACH_SAFE(it, tmp, &m->agents->list) {
+        agent_free(m, MC_CONTAINER_OF(it, struct agent_rec, link));
+    }
+    MC_ASSERT(m->agents->count == 0);
     mc_free(m->rt.alloc, m->agents);
     m->agents = NULL;
 }
 
-void master__agents_request(struct master *m, uint64_t req, const struct http_request *request)
-{
-    (void)request;
-    master__respond_empty(m, req, 404);
-}
-
 int master__agents_stream_closed(struct master *m, uint64_t req)
 {
-    (void)m, (void)req;
+    MC_ASSERT(req != 0);
+    struct mc_list_node *it;
+    MC_LIST_FOR_EACH(it, &m->agents->list) {
+        struct agent_rec *a = MC_CONTAINER_OF(it, struct agent_rec, link);
+        if (a->stream_req == req) {
+            ag_fire(a, AG_EVENT_STREAM_CLOSED, NULL);
+            return 1;
+        }
+    }
+    return 0; /* a stream the master already replaced or ended */
+}
+
+int master_agent_state(const struct master *m, const char *agent_id)
+{
+    MC_ASSERT(m != NULL && agent_id != NULL);
+    const struct agent_rec *a = agent_find(m, agent_id);
+    return a == NULL ? MC_ENOTFOUND : (int)a->state;
+}
+
+const char *master_agent_state_name(int state)
+{
+    if (state < 0 || state >= MASTER_AGENT_STATE_COUNT)
+        return "UNKNOWN";
+    return state_names[state];
+}
+
+void master_agent_stats_get(const struct master *m, struct master_agent_stats *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct mc_list_node *it;
+    MC_LIST_FOR_EACH(it, &m->agents->list) {
+        const struct agent_rec *a = MC_CONTAINER_OF(it, struct agent_rec, link);
+        out->count[a->state]++;
+    }
+    out->pings_sent = m->agents->pings_sent;
+    out->pongs = m->agents->pongs;
+    out->unreachable = m->agents->unreachable;
+}
+
+/* ---- /api/v1/internal: the order of checks, as scheduler_api.c's ---- */
+
+/* One answer still to give: 0 means "no answer yet, go on". */
+struct verdict {
+    int status;
+    char text[MC_HTTP_HEADER_BYTES_MAX + MC_PBJSON_MESOS_TEXT_BYTES_MAX];
+};
+
+static int verdict_set(struct verdict *v, int status, const char *prefix, const char *text)
+{
+    v->status = status;
+    snprintf(v->text, sizeof(v->text), "%s%s", prefix, text);
+    return 1;
+}
+
+/* The call types whose arguments must be present, by the name of their field. */
+static const struct {
+    MesosConform__Internal__Call__Type type;
+    const char *field;
+    int needs_agent_id;
+} call_fields[] = {
+    {ICALL(REGISTER), "register", 0},
+    {ICALL(REREGISTER), "reregister", 1},
+    {ICALL(PONG), "pong", 1},
+    {ICALL(STATUS_UPDATE), "status_update", 1},
+    {ICALL(EXECUTOR_MESSAGE), "executor_message", 1},
+};
+
+/* Whether the message field `name` of msg is set (a sub-message pointer). */
+static int message_field_present(const ProtobufCMessage *msg, const char *name)
+{
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field_by_name(msg->descriptor, name);
+    MC_ASSERT(f != NULL && f->type == PROTOBUF_C_TYPE_MESSAGE);
+    return *(const ProtobufCMessage *const *)((const char *)msg + f->offset) != NULL;
+}
+
+/* An agent id must be usable as a directory name, as Mesos' validateID demands. */
+static const char *agent_id_validate(const char *id)
+{
+    size_t len = strlen(id);
+    if (len == 0)
+        return "'agent_id' must not be empty";
+    if (len >= MC_AGENT_ID_BYTES_MAX)
+        return "'agent_id' must not be greater than 255 characters";
+    if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
+        return "'agent_id' must not be '.' or '..'";
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)id[i];
+        if (c < 0x20 || c == 0x7f || c == '/' || c == '\\')
+            return "'agent_id' contains invalid characters";
+    }
+    return NULL;
+}
+
+static const char *agent_info_validate(const Mesos__V1__AgentInfo *info)
+{
+    if (info->hostname[0] == '\0')
+        return "'hostname' must not be empty";
+    if (strlen(info->hostname) > 255)
+        return "'hostname' must not be greater than 255 characters";
+    if (info->has_port && (info->port < 1 || info->port > 65535))
+        return "'port' must be between 1 and 65535";
+    return NULL;
+}
+
+/* NULL when the call is valid, else why (Failed to validate internal::Call: <why>). */
+static const char *call_validate(const MesosConform__Internal__Call *call, char *buf,
+                                 size_t buf_bytes)
+{
+    if (!call->has_type)
+        return "Expecting 'type' to be present";
+    for (size_t i = 0; i < sizeof(call_fields) / sizeof(call_fields[0]); i++) {
+        if (call_fields[i].type != call->type)
+            continue;
+        if (call_fields[i].needs_agent_id && call->agent_id == NULL)
+            return "Expecting 'agent_id' to be present";
+        if (!message_field_present(&call->base, call_fields[i].field)) {
+            snprintf(buf, buf_bytes, "Expecting '%s' to be present", call_fields[i].field);
+            return buf;
+        }
+    }
+    if (call->agent_id != NULL && call->type != ICALL(REGISTER)) {
+        const char *bad = agent_id_validate(call->agent_id->value);
+        if (bad != NULL)
+            return bad;
+    }
+    if (call->type == ICALL(REGISTER))
+        return agent_info_validate(call->register_->agent_info);
+    if (call->type == ICALL(REREGISTER)) {
+        const Mesos__V1__AgentID *inner = call->reregister->agent_info->id;
+        if (inner != NULL && strcmp(inner->value, call->agent_id->value) != 0)
+            return "'agent_id' differs from 'reregister.agent_info.id'";
+        return agent_info_validate(call->reregister->agent_info);
+    }
+    return NULL;
+}
+
+/* Only a recovered leader takes agents, as only it takes frameworks (S2, S3). */
+static int check_leader(struct master *m, struct verdict *v)
+{
+    if (m->leadership == MASTER_FOLLOWING) {
+        v->status = 307;
+        snprintf(v->text, sizeof(v->text), "//%s/master/api/v1/internal", m->leader);
+        return 1;
+    }
+    if (m->leadership == MASTER_NO_LEADER)
+        return verdict_set(v, 503, "", "No leader elected");
+    if (!m->recovered)
+        return verdict_set(v, 503, "", "Master has not finished recovery");
     return 0;
+}
+
+/* Method, Content-Type and the body's decoding into *call (S4-S7 for this endpoint). */
+static int check_decode(struct master *m, const struct http_request *request, struct verdict *v,
+                        MesosConform__Internal__Call **call)
+{
+    if (strcmp(request->method, "POST") != 0)
+        return verdict_set(v, 405, "", "405 Method Not Allowed.");
+    const char *content_type = http_headers_get(&request->headers, "Content-Type");
+    if (content_type == NULL)
+        return verdict_set(v, 400, "", "Expecting 'Content-Type' to be present");
+    enum media_codec codec = media_content_type_codec(content_type);
+    const uint8_t *body = request->body.data ? request->body.data : (const uint8_t *)"";
+    ProtobufCMessage *msg = NULL;
+    if (codec == MEDIA_CODEC_PROTOBUF) {
+        if (pbjson_unpack(&mesos_conform__internal__call__descriptor, body, request->body.len,
+                          &m->pb_alloc, &msg, NULL) != 0)
+            return verdict_set(v, 400, "", "Failed to parse body into Call protobuf");
+    } else if (codec == MEDIA_CODEC_JSON) {
+        struct pbjson_error err;
+        if (pbjson_decode(&mesos_conform__internal__call__descriptor, (const char *)body,
+                          request->body.len, &m->pb_alloc, &msg, &err) != 0) {
+            if (err.kind == PBJSON_ERR_NOMEM)
+                return verdict_set(v, 503, "", "Service Unavailable");
+            return verdict_set(v, 400,
+                               err.kind == PBJSON_ERR_SYNTAX
+                                   ? "Failed to parse body into JSON: "
+                                   : "Failed to convert JSON into Call protobuf: ",
+                               err.mesos_text);
+        }
+    } else {
+        return verdict_set(v, 415, "",
+                           "Expecting 'Content-Type' of application/json or "
+                           "application/x-protobuf");
+    }
+    *call = (MesosConform__Internal__Call *)msg;
+    return 0;
+}
+
+/* The call itself, and what a (re-)registration asks of the headers (S8-S10 for agents). */
+static int check_call(const struct http_request *request,
+                      const MesosConform__Internal__Call *call, struct verdict *v,
+                      enum media_codec *accept_codec)
+{
+    char buf[128];
+    const char *invalid = call_validate(call, buf, sizeof(buf));
+    if (invalid != NULL)
+        return verdict_set(v, 400, "Failed to validate internal::Call: ", invalid);
+    if (call->type == ICALL(REGISTER) || call->type == ICALL(REREGISTER)) {
+        *accept_codec = media_negotiate(http_headers_get(&request->headers, "Accept"));
+        if (*accept_codec == MEDIA_CODEC_NONE)
+            return verdict_set(v, 406, "", MEDIA_REFUSAL_MASTER);
+        if (http_headers_get(&request->headers, "Mesos-Stream-Id") != NULL)
+            return verdict_set(v, 400, "",
+                               "Register calls should not include the 'Mesos-Stream-Id' header");
+    }
+    return 0;
+}
+
+/* The agent named by a call on an open stream, and that stream (S12-S16 for agents). */
+static struct agent_rec *check_agent(struct master *m, const struct http_request *request,
+                                     const MesosConform__Internal__Call *call, struct verdict *v)
+{
+    struct agent_rec *a = agent_find(m, call->agent_id->value);
+    if (a == NULL) {
+        verdict_set(v, 400, "", "Agent cannot be found");
+        return NULL;
+    }
+    if (a->state != MASTER_AGENT_REGISTERED) {
+        verdict_set(v, 403, "", "Agent is not registered");
+        return NULL;
+    }
+    const char *stream_id = http_headers_get(&request->headers, "Mesos-Stream-Id");
+    if (stream_id == NULL) {
+        verdict_set(v, 400, "",
+                    "All non-register calls should include the 'Mesos-Stream-Id' header");
+        return NULL;
+    }
+    if (strcmp(stream_id, a->stream_id) != 0) {
+        v->status = 400;
+        snprintf(v->text, sizeof(v->text),
+                 "The stream ID '%s' included in this request didn't match the stream ID "
+                 "currently associated with agent ID %s",
+                 stream_id, a->id);
+        return NULL;
+    }
+    return a;
+}
+
+/* Gives a the AgentInfo (taken) and resources text (copied) of a (re-)registration. */
+static int agent_info_take(struct master *m, struct agent_rec *a, Mesos__V1__AgentInfo *info,
+                           const char *resources_text)
+{
+    char *value = mc_strdup(m->rt.alloc, a->id);
+    char *text = resources_text != NULL ? mc_strdup(m->rt.alloc, resources_text) : NULL;
+    if (value == NULL || (resources_text != NULL && text == NULL)) {
+        mc_free(m->rt.alloc, value);
+        mc_free(m->rt.alloc, text);
+        protobuf_c_message_free_unpacked(&info->base, &m->pb_alloc);
+        return MC_ENOMEM;
+    }
+    if (info->id == NULL) {
+        info->id = mc_malloc(m->rt.alloc, sizeof(*info->id));
+        if (info->id == NULL) {
+            mc_free(m->rt.alloc, value);
+            mc_free(m->rt.alloc, text);
+            protobuf_c_message_free_unpacked(&info->base, &m->pb_alloc);
+            return MC_ENOMEM;
+        }
+        mesos__v1__agent_id__init(info->id);
+        info->id->value = NULL;
+    }
+    mc_free(m->rt.alloc, info->id->value);
+    info->id->value = value;
+    if (a->info != NULL)
+        protobuf_c_message_free_unpacked(&a->info->base, &m->pb_alloc);
+    a->info = info;
+    mc_free(m->rt.alloc, a->resources_text);
+    a->resources_text = text;
+    snprintf(a->address, sizeof(a->address), "%s:%d", info->hostname,
+             info->has_port ? (int)info->port : 5051);
+    return 0;
+}
+
+/* Keeps new ids clear of one this master issued before it restarted with the same id (M1). */
+static void number_reserve(struct master *m, const char *id)
+{
+    size_t n = strlen(m->id);
+    if (strncmp(id, m->id, n) != 0 || strncmp(id + n, "-S", 2) != 0)
+        return;
+    unsigned long long number = 0;
+    const char *p = id + n + 2;
+    if (*p == '\0')
+        return;
+    for (; *p != '\0'; p++) {
+        if (*p < '0' || *p > '9' || number > UINT64_MAX / 10 - 1)
+            return;
+        number = number * 10 + (unsigned long long)(*p - '0');
+    }
+    if (number >= m->agents->next_number)
+        m->agents->next_number = number + 1;
+}
+
+/*
+ * The agent a (re-)registration is for, made if needed; NULL with the
+ * answer in v when it is refused.
+ */
+static struct agent_rec *registration_target(struct master *m,
+                                             const MesosConform__Internal__Call *call,
+                                             struct verdict *v)
+{
+    struct agent_rec *a;
+    if (call->type == ICALL(REREGISTER)) {
+        a = agent_find(m, call->agent_id->value);
+        if (a != NULL && a->state == MASTER_AGENT_REMOVED) {
+            verdict_set(v, 403, "", "Agent has been removed");
+            return NULL;
+        }
+        if (a == NULL) { /* an id from before a master restart: taken as it is (M1) */
+            number_reserve(m, call->agent_id->value);
+            a = agent_new(m, call->agent_id->value);
+        }
+    } else {
+        char address[MC_AGENT_ADDRESS_BYTES_MAX];
+        const Mesos__V1__AgentInfo *info = call->register_->agent_info;
+        snprintf(address, sizeof(address), "%s:%d", info->hostname,
+                 info->has_port ? (int)info->port : 5051);
+        a = agent_find_live_at(m, address);
+        if (a != NULL && a->state == MASTER_AGENT_REGISTERED)
+            return a; /* a retry: the same id again (Mesos "resending acknowledgement") */
+        if (a != NULL)
+            ag_fire(a, AG_EVENT_REPLACED, NULL); /* A9 */
+        char id[MASTER_ID_BYTES_MAX];
+        snprintf(id, sizeof(id), "%s-S%llu", m->id, (unsigned long long)m->agents->next_number);
+        a = agent_new(m, id);
+        if (a != NULL)
+            m->agents->next_number++;
+    }
+    if (a == NULL)
+        verdict_set(v, 503, "", "Too many agents");
+    return a;
+}
+
+/* Opens the 200 stream of a (re-)registration and attaches it to the agent. */
+static void registration_accept(struct master *m, uint64_t req, enum media_codec codec,
+                                MesosConform__Internal__Call *call, struct verdict *v)
+{
+    struct agent_rec *a = registration_target(m, call, v);
+    if (a == NULL)
+        return;
+    int rereg = call->type == ICALL(REREGISTER);
+    Mesos__V1__AgentInfo *info = rereg ? call->reregister->agent_info
+                                       : call->register_->agent_info;
+    const char *text = rereg ? call->reregister->resources_text : call->register_->resources_text;
+    if (rereg)
+        call->reregister->agent_info = NULL; /* taken over by the agent */
+    else
+        call->register_->agent_info = NULL;
+    if (agent_info_take(m, a, info, text) != 0) {
+        verdict_set(v, 503, "", "Service Unavailable");
+        return;
+    }
+    struct attachment att = {req, codec, ""};
+    master__uuid_make(m, att.stream_id);
+    struct http_response r;
+    int err = http_response_stream_init(&r, media_codec_type(codec), m->rt.alloc);
+    if (err == 0)
+        err = http_headers_add(&r.headers, "Mesos-Stream-Id", att.stream_id);
+    if (err == 0)
+        m->rt.ops->stream_open(m->rt.ctx, req, &r);
+    http_response_deinit(&r);
+    if (err != 0) {
+        verdict_set(v, 503, "", "Service Unavailable");
+        return;
+    }
+    ag_fire(a, AG_EVENT_ATTACH, &att);
+}
+
+/* Every call on an open stream that passed the checks. */
+static void call_dispatch(struct master *m, uint64_t req, struct agent_rec *a,
+                          const MesosConform__Internal__Call *call)
+{
+    switch (call->type) {
+    case ICALL(PONG):
+        ag_fire(a, AG_EVENT_PONG, NULL);
+        master__respond_empty(m, req, 202);
+        return;
+    default: {
+        /* Tasks are the next step: say so rather than lose the call silently. */
+        const ProtobufCEnumValue *name = protobuf_c_enum_descriptor_get_value(
+            &mesos_conform__internal__call__type__descriptor, (int)call->type);
+        char text[128];
+        snprintf(text, sizeof(text), "Not implemented: %s", name ? name->name : "UNKNOWN");
+        master__respond_text(m, req, 501, text);
+        return;
+    }
+    }
+}
+
+void master__agents_request(struct master *m, uint64_t req, const struct http_request *request)
+{
+    struct verdict v = {0, ""};
+    MesosConform__Internal__Call *call = NULL;
+    enum media_codec accept_codec = MEDIA_CODEC_NONE;
+    if (check_leader(m, &v)) {
+        struct http_response r;
+        if (v.status == 307 && http_response_redirect_init(&r, v.text, m->rt.alloc) == 0) {
+            m->rt.ops->respond(m->rt.ctx, req, &r);
+            http_response_deinit(&r);
+            return;
+        }
+    } else if (check_decode(m, request, &v, &call) == 0 &&
+               check_call(request, call, &v, &accept_codec) == 0) {
+        if (call->type == ICALL(REGISTER) || call->type == ICALL(REREGISTER)) {
+            registration_accept(m, req, accept_codec, call, &v);
+        } else {
+            struct agent_rec *a = check_agent(m, request, call, &v);
+            if (a != NULL)
+                call_dispatch(m, req, a, call);
+        }
+    }
+    if (v.status == 405) {
+        static const char *const allowed[] = {"POST"};
+        struct http_response r;
+        if (http_response_method_not_allowed_init(&r, allowed, 1, request->method,
+                                                  m->rt.alloc) == 0) {
+            m->rt.ops->respond(m->rt.ctx, req, &r);
+            http_response_deinit(&r);
+            v.status = 0;
+        }
+    }
+    if (v.status != 0)
+        master__respond_text(m, req, v.status, v.text);
+    if (call != NULL)
+        protobuf_c_message_free_unpacked(&call->base, &m->pb_alloc);
 }
