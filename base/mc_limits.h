@@ -142,7 +142,8 @@ static_assert(2u * MC_SIM_ADDRESS_BYTES_MAX + 256u <= MC_SIM_TRACE_LINE_BYTES_MA
  * are short texts; an item holds its ranges and elements in arrays bounded
  * here (65536 ports fragmented one in two would need 32768 ranges, far more
  * than any agent has). Scalars are thousandths in an int64: the largest
- * kept is 10^15 units, so that a sum of two never overflows. A framework's
+ * kept is 10^12 units (10^15 thousandths), below 2^53 so that a scalar
+ * goes through a protobuf double and back exactly. A framework's
  * filters are bounded so that a scheduler declining in a loop cannot grow
  * the master without limit; refuse_seconds is capped at 365 days (SPEC O2).
  */
@@ -153,7 +154,7 @@ static_assert(2u * MC_SIM_ADDRESS_BYTES_MAX + 256u <= MC_SIM_TRACE_LINE_BYTES_MA
 #define MC_RES_RANGES_MAX 4096u               /* ranges in one item */
 #define MC_RES_ELEMENTS_MAX 1024u             /* elements in one set item */
 #define MC_RES_TEXT_BYTES_MAX (64u * 1024u)   /* one resource text (agent flag) */
-#define MC_RES_SCALAR_MILLI_MAX 1000000000000000000LL
+#define MC_RES_SCALAR_MILLI_MAX 1000000000000000LL
 #define MC_ALLOC_AGENTS_MAX 65536u            /* agents known to the allocator */
 #define MC_ALLOC_FRAMEWORKS_MAX MC_MASTER_FRAMEWORKS_MAX
 #define MC_ALLOC_FRAMEWORK_ROLES_MAX 64u      /* roles of one framework */
@@ -166,6 +167,7 @@ static_assert(MC_RES_ROLE_BYTES_MAX >= 2u, "a role holds \"*\"");
 static_assert(MC_RES_NAME_BYTES_MAX + MC_RES_ROLE_BYTES_MAX + 64u < MC_DIAG_TEXT_BYTES_MAX,
               "a parse error names its token");
 static_assert(MC_ALLOC_FRAMEWORK_ROLES_MAX <= MC_ALLOC_ROLES_MAX, "a framework's roles fit");
+static_assert(MC_RES_SCALAR_MILLI_MAX < (1LL << 53), "a scalar is exact in a double");
 
 /*
  * The reference agent (reference/agent/) and the master's side of its
