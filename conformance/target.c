@@ -107,3 +107,34 @@ void target_destroy(struct target *t)
     if (t != NULL)
         t->ops->destroy(t);
 }
+
+int target_partition(struct target *t, const char *const *a, uint32_t na, const char *const *b,
+                     uint32_t nb)
+{
+    return t->ops->partition ? t->ops->partition(t, a, na, b, nb) : MC_EUNSUPPORTED;
+}
+
+int target_heal(struct target *t)
+{
+    return t->ops->heal ? t->ops->heal(t) : MC_EUNSUPPORTED;
+}
+
+int target_hold(struct target *t, const char *actor, int release)
+{
+    return t->ops->hold ? t->ops->hold(t, actor, release) : MC_EUNSUPPORTED;
+}
+
+int target_reset(struct target *t, const char *actor, int exchange)
+{
+    struct target_actor *a = actor_find(t, actor);
+    if (t->ops->reset == NULL)
+        return MC_EUNSUPPORTED;
+    if (a == NULL || client_exchange_get(&a->client, exchange) == NULL)
+        return MC_ENOTFOUND;
+    return t->ops->reset(t, a, exchange);
+}
+
+int target_restart_master(struct target *t)
+{
+    return t->ops->restart_master ? t->ops->restart_master(t) : MC_EUNSUPPORTED;
+}

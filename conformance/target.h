@@ -86,6 +86,23 @@ const struct target_caps *target_caps_get(const struct target *t);
 /* The trace hash (sim); 0 where there is none. */
 uint64_t target_trace_hash(const struct target *t);
 
+/*
+ * Faults. Names are "master" or an actor's name. A target without faults
+ * (caps.faults 0) answers MC_EUNSUPPORTED; an unknown name is MC_ENOTFOUND.
+ *  partition: traffic between every name of a and every name of b is lost
+ *    (connections stay open), until heal;
+ *  hold/release: the actor's traffic with the master waits, then flows;
+ *  reset: the actor's subscription connection is reset under both ends;
+ *  restart_master: the master crashes and a new one starts (recovering
+ *    for a moment, SPEC S3), as after a failover.
+ */
+int target_partition(struct target *t, const char *const *a, uint32_t na, const char *const *b,
+                     uint32_t nb) MC_MUST_USE;
+int target_heal(struct target *t) MC_MUST_USE;
+int target_hold(struct target *t, const char *actor, int release) MC_MUST_USE;
+int target_reset(struct target *t, const char *actor, int exchange) MC_MUST_USE;
+int target_restart_master(struct target *t) MC_MUST_USE;
+
 /* The master's address as actors call it ("master:5050", "127.0.0.1:5050"). */
 const char *target_master_address(const struct target *t);
 

@@ -344,7 +344,7 @@ static void http_destroy(struct target *t)
 }
 
 static const struct target_ops http_ops = {
-    http_actor_attach, http_advance, http_now, http_hash, http_destroy,
+    http_actor_attach, http_advance, http_now, http_hash, http_destroy, NULL, NULL, NULL, NULL, NULL,
 };
 
 int target_http_create(const char *url, struct target **out, struct mc_diag *diag)

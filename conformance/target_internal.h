@@ -20,6 +20,13 @@ struct target_ops {
     uint64_t (*now_ns)(const struct target *t);
     uint64_t (*trace_hash)(const struct target *t);
     void (*destroy)(struct target *t);
+    /* Faults; NULL where the kind has none. */
+    int (*partition)(struct target *t, const char *const *a, uint32_t na, const char *const *b,
+                     uint32_t nb);
+    int (*heal)(struct target *t);
+    int (*hold)(struct target *t, const char *actor, int release);
+    int (*reset)(struct target *t, struct target_actor *a, int exchange);
+    int (*restart_master)(struct target *t);
 };
 
 struct target {
