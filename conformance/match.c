@@ -56,13 +56,18 @@ static const char *type_name(const json_t *v)
 static int at(const json_t *expected, const json_t *actual, const char *path, struct mc_buf *why,
               int depth);
 
-/* The one '$' key of a predicate object, or NULL when expected is no predicate. */
-static const char *predicate_key(const json_t *expected)
+/* Whether expected is a predicate: an object whose keys all start with '$'. */
+static int is_predicate(const json_t *expected)
 {
-    if (!json_is_object(expected) || json_object_size(expected) != 1)
-        return NULL;
-    const char *key = json_object_iter_key(json_object_iter((json_t *)expected));
-    return key[0] == '$' ? key : NULL;
+    if (!json_is_object(expected) || json_object_size(expected) == 0)
+        return 0;
+    const char *key;
+    json_t *value;
+    json_object_foreach((json_t *)expected, key, value) {
+        if (key[0] != '$')
+            return 0;
+    }
+    return 1;
 }
 
 static int regex_matches(const char *pattern, const char *text, int *bad)
@@ -76,37 +81,85 @@ static int regex_matches(const char *pattern, const char *text, int *bad)
     return ok;
 }
 
+static int type_holds(const char *want, const json_t *actual)
+{
+    if (strcmp(want, "integer") == 0)
+        return json_is_integer(actual);
+    if (strcmp(want, "real") == 0)
+        return json_is_real(actual);
+    return strcmp(type_name(actual), want) == 0;
+}
+
+static size_t length_of(const json_t *v)
+{
+    if (json_is_array(v))
+        return json_array_size(v);
+    if (json_is_object(v))
+        return json_object_size(v);
+    return json_is_string(v) ? json_string_length(v) : (size_t)-1;
+}
+
+/* $contains: every alternative matches some element of the array. */
+static int contains_holds(const json_t *arg, const json_t *actual, const char *path, int depth)
+{
+    if (!json_is_array(actual))
+        return 0;
+    size_t n = json_is_array(arg) ? json_array_size(arg) : 1;
+    for (size_t k = 0; k < n; k++) {
+        const json_t *want = json_is_array(arg) ? json_array_get(arg, k) : arg;
+        int found = 0;
+        for (size_t i = 0; i < json_array_size(actual) && !found; i++)
+            found = at(want, json_array_get(actual, i), path, NULL, depth + 1);
+        if (!found)
+            return 0;
+    }
+    return 1;
+}
+
+/* One predicate key; 1 when it holds, else a mismatch. */
 static int predicate(const char *key, const json_t *arg, const json_t *actual, const char *path,
                      struct mc_buf *why, int depth)
 {
     if (strcmp(key, "$exists") == 0 && json_is_boolean(arg))
-        return (actual != NULL) == json_is_true(arg) ? 1
-               : mismatch(why, path, json_is_true(arg) ? "expected a value, like" : "expected no value, not", arg, actual);
-    if (strcmp(key, "$not") == 0)
-        return !at(arg, actual, path, NULL, depth + 1) ? 1 : mismatch(why, path, "expected anything but", arg, actual);
+        return (actual != NULL) == json_is_true(arg)
+                   ? 1
+                   : mismatch(why, path, json_is_true(arg) ? "expected a value, like" : "expected no value, not", arg, actual);
     if (actual == NULL)
         return mismatch(why, path, "expected", arg, actual);
     if (strcmp(key, "$type") == 0 && json_is_string(arg))
-        return strcmp(type_name(actual), json_string_value(arg)) == 0 ? 1 : mismatch(why, path, "expected a value of type", arg, actual);
+        return type_holds(json_string_value(arg), actual) ? 1 : mismatch(why, path, "expected a value of type", arg, actual);
     if (strcmp(key, "$regex") == 0 && json_is_string(arg)) {
         int bad = 0;
         if (json_is_string(actual) && regex_matches(json_string_value(arg), json_string_value(actual), &bad))
             return 1;
         return mismatch(why, path, bad ? "has a bad regex" : "expected a string matching", arg, actual);
     }
+    if (strcmp(key, "$len") == 0 && json_is_integer(arg))
+        return length_of(actual) == (size_t)json_integer_value(arg) ? 1 : mismatch(why, path, "expected a length of", arg, actual);
+    if (strcmp(key, "$eq") == 0)
+        return json_equal((json_t *)arg, (json_t *)actual) ? 1 : mismatch(why, path, "expected exactly", arg, actual);
     if (strcmp(key, "$any") == 0 && json_is_array(arg)) {
         for (size_t i = 0; i < json_array_size(arg); i++)
             if (at(json_array_get(arg, i), actual, path, NULL, depth + 1))
                 return 1;
         return mismatch(why, path, "expected one of", arg, actual);
     }
-    if (strcmp(key, "$contains") == 0 && json_is_array(actual)) {
-        for (size_t i = 0; i < json_array_size(actual); i++)
-            if (at(arg, json_array_get(actual, i), path, NULL, depth + 1))
-                return 1;
-        return mismatch(why, path, "expected an array containing", arg, actual);
-    }
+    if (strcmp(key, "$contains") == 0)
+        return contains_holds(arg, actual, path, depth) ? 1 : mismatch(why, path, "expected an array containing", arg, actual);
     return mismatch(why, path, "has an unknown or malformed predicate", arg, NULL);
+}
+
+/* Every key of a predicate object must hold. */
+static int predicates(const json_t *expected, const json_t *actual, const char *path,
+                      struct mc_buf *why, int depth)
+{
+    const char *key;
+    json_t *arg;
+    json_object_foreach((json_t *)expected, key, arg) {
+        if (!predicate(key, arg, actual, path, why, depth))
+            return 0;
+    }
+    return 1;
 }
 
 static int at_object(const json_t *expected, const json_t *actual, const char *path,
@@ -130,10 +183,8 @@ static int at(const json_t *expected, const json_t *actual, const char *path, st
 {
     if (depth > MC_JSON_DEPTH_MAX)
         return mismatch(why, path, "is nested too deep:", expected, NULL);
-    const char *key = predicate_key(expected);
-    if (key != NULL)
-        return predicate(key, json_object_iter_value(json_object_iter((json_t *)expected)), actual,
-                         path, why, depth);
+    if (is_predicate(expected))
+        return predicates(expected, actual, path, why, depth);
     if (json_is_object(expected))
         return at_object(expected, actual, path, why, depth);
     if (actual == NULL)

@@ -9,17 +9,21 @@
  *    elements match one by one, in order;
  *  - expected is a number: actual is a number of the same value (15 and
  *    15.0 are equal); a string, boolean or null: the same value;
- *  - expected is a predicate, an object with exactly one key that starts
- *    with '$':
+ *  - expected is a predicate, an object whose keys all start with '$'
+ *    (all of them must hold; scenarios/README.md, section 7, is the
+ *    definition users read):
  *      {"$exists": true|false}     the key is present (or absent)
- *      {"$type": "string"|"number"|"object"|"array"|"boolean"|"null"}
+ *      {"$type": T}                string, number, integer, real, boolean,
+ *                                  null, object or array
  *      {"$regex": "ERE"}           a string matching the POSIX extended
  *                                  regular expression (unanchored)
+ *      {"$len": N}                 an array, object or string of length N
  *      {"$any": [e1, e2, ...]}     matches one of the alternatives
- *      {"$contains": e}            an array with an element matching e
- *      {"$not": e}                 does not match e
+ *      {"$contains": [e1, ...]}    an array in which every alternative
+ *                                  matches some element
+ *      {"$eq": v}                  equal to v exactly (no subset inside)
  *    A predicate applies to the value at its place, which may be absent:
- *    only $exists false and $not accept an absent value.
+ *    only {"$exists": false} accepts an absent value.
  */
 #ifndef MC_MATCH_H
 #define MC_MATCH_H
