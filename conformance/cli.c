@@ -17,6 +17,7 @@
 #include "mc_err.h"
 
 #include "cli_list.h"
+#include "cli_replay.h"
 #include "cli_run.h"
 #include "cli_serve.h"
 #include "cli_wire.h"
@@ -30,6 +31,7 @@ struct cli_command {
 static const struct cli_command commands[] = {
     {"run", "run scenarios against the simulated reference or a real master", cli_run},
     {"list", "list scenario cases: id, level, needs, SPEC rows, title", cli_list},
+    {"replay", "run the failures of a JSON report again (REPORT.json [--case ID])", cli_replay},
     {"serve", "serve the reference master over real HTTP until SIGINT/SIGTERM", cli_serve},
     {"convert", "convert one message between JSON and protobuf (stdin to stdout)", cli_convert},
     {"decode", "print the records of a RecordIO stream as JSON lines", cli_decode},
