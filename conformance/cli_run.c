@@ -12,6 +12,7 @@
 #include "cli_run.h"
 
 #include <fnmatch.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@
 #define RUN_FILTERS_MAX 64
 #define RUN_REPORTS_MAX 8
 #define RUN_SEEDS_MAX 100000u
+#define RUN_JOBS_MAX 64u
 
 struct run_args {
     const char *paths[RUN_PATHS_MAX];
@@ -41,6 +43,7 @@ struct run_args {
     const char *target;
     uint64_t seed_first, seed_last;
     int check_determinism, allow_unknown, strict, verbose;
+    uint32_t jobs;
 };
 
 static const char run_usage[] =
@@ -99,8 +102,11 @@ static int flag_value(int argc, char **argv, int *i, struct run_args *a)
     if (cli_flag_value(argc, argv, i, "--report", &v))
         return v ? list_add(a->reports, &a->reports_count, RUN_REPORTS_MAX, v, "--report")
                  : usage_error("--report needs a value", NULL);
-    if (cli_flag_value(argc, argv, i, "--jobs", &v))
-        return v && atoi(v) > 0 ? 0 : usage_error("--jobs wants a positive number", NULL);
+    if (cli_flag_value(argc, argv, i, "--jobs", &v)) {
+        a->jobs = v ? (uint32_t)strtoul(v, NULL, 10) : 0;
+        return a->jobs >= 1 && a->jobs <= RUN_JOBS_MAX
+                   ? 0 : usage_error("--jobs wants a number from 1 to 64, not", v ? v : "");
+    }
     return 1; /* not a flag with a value */
 }
 
@@ -109,6 +115,7 @@ static int args_parse(int argc, char **argv, struct run_args *a)
     memset(a, 0, sizeof(*a));
     a->target = "sim";
     a->seed_first = a->seed_last = 1;
+    a->jobs = 1;
     for (int i = 1; i < argc; i++) {
         int r = flag_value(argc, argv, &i, a);
         if (r != 1) {
@@ -183,31 +190,104 @@ static int determinism_check(const struct scn_case *c, const struct runner_optio
     return err;
 }
 
-static int cases_run(const struct run_args *a, const struct scn_suite *suite,
-                     struct report_run *run, const char *program, uint32_t *selected_count)
+/* One unit of work: a case on a seed, with its slot in the report. */
+struct job {
+    const struct scn_case *c;
+    uint64_t seed;
+    struct report_case *rc;
+};
+
+struct job_queue {
+    const struct run_args *a;
+    const char *program;
+    struct job *jobs;
+    uint32_t count;
+    uint32_t next; /* taken under lock */
+    int err;
+    pthread_mutex_t lock;
+};
+
+static int job_run(const struct job_queue *q, const struct job *j)
 {
+    struct runner_options o = {q->a->target, j->seed, q->program};
+    int err = runner_case_run(j->c, &o, j->rc);
+    if (err == 0 && q->a->check_determinism && strcmp(q->a->target, "sim") == 0 &&
+        j->rc->verdict != REPORT_SKIP)
+        err = determinism_check(j->c, &o, j->rc);
+    return err;
+}
+
+/*
+ * A worker takes jobs in order until none is left. Each job writes only its
+ * own report case (slots were added in order beforehand), and every case
+ * runs in its own world, so workers share nothing else.
+ */
+static void *worker(void *arg)
+{
+    struct job_queue *q = arg;
+    for (;;) {
+        pthread_mutex_lock(&q->lock);
+        uint32_t i = q->err == 0 ? q->next++ : q->count;
+        pthread_mutex_unlock(&q->lock);
+        if (i >= q->count)
+            return NULL;
+        int err = job_run(q, &q->jobs[i]);
+        if (q->a->verbose)
+            fprintf(stderr, "%s %s (seed %" PRIu64 ")\n",
+                    report_verdict_name(q->jobs[i].rc->verdict), q->jobs[i].c->id,
+                    q->jobs[i].seed);
+        if (err != 0) {
+            pthread_mutex_lock(&q->lock);
+            q->err = err;
+            pthread_mutex_unlock(&q->lock);
+        }
+    }
+}
+
+/* Adds a report slot per selected case and seed, in order; the jobs list them. */
+static int jobs_prepare(const struct run_args *a, const struct scn_suite *suite,
+                        struct report_run *run, struct job_queue *q)
+{
+    uint64_t seeds = a->seed_last - a->seed_first + 1;
+    q->jobs = calloc(seeds * (suite->cases_count ? suite->cases_count : 1), sizeof(*q->jobs));
+    if (q->jobs == NULL)
+        return MC_ENOMEM;
     for (uint64_t seed = a->seed_first; seed <= a->seed_last; seed++) {
         for (uint32_t i = 0; i < suite->cases_count; i++) {
             const struct scn_case *c = suite->cases[i];
             if (!selected(a, c))
                 continue;
-            (*selected_count)++;
-            struct report_case *rc;
-            struct runner_options o = {a->target, seed, program};
-            int err = report_run_case_add(run, c->id, c->title, c->file, &rc);
-            if (err == 0)
-                err = runner_case_run(c, &o, rc);
-            if (err == 0 && a->check_determinism && strcmp(a->target, "sim") == 0 &&
-                rc->verdict != REPORT_SKIP)
-                err = determinism_check(c, &o, rc);
+            struct job *j = &q->jobs[q->count];
+            int err = report_run_case_add(run, c->id, c->title, c->file, &j->rc);
             if (err != 0)
                 return err;
-            if (a->verbose)
-                fprintf(stderr, "%s %s (seed %" PRIu64 ")\n", report_verdict_name(rc->verdict),
-                        c->id, seed);
+            j->c = c;
+            j->seed = seed;
+            q->count++;
         }
     }
     return 0;
+}
+
+static int cases_run(const struct run_args *a, const struct scn_suite *suite,
+                     struct report_run *run, const char *program, uint32_t *selected_count)
+{
+    struct job_queue q = {a, program, NULL, 0, 0, 0, PTHREAD_MUTEX_INITIALIZER};
+    int err = jobs_prepare(a, suite, run, &q);
+    *selected_count = q.count;
+    pthread_t threads[RUN_JOBS_MAX];
+    uint32_t started = 0;
+    if (err == 0 && a->jobs > 1) {
+        for (; started < a->jobs && started < q.count; started++)
+            if (pthread_create(&threads[started], NULL, worker, &q) != 0)
+                break;
+    }
+    if (err == 0)
+        worker(&q); /* this thread works too (alone when --jobs is 1) */
+    for (uint32_t t = 0; t < started; t++)
+        pthread_join(threads[t], NULL);
+    free(q.jobs);
+    return err != 0 ? err : q.err;
 }
 
 /* Writes the report named by spec ("json:reports/latest.json") to its file. */
