@@ -250,4 +250,38 @@ static_assert(MC_UV_STREAM_QUEUED_BYTES_MAX >= MC_RECORD_BYTES_MAX + 64u,
 static_assert(MC_UV_CONN_INPUT_BYTES_MAX >= MC_UV_READ_BYTES, "one read fits in the input");
 static_assert(MC_UV_CONNS_MAX + MC_UV_CALLS_MAX < MC_UV_TIMERS_MAX, "every idle timer fits");
 
+/*
+ * The master's offers (reference/master/offers.c). Mesos puts no cap on
+ * outstanding offers (SPEC O1), but every container here is bounded: an
+ * allocation past the limit is given back to the allocator at once and
+ * logged, and is offered again once offers end.
+ */
+#define MC_MASTER_OFFERS_MAX 65536u /* outstanding offers of one master */
+
+/*
+ * The fault proxy (conformance/proxy.h). A connection's bytes wait in the
+ * proxy while a request is read whole, while traffic is held or delayed
+ * and while a response body is stalled: all of it together is bounded per
+ * connection, and past the bound that connection is closed. A request is
+ * forwarded once complete, so the bound has room for the largest one.
+ * While a peer reads slower than the other side writes, reading pauses
+ * once the write queue passes its mark (TCP pushes back).
+ */
+#define MC_PROXY_CONNS_MAX 1024u                   /* proxied connections at once */
+#define MC_PROXY_CONN_BUFFERED_BYTES_MAX (32u * 1024u * 1024u) /* waiting in one connection */
+#define MC_PROXY_WRITE_QUEUE_BYTES_MARK (1u * 1024u * 1024u)   /* pause reading past it */
+#define MC_PROXY_READ_BYTES 16384u                 /* one read from a socket */
+#define MC_PROXY_PIPELINE_MAX 64u                  /* requests awaiting answers, one conn */
+#define MC_PROXY_SPLIT_PIECES_MAX 8u               /* random pieces of one chunk */
+#define MC_PROXY_MERGE_RECORDS_MAX 64u             /* records merged into one chunk */
+#define MC_PROXY_ADDRESS_BYTES_MAX 272u            /* "host:port" with its NUL */
+#define MC_PROXY_DELAY_NS_MAX (3600ull * 1000000000ull) /* an hour */
+#define MC_PROXY_ANSWER_BYTES_MAX 4096u            /* one local answer on the wire */
+
+static_assert(MC_PROXY_CONN_BUFFERED_BYTES_MAX >= MC_HTTP_REQUEST_WIRE_BYTES_MAX,
+              "the largest request fits while it is read whole");
+static_assert(MC_PROXY_SPLIT_PIECES_MAX >= 2u, "a split chunk has two pieces at least");
+static_assert(MC_PROXY_MERGE_RECORDS_MAX >= 2u, "a merge takes two records at least");
+static_assert(MC_PROXY_ADDRESS_BYTES_MAX >= 255u + 7u, "a hostname and a port fit");
+
 #endif

@@ -456,7 +456,7 @@ static enum step_result expect_closed(struct run *r, const struct scn_step *s)
     return runner__fail(r, STEP_FAIL, "the stream to end", got, "");
 }
 
-/* The value at a dotted path ("subscribed.framework_id.value", "offers[0].id"). */
+/* The value at a dotted path ("subscribed.framework_id.value", "offers.0.id", "offers[0].id"). */
 static const json_t *json_path(const json_t *v, const char *path)
 {
     char part[MC_SCN_NAME_BYTES_MAX * 4];
@@ -467,7 +467,13 @@ static const json_t *json_path(const json_t *v, const char *path)
                 return NULL;
             memcpy(part, path, n);
             part[n] = '\0';
-            v = json_object_get(v, part);
+            /* In an array a part is an index, as scn_parse.c checks paths ("offers.0.id"). */
+            char *end;
+            unsigned long i = strtoul(part, &end, 10);
+            if (json_is_array(v) && end != part && *end == '\0')
+                v = json_array_get(v, i);
+            else
+                v = json_object_get(v, part);
             path += n;
         } else if (*path == '[') {
             char *end;
@@ -624,7 +630,7 @@ static enum step_result step_run(struct run *r, const struct scn_step *s)
 static void needs_check(const struct scn_case *c, const struct target_caps *caps, char *why,
                         size_t why_bytes)
 {
-    static const uint32_t sim_unsupported = SCN_NEED_AGENTS | SCN_NEED_AGENT_RESTART |
+    static const uint32_t sim_unsupported = SCN_NEED_AGENT_RESTART |
                                             SCN_NEED_DROPS | SCN_NEED_SPLITS;
     uint32_t lacking = caps->faults ? c->needs & sim_unsupported
                                     : c->needs & ~(uint32_t)SCN_NEED_PROTOBUF;
@@ -648,6 +654,23 @@ static int target_make(const struct scn_case *c, const struct runner_options *o,
     setup.seed = o->seed;
     setup.heartbeat_interval_ns = c->master.heartbeat_interval_ns;
     setup.agent_ping_timeout_ns = c->master.agent_ping_timeout_ns;
+    setup.allocation_interval_ns = c->master.allocation_interval_ns;
+    if (c->agents_count > TARGET_AGENTS_MAX) {
+        mc_diag_set(diag, "%u agents: the sim target takes at most %u", c->agents_count,
+                    TARGET_AGENTS_MAX);
+        return MC_ELIMIT;
+    }
+    for (uint32_t i = 0; i < c->agents_count; i++) {
+        struct target_agent_setup *a = &setup.agents[i];
+        if (strlen(c->agents[i].name) >= sizeof(a->name)) {
+            mc_diag_set(diag, "agent name '%s' is longer than the sim target takes (%zu bytes)",
+                        c->agents[i].name, sizeof(a->name) - 1);
+            return MC_ELIMIT;
+        }
+        memcpy(a->name, c->agents[i].name, strlen(c->agents[i].name) + 1);
+        a->resources = c->agents[i].resources;
+    }
+    setup.agents_count = c->agents_count;
     return target_sim_create(&setup, t, diag);
 }
 

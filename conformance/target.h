@@ -22,6 +22,14 @@
 #define TARGET_ACTORS_MAX 16u
 #define TARGET_ACTOR_NAME_BYTES_MAX 32u
 
+/* Agents of a simulated cluster, and one agent's setup. */
+#define TARGET_AGENTS_MAX 16u
+
+struct target_agent_setup {
+    char name[TARGET_ACTOR_NAME_BYTES_MAX]; /* the node is "<name>:5051", hostname <name> */
+    const char *resources; /* Mesos' resource text, borrowed for the create call; NULL: default */
+};
+
 /* What a scenario's setup asks of a simulated cluster. */
 struct target_setup {
     uint64_t seed;
@@ -30,6 +38,9 @@ struct target_setup {
     uint64_t master_recovery_ns;     /* 0: recovered at once */
     uint64_t latency_ns_min;         /* 0: the simulator's default */
     uint64_t latency_ns_jitter;
+    uint64_t allocation_interval_ns; /* 0: default (1 s) */
+    struct target_agent_setup agents[TARGET_AGENTS_MAX]; /* started with the master */
+    uint32_t agents_count;
 };
 
 /* What a target can do; a scenario that needs more is skipped. */

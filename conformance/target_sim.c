@@ -1,13 +1,15 @@
 /*
  * target_sim.c: the simulated reference as a target. One world per target:
- * the reference master at "master:5050", each actor a client node at
- * "<actor>:1". Advancing runs the world event by event, so a `done`
+ * the reference master at "master:5050", each agent of the setup a
+ * reference agent at "<agent>:5051" (hostname <agent>), each actor a client
+ * node at "<actor>:1". Advancing runs the world event by event, so a `done`
  * predicate is checked after each event and time stops exactly there.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent.h"
 #include "master.h"
 #include "mc_assert.h"
 #include "sim.h"
@@ -19,7 +21,9 @@ struct target_sim {
     struct target base; /* first: a struct target * is a struct target_sim * */
     struct sim_world *world;
     struct master *master;
-    struct target_setup setup;
+    struct target_setup setup; /* agents' resources cleared: borrowed only at create */
+    struct agent *agents[TARGET_AGENTS_MAX];
+    uint32_t agents_count;
 };
 
 static int sim_actor_attach(struct target *t, struct target_actor *a)
@@ -72,19 +76,26 @@ static uint64_t sim_hash(const struct target *t)
 static void sim_destroy(struct target *t)
 {
     struct target_sim *s = (struct target_sim *)t;
+    for (uint32_t i = 0; i < s->agents_count; i++)
+        agent_destroy(s->agents[i]);
     master_destroy(s->master);
     target__actors_deinit(t);
     sim_world_destroy(s->world);
     free(s);
 }
 
-/* A fault name as a node address: "master", or an actor's name. */
+/* A fault name as a node address: "master", an agent's or an actor's name. */
 static int sim_address(const struct target_sim *s, const char *name, char *out, size_t out_bytes)
 {
     if (strcmp(name, "master") == 0) {
         snprintf(out, out_bytes, "%s", SIM_MASTER_ADDRESS);
         return 0;
     }
+    for (uint32_t i = 0; i < s->setup.agents_count; i++)
+        if (strcmp(s->setup.agents[i].name, name) == 0) {
+            snprintf(out, out_bytes, "%s:5051", name);
+            return 0;
+        }
     for (uint32_t i = 0; i < s->base.actors_count; i++)
         if (strcmp(s->base.actors[i].name, name) == 0) {
             snprintf(out, out_bytes, "%s:1", name);
@@ -184,6 +195,8 @@ static int master_start(struct target_sim *s, const struct target_setup *setup,
         cfg.heartbeat_interval_ns = setup->heartbeat_interval_ns;
     if (setup->agent_ping_timeout_ns != 0)
         cfg.agent_ping_timeout_ns = setup->agent_ping_timeout_ns;
+    if (setup->allocation_interval_ns != 0)
+        cfg.allocation_interval_ns = setup->allocation_interval_ns;
     cfg.recovery_ns = restart ? SIM_MASTER_RESTART_RECOVERY_NS : setup->master_recovery_ns;
     struct rt *rt;
     int err = restart ? sim_node_restart(s->world, SIM_MASTER_ADDRESS, &master_node_ops, NULL, &rt)
@@ -195,6 +208,42 @@ static int master_start(struct target_sim *s, const struct target_setup *setup,
     if (err != 0)
         mc_diag_set(diag, "cannot start the simulated master: %s", mc_strerror(err));
     return err;
+}
+
+/* Starts the setup's agents, each pointed at the master (they register on their own). */
+static int agents_start(struct target_sim *s, const struct target_setup *setup,
+                        struct mc_diag *diag)
+{
+    MC_ASSERT(setup->agents_count <= TARGET_AGENTS_MAX);
+    for (uint32_t i = 0; i < setup->agents_count; i++) {
+        const struct target_agent_setup *as = &setup->agents[i];
+        char address[TARGET_ACTOR_NAME_BYTES_MAX + 8];
+        snprintf(address, sizeof(address), "%s:5051", as->name);
+        struct agent_config cfg;
+        agent_config_init(&cfg);
+        cfg.master = SIM_MASTER_ADDRESS;
+        cfg.hostname = as->name;
+        cfg.port = 5051;
+        cfg.resources = as->resources;
+        if (setup->agent_ping_timeout_ns != 0)
+            cfg.ping_timeout_ns = setup->agent_ping_timeout_ns;
+        struct rt *rt;
+        int err = sim_node_add(s->world, address, &agent_node_ops, NULL, &rt);
+        if (err == 0)
+            err = agent_create(rt, &cfg, &s->agents[s->agents_count]);
+        if (err == 0) {
+            s->agents_count++;
+            err = sim_node_bind(s->world, address, s->agents[s->agents_count - 1]);
+        }
+        if (err != 0) {
+            mc_diag_set(diag, "cannot start the simulated agent %s: %s", as->name,
+                        mc_strerror(err));
+            return err;
+        }
+    }
+    for (uint32_t i = 0; i < s->setup.agents_count; i++)
+        s->setup.agents[i].resources = NULL; /* borrowed for this call only */
+    return 0;
 }
 
 int target_sim_create(const struct target_setup *setup, struct target **out, struct mc_diag *diag)
@@ -217,6 +266,8 @@ int target_sim_create(const struct target_setup *setup, struct target **out, str
     int err = sim_world_create(&o, NULL, &s->world, diag);
     if (err == 0)
         err = master_start(s, setup, diag, 0);
+    if (err == 0)
+        err = agents_start(s, setup, diag);
     if (err != 0) {
         sim_destroy(&s->base);
         return err;

@@ -42,9 +42,12 @@
  * registered at the same address", A9). An UNREACHABLE agent at that
  * address simply stays UNREACHABLE under its old id.
  *
- * Resources: the agent's resources are kept as the text the agent was
- * configured with (Register.resources_text), untouched, until the master
- * parses resources itself.
+ * Resources: a (re-)registration's resources text (Register.resources_text,
+ * AGENT_RESOURCES_DEFAULT when absent) is parsed before anything else
+ * happens; a text Mesos would not parse refuses the call with 400. The
+ * parsed resources go to the allocator (offers.c) when the agent attaches;
+ * when it is disconnected, unreachable or removed its offers are rescinded
+ * (RESCIND before the FAILURE of A3) and it is no longer offered.
  */
 #include "agents.h"
 
@@ -58,6 +61,16 @@
 #include "mesos_conform/internal.pb-c.h"
 #include "pbjson.h"
 #include "recordio.h"
+
+#include "resources.h"
+
+/*
+ * What an agent offers when it was configured with no resources. Mesos'
+ * agent detects them from the machine; a fixed value keeps runs
+ * reproducible, and this is what the recorded agent offered (recorded:
+ * o.offers-shape).
+ */
+#define AGENT_RESOURCES_DEFAULT "cpus:2;mem:2048;disk:4096;ports:[31000-32000]"
 
 #define ICALL(name) MESOS_CONFORM__INTERNAL__CALL__TYPE__##name
 #define IEVENT(name) MESOS_CONFORM__INTERNAL__EVENT__TYPE__##name
@@ -92,11 +105,12 @@ struct master_agents {
     uint64_t unreachable;
 };
 
-/* The stream a (re-)registration brings. */
+/* The stream a (re-)registration brings, and the agent's resources (borrowed). */
 struct attachment {
     uint64_t req;
     enum media_codec codec;
     char stream_id[MASTER_UUID_TEXT_BYTES];
+    const struct res_set *resources;
 };
 
 enum ag_event {
@@ -284,6 +298,9 @@ static void ag_attach(struct agent_rec *a, const struct attachment *att)
     a->ping_timeouts = 0;
     a->pinged = 0;
     ping_send(a);
+    int err = master__offers_agent_attached(m, a->id, att->resources);
+    if (err != 0)
+        log_agent(m, RT_LOG_ERROR, a, mc_strerror(err)); /* registered, but not offered */
 }
 
 static void ag_disconnect(struct agent_rec *a, const struct attachment *att)
@@ -291,6 +308,7 @@ static void ag_disconnect(struct agent_rec *a, const struct attachment *att)
     (void)att;
     stream_detach(a, 0); /* already gone; the pings go on and will time out (A6) */
     log_agent(a->master, RT_LOG_INFO, a, "disconnected");
+    master__offers_agent_lost(a->master, a->id, MASTER_AGENT_DISCONNECTED);
 }
 
 static void ag_pong(struct agent_rec *a, const struct attachment *att)
@@ -330,6 +348,7 @@ static void ag_unreachable(struct agent_rec *a, const struct attachment *att)
     observer_stop(a);
     a->master->agents->unreachable++;
     log_agent(a->master, RT_LOG_WARN, a, "unreachable: health check timed out");
+    master__offers_agent_lost(a->master, a->id, MASTER_AGENT_UNREACHABLE); /* RESCIND first */
     failure_broadcast(a);
 }
 
@@ -338,6 +357,7 @@ static void ag_remove(struct agent_rec *a, const struct attachment *att)
     (void)att;
     observer_stop(a);
     log_agent(a->master, RT_LOG_WARN, a, "removed: a new agent registered at the same address");
+    master__offers_agent_lost(a->master, a->id, MASTER_AGENT_REMOVED);
     failure_broadcast(a);
 }
 
@@ -447,6 +467,12 @@ int master_agent_state(const struct master *m, const char *agent_id)
     MC_ASSERT(m != NULL && agent_id != NULL);
     const struct agent_rec *a = agent_find(m, agent_id);
     return a == NULL ? MC_ENOTFOUND : (int)a->state;
+}
+
+const Mesos__V1__AgentInfo *master__agent_info(struct master *m, const char *agent_id)
+{
+    const struct agent_rec *a = agent_find(m, agent_id);
+    return a == NULL ? NULL : a->info;
 }
 
 const char *master_agent_state_name(int state)
@@ -763,13 +789,34 @@ static struct agent_rec *registration_target(struct master *m,
     return a;
 }
 
-/* Opens the 200 stream of a (re-)registration and attaches it to the agent. */
-static void registration_accept(struct master *m, uint64_t req, enum media_codec codec,
-                                MesosConform__Internal__Call *call, struct verdict *v)
+/*
+ * The resources of a (re-)registration into *out; 0, or 1 with the answer
+ * in v (400 with the parse error and where it is, 503 without memory).
+ */
+static int registration_resources(const MesosConform__Internal__Call *call, struct res_set *out,
+                                  struct verdict *v)
 {
-    struct agent_rec *a = registration_target(m, call, v);
-    if (a == NULL)
-        return;
+    const char *text = call->type == ICALL(REREGISTER) ? call->reregister->resources_text
+                                                       : call->register_->resources_text;
+    struct mc_diag diag;
+    mc_diag_clear(&diag);
+    int err = res_parse(text != NULL ? text : AGENT_RESOURCES_DEFAULT, out, &diag);
+    if (err == MC_ENOMEM)
+        return verdict_set(v, 503, "", "Service Unavailable");
+    if (err != 0) {
+        char where[MC_DIAG_TEXT_BYTES_MAX + 64];
+        snprintf(where, sizeof(where), "%s (at byte %llu of 'resources_text')", diag.text,
+                 (unsigned long long)diag.offset);
+        return verdict_set(v, 400, "Failed to validate internal::Call: ", where);
+    }
+    return 0;
+}
+
+/* Opens the 200 stream of a (re-)registration and attaches it (with resources) to a. */
+static void registration_attach(struct master *m, uint64_t req, enum media_codec codec,
+                                MesosConform__Internal__Call *call, struct agent_rec *a,
+                                const struct res_set *resources, struct verdict *v)
+{
     int rereg = call->type == ICALL(REREGISTER);
     Mesos__V1__AgentInfo *info = rereg ? call->reregister->agent_info
                                        : call->register_->agent_info;
@@ -782,7 +829,7 @@ static void registration_accept(struct master *m, uint64_t req, enum media_codec
         verdict_set(v, 503, "", "Service Unavailable");
         return;
     }
-    struct attachment att = {req, codec, ""};
+    struct attachment att = {req, codec, "", resources};
     master__uuid_make(m, att.stream_id);
     struct http_response r;
     int err = http_response_stream_init(&r, media_codec_type(codec), m->rt.alloc);
@@ -796,6 +843,20 @@ static void registration_accept(struct master *m, uint64_t req, enum media_codec
         return;
     }
     ag_fire(a, AG_EVENT_ATTACH, &att);
+}
+
+/* A (re-)registration: its resources, the agent it is for, then its stream. */
+static void registration_accept(struct master *m, uint64_t req, enum media_codec codec,
+                                MesosConform__Internal__Call *call, struct verdict *v)
+{
+    struct res_set resources;
+    res_set_init(&resources, m->rt.alloc);
+    struct agent_rec *a = NULL;
+    if (registration_resources(call, &resources, v) == 0)
+        a = registration_target(m, call, v);
+    if (a != NULL)
+        registration_attach(m, req, codec, call, a, &resources, v);
+    res_set_deinit(&resources);
 }
 
 /* Every call on an open stream that passed the checks. */

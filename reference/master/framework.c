@@ -27,16 +27,19 @@
 #include "http_msg.h"
 #include "master_internal.h"
 #include "mc_assert.h"
+#include "mc_limits.h"
 #include "pbjson.h"
 
 enum fw_event { FW_EVENT_SUBSCRIBE, FW_EVENT_STREAM_CLOSED, FW_EVENT_FAILOVER_TIMEOUT,
                 FW_EVENT_TEARDOWN, FW_EVENT_COUNT };
 
-/* The subscription a SUBSCRIBE brings: its request, codec and new stream id. */
+/* The subscription a SUBSCRIBE brings: its request, codec, new stream id and suppressed roles. */
 struct subscription {
     uint64_t req;
     enum media_codec codec;
     char stream_id[MASTER_UUID_TEXT_BYTES];
+    char *const *suppressed; /* borrowed from the call */
+    size_t suppressed_count;
 };
 
 typedef void (*fw_action_fn)(struct framework *fw, const struct subscription *sub);
@@ -153,6 +156,8 @@ static void stream_attach(struct framework *fw, const struct subscription *sub)
     memcpy(fw->stream_id, sub->stream_id, sizeof(fw->stream_id));
     send_subscribed(m, fw);
     heartbeat_fire(&fw->heartbeat_timer); /* the first HEARTBEAT at once (H1) */
+    master__offers_framework_connected(m, fw, (const char *const *)sub->suppressed,
+                                       sub->suppressed_count);
 }
 
 /* Ends fw's stream from the master's side (terminating chunk) if it has one. */
@@ -201,6 +206,7 @@ static void fw_disconnect(struct framework *fw, const struct subscription *sub)
 {
     (void)sub;
     stream_detach(fw, 0); /* the stream is already gone */
+    master__offers_framework_disconnected(fw->master, fw);
     rt_timer_start(&fw->master->rt, &fw->failover_timer, failover_delay_ns(fw->info),
                    failover_timeout_fire);
 }
@@ -226,6 +232,7 @@ static void fw_remove(struct framework *fw, const struct subscription *sub)
     (void)sub;
     struct master *m = fw->master;
     stream_detach(fw, 1); /* no ERROR event: the stream just ends (L9, L10) */
+    master__offers_framework_removed(m, fw);
     if (fw->failover_timer.active)
         rt_timer_cancel(&m->rt, &fw->failover_timer);
     completed_push(m, fw);
@@ -384,6 +391,51 @@ static const char *info_validate(const struct master *m, const Mesos__V1__Framew
     return NULL;
 }
 
+static int role_listed(const Mesos__V1__FrameworkInfo *info, const char *role)
+{
+    if (!has_capability(info, MESOS__V1__FRAMEWORK_INFO__CAPABILITY__TYPE__MULTI_ROLE)) {
+        const char *own = info_role_given(info);
+        return strcmp(role, own != NULL ? own : "*") == 0;
+    }
+    for (size_t i = 0; i < info->n_roles; i++)
+        if (strcmp(info->roles[i], role) == 0)
+            return 1;
+    return 0;
+}
+
+/*
+ * validation::framework::validateSuppressedRoles: every suppressed role is
+ * one of the framework's; the others are named as stout prints a set
+ * ("{ a, b }", sorted, without repeats).
+ */
+static const char *suppressed_validate(const Mesos__V1__FrameworkInfo *info,
+                                       char *const *suppressed, size_t count, char *buf,
+                                       size_t buf_bytes)
+{
+    const char *bad[MC_ALLOC_FRAMEWORK_ROLES_MAX];
+    size_t n = 0;
+    for (size_t i = 0; i < count && n < MC_ALLOC_FRAMEWORK_ROLES_MAX; i++) {
+        if (role_listed(info, suppressed[i]))
+            continue;
+        size_t at = 0; /* insertion sort, skipping repeats */
+        while (at < n && strcmp(bad[at], suppressed[i]) < 0)
+            at++;
+        if (at < n && strcmp(bad[at], suppressed[i]) == 0)
+            continue;
+        memmove(&bad[at + 1], &bad[at], (n - at) * sizeof(bad[0]));
+        bad[at] = suppressed[i];
+        n++;
+    }
+    if (n == 0)
+        return NULL;
+    size_t o = (size_t)snprintf(buf, buf_bytes, "Suppressed roles { ");
+    for (size_t i = 0; i < n && o < buf_bytes; i++)
+        o += (size_t)snprintf(buf + o, buf_bytes - o, "%s%s", i > 0 ? ", " : "", bad[i]);
+    if (o < buf_bytes)
+        snprintf(buf + o, buf_bytes - o, " } are not contained in the set of roles");
+    return buf;
+}
+
 /* validation::framework::validateUpdate, the part a resubscription can trip (L12). */
 static const char *update_validate(const Mesos__V1__FrameworkInfo *old,
                                    const Mesos__V1__FrameworkInfo *new_info)
@@ -493,9 +545,10 @@ static const char *subscribe_known(struct master *m, Mesos__V1__FrameworkInfo *i
 }
 
 void master__framework_subscribe(struct master *m, uint64_t req, enum media_codec codec,
-                                 Mesos__V1__FrameworkInfo *info)
+                                 Mesos__V1__FrameworkInfo *info, char *const *suppressed,
+                                 size_t suppressed_count)
 {
-    struct subscription sub = {req, codec, ""};
+    struct subscription sub = {req, codec, "", suppressed, suppressed_count};
     master__uuid_make(m, sub.stream_id);
     if (stream_open(m, &sub) != 0) {
         protobuf_c_message_free_unpacked(&info->base, &m->pb_alloc);
@@ -504,6 +557,8 @@ void master__framework_subscribe(struct master *m, uint64_t req, enum media_code
     char buf[1024];
     struct framework *fw = NULL;
     const char *refusal = info_validate(m, info, buf, sizeof(buf));
+    if (refusal == NULL)
+        refusal = suppressed_validate(info, suppressed, suppressed_count, buf, sizeof(buf));
     if (refusal == NULL && (info->id == NULL || info->id->value[0] == '\0')) {
         fw = subscribe_new(m, info);
         if (fw == NULL)

@@ -1,7 +1,8 @@
 /*
  * master.c: the master's frame: creation, request routing, ids, MasterInfo
  * and the sending of events. The protocol itself lives in scheduler_api.c
- * (the HTTP checks) and framework.c (the framework state machine).
+ * (the HTTP checks), framework.c (the framework state machine), agents.c
+ * (the agents) and offers.c (the allocator and the offers).
  */
 #include "master_internal.h"
 
@@ -80,11 +81,14 @@ int master_create(const struct rt *rt, const struct master_config *cfg, struct m
     mc_list_init(&m->frameworks);
     mc_list_init(&m->completed);
     err = master__agents_create(m);
+    if (err == 0) {
+        master__uuid_make(m, m->id); /* offer ids begin with it */
+        err = master__offers_create(m);
+    }
     if (err != 0) {
         master_destroy(m);
         return err;
     }
-    master__uuid_make(m, m->id);
     snprintf(m->pid, sizeof(m->pid), "master@%s:%u", m->config.ip, (unsigned)m->config.port);
     m->leadership = MASTER_LEADING;
     if (cfg->recovery_ns == 0)
@@ -101,6 +105,7 @@ void master_destroy(struct master *m)
         return;
     if (m->recovery_timer.active)
         rt_timer_cancel(&m->rt, &m->recovery_timer);
+    master__offers_destroy(m); /* first: it refers to agents and frameworks by id only */
     if (m->frameworks.next != NULL)
         master__frameworks_free(m);
     if (m->agents != NULL)

@@ -3,13 +3,15 @@
  *
  * Files: master.c (creation, request routing, ids, MasterInfo, sending
  * events), scheduler_api.c (/api/v1/scheduler: the order of checks and the
- * call handlers), framework.c (the framework state machine and its table).
+ * call handlers), framework.c (the framework state machine and its table),
+ * agents.c (the agents' side), offers.c (the allocator and the offers).
  */
 #ifndef MC_MASTER_INTERNAL_H
 #define MC_MASTER_INTERNAL_H
 
 #include <protobuf-c/protobuf-c.h>
 
+#include "agents.h"
 #include "master.h"
 #include "mc_list.h"
 #include "media.h"
@@ -45,6 +47,8 @@ struct framework {
 };
 
 struct master_agents; /* agents.c: registered agents, pings, partitions (SPEC A) */
+struct master_offers; /* offers.c: the allocator and the outstanding offers (SPEC O) */
+struct res_set;
 
 struct master {
     struct rt rt;
@@ -63,6 +67,7 @@ struct master {
     struct rt_timer recovery_timer;
     uint64_t events_sent;
     struct master_agents *agents;
+    struct master_offers *offers;
 };
 
 /* master.c */
@@ -89,9 +94,13 @@ void master__scheduler_request(struct master *m, uint64_t req, const struct http
 
 /* framework.c: the state machine's entry points. */
 
-/* SUBSCRIBE that passed the HTTP checks (S11); takes ownership of info. */
+/*
+ * SUBSCRIBE that passed the HTTP checks (S11); takes ownership of info.
+ * suppressed (Subscribe.suppressed_roles) is borrowed for the call.
+ */
 void master__framework_subscribe(struct master *m, uint64_t req, enum media_codec codec,
-                                 Mesos__V1__FrameworkInfo *info);
+                                 Mesos__V1__FrameworkInfo *info, char *const *suppressed,
+                                 size_t suppressed_count);
 /* The stream req ended from the scheduler's side (L7). */
 void master__framework_stream_closed(struct master *m, uint64_t req);
 /* TEARDOWN (L10). */
@@ -114,5 +123,51 @@ void master__agents_destroy(struct master *m);
 void master__agents_request(struct master *m, uint64_t req, const struct http_request *request);
 /* The peer of stream req went away; 1 when req was an agent's stream. */
 int master__agents_stream_closed(struct master *m, uint64_t req);
+/* The AgentInfo of a known agent (borrowed, valid until it changes), or NULL. */
+const Mesos__V1__AgentInfo *master__agent_info(struct master *m, const char *agent_id);
+
+/*
+ * offers.c: the allocator, the outstanding offers and the allocation timer
+ * (SPEC O1-O4, O6, O7). The other files call these at the events that
+ * change what may be offered; none of them fails the caller's event.
+ */
+int master__offers_create(struct master *m) MC_MUST_USE;
+void master__offers_destroy(struct master *m);
+/*
+ * An agent (re-)registered with its total resources (borrowed): added to
+ * the allocator, or made active and reachable again. Errors of the
+ * allocator (MC_ELIMIT, MC_ENOMEM, MC_EINVAL) are returned.
+ */
+int master__offers_agent_attached(struct master *m, const char *agent_id,
+                                  const struct res_set *total) MC_MUST_USE;
+/*
+ * An agent went DISCONNECTED (A6), UNREACHABLE (A3) or REMOVED (A9): its
+ * offers are rescinded (RESCIND to each owner), then it is not offered.
+ */
+void master__offers_agent_lost(struct master *m, const char *agent_id,
+                               enum master_agent_state state);
+/*
+ * fw (CONNECTED, with its new FrameworkInfo) subscribed: new, reconnected
+ * (L8) or failed over (L2, L13: its offers are discarded without RESCIND).
+ * suppressed is borrowed.
+ */
+void master__offers_framework_connected(struct master *m, struct framework *fw,
+                                        const char *const *suppressed, size_t suppressed_count);
+/* fw's stream is gone (L7): its offers are taken back and it gets none. */
+void master__offers_framework_disconnected(struct master *m, struct framework *fw);
+/* fw is removed (L9, L10): its offers are discarded without RESCIND. */
+void master__offers_framework_removed(struct master *m, struct framework *fw);
+/* DECLINE, or ACCEPT (O6): fw's named offers go back with the filter (O2). */
+void master__offers_decline(struct master *m, struct framework *fw,
+                            Mesos__V1__OfferID *const *offer_ids, size_t offer_ids_count,
+                            const Mesos__V1__Filters *filters);
+/* SUPPRESS and REVIVE of the roles named, or all (roles_count 0) (O3). */
+void master__offers_suppress(struct master *m, struct framework *fw, char *const *roles,
+                             size_t roles_count);
+void master__offers_revive(struct master *m, struct framework *fw, char *const *roles,
+                           size_t roles_count);
+/* Outstanding offers now; offers made and RESCIND events sent so far (either may be NULL). */
+uint32_t master__offers_outstanding(const struct master *m, uint64_t *made,
+                                    uint64_t *rescinds_sent);
 
 #endif

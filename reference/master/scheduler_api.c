@@ -239,6 +239,32 @@ static void call_dispatch(struct master *m, uint64_t req, struct framework *fw,
                           const Mesos__V1__Scheduler__Call *call)
 {
     switch (call->type) {
+    case CALL_TYPE(DECLINE):
+        master__offers_decline(m, fw, call->decline->offer_ids, call->decline->n_offer_ids,
+                               call->decline->filters);
+        master__respond_empty(m, req, 202);
+        return;
+    case CALL_TYPE(ACCEPT):
+        /*
+         * With no operations an ACCEPT is a decline with its filters (O6).
+         * Operations are not carried out yet (LAUNCH comes with tasks): for
+         * now every named offer is declined with the call's filters too, a
+         * known, temporary gap.
+         */
+        master__offers_decline(m, fw, call->accept->offer_ids, call->accept->n_offer_ids,
+                               call->accept->filters);
+        master__respond_empty(m, req, 202);
+        return;
+    case CALL_TYPE(REVIVE):
+        master__offers_revive(m, fw, call->revive ? call->revive->roles : NULL,
+                              call->revive ? call->revive->n_roles : 0);
+        master__respond_empty(m, req, 202);
+        return;
+    case CALL_TYPE(SUPPRESS):
+        master__offers_suppress(m, fw, call->suppress ? call->suppress->roles : NULL,
+                                call->suppress ? call->suppress->n_roles : 0);
+        master__respond_empty(m, req, 202);
+        return;
     case CALL_TYPE(TEARDOWN):
         master__framework_teardown(m, fw);
         master__respond_empty(m, req, 202);
@@ -266,7 +292,8 @@ static void subscribe_start(struct master *m, uint64_t req, enum media_codec cod
 {
     Mesos__V1__FrameworkInfo *info = call->subscribe->framework_info;
     call->subscribe->framework_info = NULL; /* taken over by the framework */
-    master__framework_subscribe(m, req, codec, info);
+    master__framework_subscribe(m, req, codec, info, call->subscribe->suppressed_roles,
+                                call->subscribe->n_suppressed_roles);
 }
 
 void master__scheduler_request(struct master *m, uint64_t req, const struct http_request *request)
