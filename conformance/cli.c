@@ -17,6 +17,7 @@
 #include "mc_err.h"
 
 #include "cli_list.h"
+#include "cli_proxy.h"
 #include "cli_replay.h"
 #include "cli_run.h"
 #include "cli_serve.h"
@@ -33,6 +34,7 @@ static const struct cli_command commands[] = {
     {"list", "list scenario cases: id, level, needs, SPEC rows, title", cli_list},
     {"replay", "run the failures of a JSON report again (REPORT.json [--case ID])", cli_replay},
     {"serve", "serve the reference master over real HTTP until SIGINT/SIGTERM", cli_serve},
+    {"proxy", "a fault-injecting HTTP proxy in front of a master (see conformance/PROXY.md)", cli_proxy},
     {"convert", "convert one message between JSON and protobuf (stdin to stdout)", cli_convert},
     {"decode", "print the records of a RecordIO stream as JSON lines", cli_decode},
 };
