@@ -64,6 +64,12 @@ static const char *var_lookup(void *ctx, const char *name)
     return NULL;
 }
 
+/* A step's duration in ns, its heartbeats at the interval the master announced. */
+static uint64_t step_ns(const struct run *r, const struct scn_step *s)
+{
+    return scn_duration_ns(s->duration_ns, r->heartbeat_ns);
+}
+
 int runner__expand(struct run *r, const char *text, struct mc_buf *out)
 {
     return scn_text_expand(text, var_lookup, r, out, NULL);
@@ -143,6 +149,10 @@ static void subscription_learn(struct run *r, uint32_t actor, int x)
                         "value"));
     if (fw != NULL)
         snprintf(a->framework_id, sizeof(a->framework_id), "%s", fw);
+    json_t *hb = json_object_get(json_object_get(first, "subscribed"),
+                                 "heartbeat_interval_seconds");
+    if (json_is_number(hb) && json_number_value(hb) > 0 && json_number_value(hb) < 86400)
+        r->heartbeat_ns = (uint64_t)(json_number_value(hb) * 1e9);
     json_decref(first);
 }
 
@@ -348,7 +358,7 @@ static enum step_result expect_event(struct run *r, const struct scn_step *s)
     }
     struct event_query q = {r, s, subset, 0};
     int ok = 0;
-    if (target_advance(r->t, s->duration_ns, event_found, &q, NULL) != 0) {
+    if (target_advance(r->t, step_ns(r, s), event_found, &q, NULL) != 0) {
         json_decref(subset);
         return runner__fail(r, STEP_UNKNOWN, "time to pass", "", "the target stopped");
     }
@@ -365,7 +375,7 @@ static enum step_result expect_event(struct run *r, const struct scn_step *s)
     char *text = s->json ? json_dumps(s->json, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     snprintf(want, sizeof(want), "%s %s%s%s within %" PRIu64 " ms",
              s->kind == SCN_STEP_EXPECT_NEXT ? "next event" : "event", s->name,
-             text ? " matching " : "", text ? text : "", s->duration_ns / 1000000u);
+             text ? " matching " : "", text ? text : "", step_ns(r, s) / 1000000u);
     free(text);
     stream_describe(r, s->actor, got, sizeof(got));
     return runner__fail(r, STEP_FAIL, want, got, why);
@@ -388,13 +398,13 @@ static enum step_result expect_no_event(struct run *r, const struct scn_step *s)
 {
     struct event_query q = {r, s, NULL, 0};
     int early = 0;
-    if (target_advance(r->t, s->duration_ns, event_violates, &q, &early) != 0)
+    if (target_advance(r->t, step_ns(r, s), event_violates, &q, &early) != 0)
         return runner__fail(r, STEP_UNKNOWN, "time to pass", "", "the target stopped");
     if (!early)
         return STEP_OK;
     char want[256], got[RUNNER_TEXT_BYTES_MAX];
     snprintf(want, sizeof(want), "no %s event for %" PRIu64 " ms", s->name ? s->name : "",
-             s->duration_ns / 1000000u);
+             step_ns(r, s) / 1000000u);
     stream_describe(r, s->actor, got, sizeof(got));
     return runner__fail(r, STEP_FAIL, want, got, "");
 }
@@ -421,7 +431,7 @@ static int order_done(void *ctx)
 static enum step_result expect_order(struct run *r, const struct scn_step *s)
 {
     struct event_query q = {r, s, NULL, 0};
-    if (target_advance(r->t, s->duration_ns, order_done, &q, NULL) != 0)
+    if (target_advance(r->t, step_ns(r, s), order_done, &q, NULL) != 0)
         return runner__fail(r, STEP_UNKNOWN, "time to pass", "", "the target stopped");
     uint32_t end = 0;
     if (order_progress(r, s, &end) == s->names_count) {
@@ -447,7 +457,7 @@ static int closed(void *ctx)
 static enum step_result expect_closed(struct run *r, const struct scn_step *s)
 {
     struct event_query q = {r, s, NULL, 0};
-    if (target_advance(r->t, s->duration_ns, closed, &q, NULL) != 0)
+    if (target_advance(r->t, step_ns(r, s), closed, &q, NULL) != 0)
         return runner__fail(r, STEP_UNKNOWN, "time to pass", "", "the target stopped");
     if (closed(&q))
         return STEP_OK;
@@ -619,7 +629,7 @@ static enum step_result step_run(struct run *r, const struct scn_step *s)
     case SCN_STEP_LET:
         return let(r, s);
     case SCN_STEP_ADVANCE:
-        return target_advance(r->t, s->duration_ns, NULL, NULL, NULL) == 0
+        return target_advance(r->t, step_ns(r, s), NULL, NULL, NULL) == 0
                    ? STEP_OK : runner__fail(r, STEP_UNKNOWN, "time to pass", "", "the target stopped");
     default:
         return fault(r, s);
@@ -751,6 +761,8 @@ int runner_case_run(const struct scn_case *c, const struct runner_options *o,
     if (r == NULL)
         return MC_ENOMEM;
     r->c = c;
+    r->heartbeat_ns = c->master.heartbeat_interval_ns ? c->master.heartbeat_interval_ns
+                                                      : RUNNER_HEARTBEAT_NS_DEFAULT;
     for (uint32_t a = 0; a < MC_SCN_ACTORS_MAX; a++)
         r->actors[a].last = r->actors[a].sub = -1;
     struct mc_diag diag;

@@ -10,6 +10,7 @@
 
 #define RUNNER_TEXT_BYTES_MAX 4096u
 #define RUNNER_VALUE_BYTES_MAX 1024u
+#define RUNNER_HEARTBEAT_NS_DEFAULT (15ull * 1000000000ull) /* Mesos' DEFAULT_HEARTBEAT_INTERVAL */
 
 struct run_actor {
     int last;          /* the actor's latest exchange, -1 before any */
@@ -36,6 +37,9 @@ struct run {
     char expected[RUNNER_TEXT_BYTES_MAX];
     char observed[RUNNER_TEXT_BYTES_MAX];
     char message[RUNNER_TEXT_BYTES_MAX];
+    /* The heartbeat interval "Nhb" durations count in: the case's master
+     * setting or Mesos' 15 s, then what SUBSCRIBED announced. */
+    uint64_t heartbeat_ns;
 };
 
 /* runner_send.c: SUBSCRIBE, CALL and RAW steps. */

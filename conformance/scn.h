@@ -147,7 +147,8 @@ struct scn_header {
  *  RESTART: name ("master" or an agent). CRASH: name (an agent).
  *  DROP_HEARTBEATS: actor, duration_ns.
  * duration_ns is the deadline ("within", default SCN_WITHIN_NS_DEFAULT) or
- * the length ("for", advance); on sim it is simulated time.
+ * the length ("for", advance); on sim it is simulated time. It may count
+ * heartbeats (SCN_DURATION_HEARTBEATS): read it through scn_duration_ns.
  */
 struct scn_step {
     struct mc_list_node node;
@@ -177,6 +178,19 @@ struct scn_step {
     uint32_t side_a_count;
     uint32_t split_bytes;
 };
+
+/*
+ * A duration may count heartbeat intervals ("2hb"), so that one scenario
+ * fits a master with any heartbeat interval: such a value has
+ * SCN_DURATION_HEARTBEATS set and the count in its low bits, and the runner
+ * turns it into time with scn_duration_ns once it knows the interval (from
+ * SUBSCRIBED's heartbeat_interval_seconds). Other durations are plain ns.
+ */
+#define SCN_DURATION_HEARTBEATS (1ull << 63)
+#define SCN_DURATION_HEARTBEATS_MAX 1000u
+
+/* A step's duration in ns, heartbeats counted at heartbeat_ns each. */
+uint64_t scn_duration_ns(uint64_t duration, uint64_t heartbeat_ns);
 
 /* The default deadline of an expectation that gives no "within". */
 #define SCN_WITHIN_NS_DEFAULT (5ull * 1000000000ull)

@@ -335,7 +335,10 @@ int scn__duration_parse(const char *s, size_t len, uint64_t *ns_out)
         scale = 60ull * 1000000000ull;
     else if (unit_len == 1 && unit[0] == 'h')
         scale = 3600ull * 1000000000ull;
-    else
+    else if (unit_len == 2 && memcmp(unit, "hb", 2) == 0 && v <= SCN_DURATION_HEARTBEATS_MAX) {
+        *ns_out = SCN_DURATION_HEARTBEATS | v; /* resolved when the step runs */
+        return 0;
+    } else
         return -1;
     if (v > MC_SCN_DURATION_NS_MAX / scale)
         return -1;
@@ -345,6 +348,8 @@ int scn__duration_parse(const char *s, size_t len, uint64_t *ns_out)
 
 int scn__duration_append(struct mc_buf *out, uint64_t ns)
 {
+    if (ns & SCN_DURATION_HEARTBEATS)
+        return mc_buf_appendf(out, "%lluhb", (unsigned long long)(ns & ~SCN_DURATION_HEARTBEATS));
     static const struct {
         uint64_t scale;
         const char *unit;
@@ -407,4 +412,11 @@ int scn__var_next(const char *s, size_t len, size_t *at, size_t *name_start, siz
     }
     *at = len;
     return 0;
+}
+
+uint64_t scn_duration_ns(uint64_t duration, uint64_t heartbeat_ns)
+{
+    if (!(duration & SCN_DURATION_HEARTBEATS))
+        return duration;
+    return (duration & ~SCN_DURATION_HEARTBEATS) * heartbeat_ns;
 }

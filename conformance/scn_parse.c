@@ -291,13 +291,13 @@ static int want(struct parser *p, uint32_t idx, const char *what)
 
 static int duration_tok(struct parser *p, uint32_t idx, uint64_t *ns)
 {
-    int err = want(p, idx, "a duration (e.g. 500ms, 15s, 2m, 1h)");
+    int err = want(p, idx, "a duration (e.g. 500ms, 15s, 2m, 1h, 2hb)");
     if (err != 0)
         return err;
     const struct scn__tok *t = &p->toks.tok[idx];
     if (t->kind != SCN__TOK_WORD || scn__duration_parse(t->value, t->value_len, ns) != 0)
         return fail_tok(p, MC_EPARSE, t,
-                        "bad duration '%s' (an integer > 0 with ms, s, m or h, at most 24h)",
+                        "bad duration '%s' (an integer > 0 with ms, s, m, h or hb, at most 24h)",
                         t->value);
     return 0;
 }
@@ -1400,7 +1400,7 @@ static int master_setting(struct parser *p, const struct scn__tok *t, uint32_t *
         char *field = (char *)&p->c->master + master_keys[k].offset;
         if (!master_keys[k].is_count) {
             uint64_t ns;
-            if (scn__duration_parse(v, n, &ns) != 0)
+            if (scn__duration_parse(v, n, &ns) != 0 || (ns & SCN_DURATION_HEARTBEATS))
                 return fail_tok(p, MC_EPARSE, t, "bad duration in '%s' (e.g. 15s, 500ms)",
                                 t->value);
             memcpy(field, &ns, sizeof(ns));
