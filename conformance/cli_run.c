@@ -44,15 +44,18 @@ struct run_args {
     uint64_t seed_first, seed_last;
     int check_determinism, allow_unknown, strict, verbose;
     uint32_t jobs;
+    struct target_http_options http;
 };
 
 static const char run_usage[] =
     "usage: mesos-conform run [PATH...] [--target sim|http://HOST:PORT] [--seed N | --seeds A..B]\n"
     "                         [--filter GLOB]... [--exclude GLOB]... [--report FORMAT:FILE]...\n"
     "                         [--check-determinism] [--allow-unknown] [--strict] [--jobs N]\n"
-    "                         [--verbose]\n"
+    "                         [--verbose] [--cacert FILE] [--insecure] [--principal P --secret S]\n"
+    "                         [--no-follow]\n"
     "  Runs the scenarios under PATH (default: scenarios) and reports a verdict per case.\n"
-    "  GLOBs match case ids and tags. FORMAT is text, junit, json or tap.\n";
+    "  GLOBs match case ids and tags. FORMAT is text, junit, json or tap. Against a real\n"
+    "  master a 307 is followed as clients follow it (--no-follow reports it as it is).\n";
 
 static int usage_error(const char *what, const char *arg)
 {
@@ -102,6 +105,12 @@ static int flag_value(int argc, char **argv, int *i, struct run_args *a)
     if (cli_flag_value(argc, argv, i, "--report", &v))
         return v ? list_add(a->reports, &a->reports_count, RUN_REPORTS_MAX, v, "--report")
                  : usage_error("--report needs a value", NULL);
+    if (cli_flag_value(argc, argv, i, "--cacert", &v))
+        return v ? (a->http.cacert = v, 0) : usage_error("--cacert needs a file", NULL);
+    if (cli_flag_value(argc, argv, i, "--principal", &v))
+        return v ? (a->http.principal = v, 0) : usage_error("--principal needs a value", NULL);
+    if (cli_flag_value(argc, argv, i, "--secret", &v))
+        return v ? (a->http.secret = v, 0) : usage_error("--secret needs a value", NULL);
     if (cli_flag_value(argc, argv, i, "--jobs", &v)) {
         a->jobs = v ? (uint32_t)strtoul(v, NULL, 10) : 0;
         return a->jobs >= 1 && a->jobs <= RUN_JOBS_MAX
@@ -131,6 +140,10 @@ static int args_parse(int argc, char **argv, struct run_args *a)
             a->strict = 1;
         else if (strcmp(argv[i], "--verbose") == 0)
             a->verbose = 1;
+        else if (strcmp(argv[i], "--insecure") == 0)
+            a->http.insecure = 1;
+        else if (strcmp(argv[i], "--no-follow") == 0)
+            a->http.redirects_ignored = 1;
         else if (strcmp(argv[i], "--help") == 0)
             return fputs(run_usage, stdout), -1;
         else if (argv[i][0] == '-')
@@ -138,8 +151,10 @@ static int args_parse(int argc, char **argv, struct run_args *a)
         else if (list_add(a->paths, &a->paths_count, RUN_PATHS_MAX, argv[i], "paths") != 0)
             return CLI_EXIT_USAGE;
     }
-    if (strcmp(a->target, "sim") != 0 && strncmp(a->target, "http://", 7) != 0)
-        return usage_error("--target must be sim or http://HOST:PORT, not", a->target);
+    if (strcmp(a->target, "sim") != 0 && strncmp(a->target, "http://", 7) != 0 &&
+        strncmp(a->target, "https://", 8) != 0)
+        return usage_error("--target must be sim, http://HOST:PORT or https://HOST:PORT, not",
+                           a->target);
     if (a->paths_count == 0)
         a->paths[a->paths_count++] = "scenarios";
     return 0;
@@ -209,7 +224,7 @@ struct job_queue {
 
 static int job_run(const struct job_queue *q, const struct job *j)
 {
-    struct runner_options o = {q->a->target, j->seed, q->program};
+    struct runner_options o = {q->a->target, &q->a->http, j->seed, q->program};
     int err = runner_case_run(j->c, &o, j->rc);
     if (err == 0 && q->a->check_determinism && strcmp(q->a->target, "sim") == 0 &&
         j->rc->verdict != REPORT_SKIP)

@@ -3,6 +3,7 @@
  */
 #include "client.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "mc_assert.h"
@@ -118,6 +119,13 @@ static char *record_render(struct client *c, struct client_exchange *x, const st
         return NULL;
     }
     return (char *)mc_buf_take(&out, NULL);
+}
+
+void client_exchange_redirected(struct client *c, uint64_t call, const char *peer)
+{
+    struct client_exchange *x = exchange_find(c, call);
+    if (x != NULL)
+        snprintf(x->redirected_to, sizeof(x->redirected_to), "%s", peer);
 }
 
 static void node_call_response(void *node, uint64_t call, const struct http_response *response)

@@ -42,6 +42,7 @@ struct client_exchange {
     int ended;          /* call_end came */
     int end_err;        /* its error (0 for a clean end) */
     int decode_err;     /* a record did not decode: the stream is broken */
+    char redirected_to[128]; /* "host:port" a 307 was followed to, "" if none */
 };
 
 struct client {
@@ -70,6 +71,9 @@ int client_call(struct client *c, const char *peer, const char *method, const ch
 
 /* Closes a call's connection from the client's side (no call_end follows). */
 void client_hang_up(struct client *c, int exchange);
+
+/* Notes that call's request was redirected (307) to peer and sent there. */
+void client_exchange_redirected(struct client *c, uint64_t call, const char *peer);
 
 /* The exchange at index, or NULL. */
 const struct client_exchange *client_exchange_get(const struct client *c, int exchange);

@@ -658,7 +658,7 @@ static int target_make(const struct scn_case *c, const struct runner_options *o,
                        struct target **t, struct mc_diag *diag)
 {
     if (o->target != NULL && strcmp(o->target, "sim") != 0)
-        return target_http_create(o->target, t, diag);
+        return target_http_create(o->target, o->http, t, diag);
     struct target_setup setup;
     memset(&setup, 0, sizeof(setup));
     setup.seed = o->seed;

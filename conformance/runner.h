@@ -16,9 +16,11 @@
 
 #include "report.h"
 #include "scn.h"
+#include "target.h"
 
 struct runner_options {
     const char *target;  /* "sim" or "http://host:port" */
+    const struct target_http_options *http; /* how to reach a real target; NULL: defaults */
     uint64_t seed;       /* the simulated world's seed (sim) */
     const char *program; /* argv[0], for the replay command */
 };

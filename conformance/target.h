@@ -56,11 +56,25 @@ struct target;
 int target_sim_create(const struct target_setup *setup, struct target **out,
                       struct mc_diag *diag) MC_MUST_USE;
 
+/* How to reach a real endpoint; zero values are the defaults. */
+struct target_http_options {
+    const char *cacert;    /* CA bundle for https (NULL: the system's) */
+    int insecure;          /* 1: do not verify the server's certificate */
+    const char *principal; /* HTTP Basic credentials (NULL: none) */
+    const char *secret;
+    int redirects_ignored; /* 1: report a 307 as it is; 0: follow it as clients do */
+};
+
 /*
- * A real endpoint; url is "http://host:port" (a path after it is ignored).
- * Errors: MC_EINVAL for a URL it cannot use, with diag.
+ * A real endpoint; url is "http://host:port" or "https://host:port" (a
+ * path after it is ignored); options may be NULL. A 307 from a master that
+ * does not lead is followed as real clients follow it (S2, M3: the
+ * Location's host and port, the request's own scheme and path), once per
+ * call, and the exchange records where it went (client_exchange
+ * .redirected_to). Errors: MC_EINVAL for a URL it cannot use, with diag.
  */
-int target_http_create(const char *url, struct target **out, struct mc_diag *diag) MC_MUST_USE;
+int target_http_create(const char *url, const struct target_http_options *options,
+                       struct target **out, struct mc_diag *diag) MC_MUST_USE;
 
 void target_destroy(struct target *t);
 

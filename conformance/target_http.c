@@ -34,6 +34,8 @@ struct http_transfer {
     int head_done;
     int is_stream;
     int delivered; /* call_response given to the client */
+    struct http_request request; /* kept to send again after a 307 */
+    int redirected;
 };
 
 struct actor_ctx {
@@ -44,6 +46,9 @@ struct actor_ctx {
 
 struct target_http {
     struct target base; /* first */
+    struct target_http_options options; /* strings copied below */
+    char scheme[8];
+    char *cacert, *principal, *secret;
     CURLM *multi;
     uint64_t start_ns;
     uint64_t call_seq;
@@ -191,6 +196,7 @@ static void transfer_free(struct target_http *h, struct http_transfer *x)
     curl_slist_free_all(x->headers);
     if (x->head_started)
         http_response_deinit(&x->head);
+    http_request_deinit(&x->request);
     free(x);
 }
 
@@ -217,6 +223,43 @@ static struct curl_slist *headers_build(const struct http_request *r)
     return curl_slist_append(list, "Expect:");
 }
 
+/* Sets up x's easy handle to send its request to peer. */
+static void transfer_configure(struct http_transfer *x, const char *peer)
+{
+    const struct target_http *h = x->owner;
+    const struct http_request *request = &x->request;
+    char url[MC_HTTP_URL_BYTES_MAX + 256];
+    snprintf(url, sizeof(url), "%s://%s%s", h->scheme, peer, request->target);
+    curl_slist_free_all(x->headers);
+    x->headers = headers_build(request);
+    curl_easy_setopt(x->easy, CURLOPT_URL, url);
+    curl_easy_setopt(x->easy, CURLOPT_CUSTOMREQUEST, request->method);
+    if (request->body.len > 0 || strcmp(request->method, "POST") == 0) {
+        curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)request->body.len);
+        curl_easy_setopt(x->easy, CURLOPT_COPYPOSTFIELDS,
+                         request->body.data ? (char *)request->body.data : "");
+    }
+    curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
+    curl_easy_setopt(x->easy, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(x->easy, CURLOPT_HEADERDATA, x);
+    curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
+    curl_easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(x->easy, CURLOPT_PRIVATE, (char *)x);
+    curl_easy_setopt(x->easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+    if (h->cacert != NULL)
+        curl_easy_setopt(x->easy, CURLOPT_CAINFO, h->cacert);
+    if (h->options.insecure) {
+        curl_easy_setopt(x->easy, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(x->easy, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    if (h->principal != NULL) {
+        curl_easy_setopt(x->easy, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+        curl_easy_setopt(x->easy, CURLOPT_USERNAME, h->principal);
+        curl_easy_setopt(x->easy, CURLOPT_PASSWORD, h->secret != NULL ? h->secret : "");
+    }
+}
+
 static uint64_t curl_call_start(void *ctx, const char *peer, const struct http_request *request)
 {
     struct actor_ctx *a = ctx;
@@ -229,30 +272,50 @@ static uint64_t curl_call_start(void *ctx, const char *peer, const struct http_r
     x->owner = h;
     x->actor = a->actor;
     x->call = ++h->call_seq;
-    char url[MC_HTTP_URL_BYTES_MAX + 256];
-    snprintf(url, sizeof(url), "http://%s%s", peer, request->target);
-    x->headers = headers_build(request);
-    curl_easy_setopt(x->easy, CURLOPT_URL, url);
-    curl_easy_setopt(x->easy, CURLOPT_CUSTOMREQUEST, request->method);
-    if (request->body.len > 0 || strcmp(request->method, "POST") == 0) {
-        curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)request->body.len);
-        curl_easy_setopt(x->easy, CURLOPT_COPYPOSTFIELDS, request->body.data ? (char *)request->body.data : "");
-    }
-    curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
-    curl_easy_setopt(x->easy, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(x->easy, CURLOPT_HEADERDATA, x);
-    curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
-    curl_easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(x->easy, CURLOPT_PRIVATE, (char *)x);
-    curl_easy_setopt(x->easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+    http_request_init(&x->request, NULL);
     x->next = h->transfers;
     h->transfers = x;
+    if (http_request_copy(&x->request, request, NULL) != 0) {
+        transfer_free(h, x);
+        return 0;
+    }
+    transfer_configure(x, peer);
     if (curl_multi_add_handle(h->multi, x->easy) != CURLM_OK) {
         transfer_free(h, x);
         return 0;
     }
     return x->call;
+}
+
+/*
+ * A 307 from a master that does not lead: real clients keep the Location's
+ * host and port and their own scheme and path (mesos-go), and so do we,
+ * once per call. Returns 1 when x went out again.
+ */
+static int transfer_redirect(struct target_http *h, struct http_transfer *x)
+{
+    if (h->options.redirects_ignored || x->redirected || !x->head_started ||
+        x->head.status != 307)
+        return 0;
+    const char *loc = http_headers_get(&x->head.headers, "Location");
+    const char *host = loc == NULL                  ? NULL
+                       : strncmp(loc, "//", 2) == 0 ? loc + 2
+                       : strstr(loc, "://") != NULL ? strstr(loc, "://") + 3
+                                                    : NULL;
+    size_t n = host != NULL ? strcspn(host, "/") : 0;
+    if (n == 0 || n >= 128)
+        return 0;
+    char peer[128];
+    memcpy(peer, host, n);
+    peer[n] = '\0';
+    curl_multi_remove_handle(h->multi, x->easy);
+    curl_easy_reset(x->easy);
+    http_response_deinit(&x->head);
+    x->head_started = x->head_done = x->is_stream = 0;
+    x->redirected = 1;
+    transfer_configure(x, peer);
+    client_exchange_redirected(&x->actor->client, x->call, peer);
+    return curl_multi_add_handle(h->multi, x->easy) == CURLM_OK;
 }
 
 static void curl_call_cancel(void *ctx, uint64_t call)
@@ -277,6 +340,8 @@ static void transfers_reap(struct target_http *h)
         curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
         MC_ASSERT(x != NULL);
         int ok = msg->data.result == CURLE_OK;
+        if (ok && transfer_redirect(h, x))
+            continue;
         if (ok || x->head_done)
             deliver_head(x);
         client_node_ops.call_end(&x->actor->client, x->call, ok ? 0 : MC_ECLOSED);
@@ -340,6 +405,9 @@ static void http_destroy(struct target *t)
     if (h->multi != NULL)
         curl_multi_cleanup(h->multi);
     target__actors_deinit(t);
+    free(h->cacert);
+    free(h->principal);
+    free(h->secret);
     free(h);
 }
 
@@ -347,13 +415,20 @@ static const struct target_ops http_ops = {
     http_actor_attach, http_advance, http_now, http_hash, http_destroy, NULL, NULL, NULL, NULL, NULL,
 };
 
-int target_http_create(const char *url, struct target **out, struct mc_diag *diag)
+static char *opt_dup(const char *s)
+{
+    return s != NULL ? strdup(s) : NULL;
+}
+
+int target_http_create(const char *url, const struct target_http_options *options,
+                       struct target **out, struct mc_diag *diag)
 {
     *out = NULL;
-    const char *hostport = strncmp(url, "http://", 7) == 0 ? url + 7 : NULL;
+    int https = strncmp(url, "https://", 8) == 0;
+    const char *hostport = https ? url + 8 : strncmp(url, "http://", 7) == 0 ? url + 7 : NULL;
     size_t n = hostport ? strcspn(hostport, "/") : 0;
     if (hostport == NULL || n == 0 || n >= sizeof(((struct target *)0)->master_address)) {
-        mc_diag_set(diag, "target '%s' is not http://HOST:PORT", url);
+        mc_diag_set(diag, "target '%s' is not http://HOST:PORT or https://HOST:PORT", url);
         return MC_EINVAL;
     }
     struct target_http *h = calloc(1, sizeof(*h));
@@ -361,11 +436,18 @@ int target_http_create(const char *url, struct target **out, struct mc_diag *dia
         return MC_ENOMEM;
     h->base.ops = &http_ops;
     h->base.caps = (struct target_caps){0, 0, 0};
+    if (options != NULL)
+        h->options = *options;
+    snprintf(h->scheme, sizeof(h->scheme), "%s", https ? "https" : "http");
+    h->cacert = opt_dup(h->options.cacert);
+    h->principal = opt_dup(h->options.principal);
+    h->secret = opt_dup(h->options.secret);
     memcpy(h->base.master_address, hostport, n);
     h->base.master_address[n] = '\0';
     h->multi = curl_multi_init();
     h->start_ns = mono_ns();
-    if (h->multi == NULL) {
+    if (h->multi == NULL || (h->options.cacert && !h->cacert) ||
+        (h->options.principal && !h->principal) || (h->options.secret && !h->secret)) {
         http_destroy(&h->base);
         return MC_ENOMEM;
     }
