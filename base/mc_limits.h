@@ -244,11 +244,16 @@ static_assert(MC_SCN_PATH_BYTES_MAX <= MC_DIAG_SOURCE_BYTES_MAX * 4u, "paths are
 #define MC_UV_STORE_KEYS_MAX 4096u                 /* keys of the in-memory store */
 #define MC_UV_STORE_KEY_BYTES_MAX 256u             /* one key, with its NUL */
 #define MC_UV_STORE_VALUE_BYTES_MAX MC_HTTP_BODY_BYTES_MAX /* one stored value */
+/* serve --max-connections: the most it accepts; every idle timer still fits. */
+#define MC_UV_CONNS_FLAG_MAX (MC_UV_TIMERS_MAX / 2u)
 
 static_assert(MC_UV_STREAM_QUEUED_BYTES_MAX >= MC_RECORD_BYTES_MAX + 64u,
               "one record and its framing fit in a stream's queue");
 static_assert(MC_UV_CONN_INPUT_BYTES_MAX >= MC_UV_READ_BYTES, "one read fits in the input");
 static_assert(MC_UV_CONNS_MAX + MC_UV_CALLS_MAX < MC_UV_TIMERS_MAX, "every idle timer fits");
+static_assert(MC_UV_CONNS_FLAG_MAX >= MC_UV_CONNS_MAX, "the flag can keep the default");
+static_assert(MC_UV_CONNS_FLAG_MAX + MC_UV_CALLS_MAX < MC_UV_TIMERS_MAX,
+              "every idle timer fits at the flag's maximum");
 
 /*
  * The master's offers (reference/master/offers.c). Mesos puts no cap on
@@ -283,5 +288,19 @@ static_assert(MC_PROXY_CONN_BUFFERED_BYTES_MAX >= MC_HTTP_REQUEST_WIRE_BYTES_MAX
 static_assert(MC_PROXY_SPLIT_PIECES_MAX >= 2u, "a split chunk has two pieces at least");
 static_assert(MC_PROXY_MERGE_RECORDS_MAX >= 2u, "a merge takes two records at least");
 static_assert(MC_PROXY_ADDRESS_BYTES_MAX >= 255u + 7u, "a hostname and a port fit");
+
+
+/*
+ * Tasks (reference/master/tasks.c, reference/agent/executor.c). A task id
+ * is Mesos' validateID: at most NAME_MAX (255) bytes. The master keeps the
+ * tasks of one framework in a bounded list (a launch past it is refused
+ * with TASK_ERROR); an agent runs a bounded number of tasks, each with a
+ * bounded queue of status updates waiting for their acknowledgement.
+ */
+#define MC_TASK_ID_BYTES_MAX 256u                 /* a task or executor id and its NUL */
+#define MC_MASTER_TASKS_PER_FRAMEWORK_MAX 4096u   /* tasks one framework has at once */
+#define MC_AGENT_TASKS_MAX 4096u                  /* tasks one agent runs or remembers */
+#define MC_AGENT_TASK_UPDATES_MAX 16u             /* unacknowledged updates of one task */
+#define MC_TASK_MESSAGE_BYTES_MAX 1024u           /* a TaskStatus.message the master writes */
 
 #endif

@@ -25,6 +25,7 @@
  * with REREGISTER, as it does when the stream ends or breaks (A1, A6).
  */
 #include "agent.h"
+#include "agent_internal.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -40,29 +41,10 @@
 #include "pbjson.h"
 #include "recordio.h"
 
-#define ICALL(name) MESOS_CONFORM__INTERNAL__CALL__TYPE__##name
-#define IEVENT(name) MESOS_CONFORM__INTERNAL__EVENT__TYPE__##name
 #define AGENT_PATH "/api/v1/internal"
 /* A total ping timeout the master may announce; longer ones are not believed. */
 #define AGENT_MASTER_TIMEOUT_S_MAX (7.0 * 24.0 * 3600.0)
 
-struct agent {
-    struct rt rt;
-    struct agent_config config; /* strings owned */
-    ProtobufCAllocator pb_alloc;
-    char id[MC_AGENT_ID_BYTES_MAX]; /* "" until the master gives one or the store has one */
-    enum agent_state state;
-    /* The registration call (in flight, or the live stream); 0 when none. */
-    uint64_t reg_call;
-    int reg_streaming; /* its 200 stream head arrived */
-    char stream_id[MC_AGENT_STREAM_ID_BYTES_MAX];
-    struct rio_decoder decoder;
-    struct rt_timer registration_timer;
-    uint64_t backoff_bound_ns; /* the bound of the delay after the next attempt */
-    struct rt_timer master_timer; /* no PING for master_timeout_ns: the master is lost */
-    uint64_t master_timeout_ns;
-    struct agent_stats stats;
-};
 
 enum ag_event {
     AG_EVENT_RETRY,      /* the registration timer fired */
@@ -123,7 +105,7 @@ static void ag_fire(struct agent *a, enum ag_event event, const MesosConform__In
     t->action(a, ev);
 }
 
-static void agent_log(struct agent *a, enum rt_log_level level, const char *fmt, const char *arg)
+void agent__log(struct agent *a, enum rt_log_level level, const char *fmt, const char *arg)
 {
     char what[MC_DIAG_TEXT_BYTES_MAX];
     char text[sizeof(what) + MC_AGENT_ID_BYTES_MAX + 300];
@@ -165,8 +147,7 @@ static void reg_call_drop(struct agent *a)
     a->stream_id[0] = '\0';
 }
 
-/* POSTs a Call (borrowed) to the master; stream_id NULL for a registration. Returns the call id or 0. */
-static uint64_t call_post(struct agent *a, const MesosConform__Internal__Call *call,
+uint64_t agent__call_post(struct agent *a, const MesosConform__Internal__Call *call,
                           const char *stream_id)
 {
     struct http_request r;
@@ -182,7 +163,7 @@ static uint64_t call_post(struct agent *a, const MesosConform__Internal__Call *c
         err = pbjson_pack(&call->base, &r.body);
     uint64_t id = err == 0 ? a->rt.ops->call_start(a->rt.ctx, a->config.master, &r) : 0;
     if (err != 0)
-        agent_log(a, RT_LOG_ERROR, "call not sent: %s", mc_strerror(err));
+        agent__log(a, RT_LOG_ERROR, "call not sent: %s", mc_strerror(err));
     http_request_deinit(&r);
     return id;
 }
@@ -214,7 +195,7 @@ static uint64_t registration_post(struct agent *a)
         rereg.resources_text = (char *)a->config.resources;
         call.reregister = &rereg;
     }
-    return call_post(a, &call, NULL);
+    return agent__call_post(a, &call, NULL);
 }
 
 /*
@@ -244,7 +225,7 @@ static void master_timer_fire(struct rt_timer *timer)
 {
     struct agent *a = MC_CONTAINER_OF(timer, struct agent, master_timer);
     a->stats.masters_lost++;
-    agent_log(a, RT_LOG_WARN, "%s", "no ping from the master: re-registering");
+    agent__log(a, RT_LOG_WARN, "%s", "no ping from the master: re-registering");
     ag_fire(a, AG_EVENT_MASTER_LOST, NULL);
 }
 
@@ -270,7 +251,7 @@ static void ag_registered(struct agent *a, const MesosConform__Internal__Event *
         snprintf(a->id, sizeof(a->id), "%s", reg->agent_id->value);
         int err = a->rt.ops->store_put(a->rt.ctx, AGENT_STORE_KEY_ID, a->id, strlen(a->id));
         if (err != 0)
-            agent_log(a, RT_LOG_ERROR, "id not stored: %s", mc_strerror(err));
+            agent__log(a, RT_LOG_ERROR, "id not stored: %s", mc_strerror(err));
     }
     double total_s = reg->has_total_ping_timeout_seconds ? reg->total_ping_timeout_seconds : 0.0;
     a->master_timeout_ns = isfinite(total_s) && total_s > 0.0 && total_s <= AGENT_MASTER_TIMEOUT_S_MAX
@@ -280,7 +261,8 @@ static void ag_registered(struct agent *a, const MesosConform__Internal__Event *
         rt_timer_cancel(&a->rt, &a->registration_timer);
     rt_timer_start(&a->rt, &a->master_timer, a->master_timeout_ns, master_timer_fire);
     a->stats.registrations++;
-    agent_log(a, RT_LOG_INFO, "%s", "registered");
+    agent__log(a, RT_LOG_INFO, "%s", "registered");
+    agent__tasks_resend(a, NULL); /* pending updates go at once to the (new) master */
 }
 
 static void ag_pong(struct agent *a, const MesosConform__Internal__Event *ev)
@@ -297,14 +279,14 @@ static void ag_pong(struct agent *a, const MesosConform__Internal__Event *ev)
     pong.seq = pong.has_seq ? ev->ping->seq : 0;
     call.pong = &pong;
     /* The answer (202) is not waited for: a lost PONG is what the master counts. */
-    if (call_post(a, &call, a->stream_id) != 0)
+    if (agent__call_post(a, &call, a->stream_id) != 0)
         a->stats.pongs_sent++;
 }
 
 static void ag_ignore(struct agent *a, const MesosConform__Internal__Event *ev)
 {
     (void)ev;
-    agent_log(a, RT_LOG_WARN, "%s", "event before REGISTERED ignored");
+    agent__log(a, RT_LOG_WARN, "%s", "event before REGISTERED ignored");
 }
 
 /* The attempt got no stream; the next attempt is already scheduled. */
@@ -391,6 +373,7 @@ int agent_create(const struct rt *rt, const struct agent_config *cfg, struct age
     a->rt = *rt;
     pbjson_allocator_init(&a->pb_alloc, a->rt.alloc);
     rio_decoder_init(&a->decoder, MC_RECORD_BYTES_MAX, a->rt.alloc);
+    mc_list_init(&a->tasks);
     a->state = AGENT_STATE_DISCONNECTED;
     int err = config_copy(a, cfg);
     if (err == 0)
@@ -414,6 +397,7 @@ void agent_destroy(struct agent *a)
     if (a->master_timer.active)
         rt_timer_cancel(&a->rt, &a->master_timer);
     reg_call_drop(a);
+    agent__tasks_free(a);
     rio_decoder_deinit(&a->decoder);
     mc_free(a->rt.alloc, (void *)a->config.master);
     mc_free(a->rt.alloc, (void *)a->config.hostname);
@@ -446,7 +430,7 @@ void agent_stats_get(const struct agent *a, struct agent_stats *out)
 /* The master broke the protocol on the stream: drop it, as if it had ended. */
 static void stream_broken(struct agent *a, const char *why)
 {
-    agent_log(a, RT_LOG_WARN, "stream dropped: %s", why);
+    agent__log(a, RT_LOG_WARN, "stream dropped: %s", why);
     reg_call_drop(a);
     ag_fire(a, AG_EVENT_CALL_ENDED, NULL);
 }
@@ -456,12 +440,12 @@ static void node_call_response(void *node, uint64_t call, const struct http_resp
     struct agent *a = node;
     if (call != a->reg_call) {
         if (response->status != 202)
-            agent_log(a, RT_LOG_WARN, "call refused: %s", mc_buf_str(&response->body));
+            agent__log(a, RT_LOG_WARN, "call refused: %s", mc_buf_str(&response->body));
         return;
     }
     if (response->status != 200 || !response->is_stream) {
         a->stats.refusals++;
-        agent_log(a, RT_LOG_WARN, "registration refused: %s", mc_buf_str(&response->body));
+        agent__log(a, RT_LOG_WARN, "registration refused: %s", mc_buf_str(&response->body));
         if (response->status == 403 && a->id[0] != '\0') {
             /* The master removed this id (A9): register anew under a new one. */
             a->id[0] = '\0';
@@ -492,9 +476,10 @@ static void event_take(struct agent *a, const MesosConform__Internal__Event *ev)
     } else if (ev->has_type && ev->type == IEVENT(PING)) {
         a->stats.pings++;
         ag_fire(a, AG_EVENT_PING, ev);
+    } else if (a->state == AGENT_STATE_REGISTERED) {
+        agent__tasks_event(a, ev); /* tasks, kills, acknowledgements (executor.c) */
     } else {
-        /* Tasks are the next step; until then their events are only noted. */
-        agent_log(a, RT_LOG_WARN, "%s", "event not handled yet");
+        agent__log(a, RT_LOG_WARN, "%s", "task event before REGISTERED ignored");
     }
 }
 
@@ -530,7 +515,7 @@ static void node_call_end(void *node, uint64_t call, int err)
     struct agent *a = node;
     if (call != a->reg_call)
         return; /* a PONG's answer, or a call the agent already dropped */
-    agent_log(a, RT_LOG_INFO, "registration call ended: %s", err == 0 ? "end of stream"
+    agent__log(a, RT_LOG_INFO, "registration call ended: %s", err == 0 ? "end of stream"
                                                                       : mc_strerror(err));
     a->reg_call = 0; /* over: nothing to cancel */
     a->reg_streaming = 0;

@@ -1,6 +1,7 @@
 /*
- * agent.h: the reference Mesos agent, a sans-I/O core (first part:
- * registration and liveness; SPEC.md A1, A2, A5, A6).
+ * agent.h: the reference Mesos agent, a sans-I/O core: registration and
+ * liveness (SPEC.md A1, A2, A5, A6), and a simulated command executor with
+ * Mesos' status update manager (T1, T2, T4, T7, T8, T10; executor.c).
  *
  * The agent registers with the master over mesos-conform's internal API
  * (POST /api/v1/internal, reference/agent/README.md), keeps the AgentID the
@@ -22,6 +23,10 @@
 /* Mesos' defaults (src/slave/constants.hpp, src/master/constants.hpp). */
 #define AGENT_REGISTRATION_BACKOFF_FACTOR_NS_DEFAULT (1 * RT_NS_PER_SEC)
 #define AGENT_REGISTER_RETRY_INTERVAL_NS_MAX (60 * RT_NS_PER_SEC)
+/* An unacknowledged status update is resent after 10 s, the wait doubling
+ * up to 10 min (src/slave/constants.hpp STATUS_UPDATE_RETRY_INTERVAL_*). */
+#define AGENT_STATUS_UPDATE_RETRY_NS_MIN (10 * RT_NS_PER_SEC)
+#define AGENT_STATUS_UPDATE_RETRY_NS_MAX (600 * RT_NS_PER_SEC)
 #define AGENT_PING_TIMEOUT_NS_DEFAULT (15 * RT_NS_PER_SEC)
 #define AGENT_MAX_PING_TIMEOUTS_DEFAULT 5
 #define AGENT_PORT_DEFAULT 5051
@@ -96,6 +101,9 @@ struct agent_stats {
     uint64_t masters_lost;   /* no PING for the total ping timeout */
     uint64_t streams_ended;  /* the registration call ended or was refused */
     uint64_t refusals;       /* non-200 answers to a registration */
+    uint64_t tasks_launched; /* RUN_TASK events that started a task */
+    uint64_t updates_sent;   /* STATUS_UPDATE calls started, resends included */
+    uint64_t updates_acked;  /* updates removed by their ACKNOWLEDGE_UPDATE */
 };
 
 void agent_stats_get(const struct agent *a, struct agent_stats *out);

@@ -94,6 +94,8 @@ struct agent_rec {
     uint64_t ping_seq;      /* the seq of the last PING */
     uint32_t ping_timeouts; /* consecutive PINGs that got no PONG */
     int pinged;             /* a PING went out and no PONG came since */
+    enum master_agent_state prev_state; /* before the last transition (A4 needs it) */
+    uint64_t unreachable_ns;            /* when it last became UNREACHABLE */
 };
 
 struct master_agents {
@@ -174,6 +176,7 @@ static void ag_fire(struct agent_rec *a, enum ag_event event, const struct attac
     MC_ASSERT(event < AG_EVENT_COUNT);
     const struct ag_transition *t = &ag_table[a->state][event];
     MC_ASSERT(t->action != NULL);
+    a->prev_state = a->state;
     a->state = t->next;
     t->action(a, att);
 }
@@ -301,6 +304,8 @@ static void ag_attach(struct agent_rec *a, const struct attachment *att)
     int err = master__offers_agent_attached(m, a->id, att->resources);
     if (err != 0)
         log_agent(m, RT_LOG_ERROR, a, mc_strerror(err)); /* registered, but not offered */
+    if (a->prev_state == MASTER_AGENT_UNREACHABLE)
+        master__tasks_agent_reregistered(m, a->id); /* A4 */
 }
 
 static void ag_disconnect(struct agent_rec *a, const struct attachment *att)
@@ -308,7 +313,8 @@ static void ag_disconnect(struct agent_rec *a, const struct attachment *att)
     (void)att;
     stream_detach(a, 0); /* already gone; the pings go on and will time out (A6) */
     log_agent(a->master, RT_LOG_INFO, a, "disconnected");
-    master__offers_agent_lost(a->master, a->id, MASTER_AGENT_DISCONNECTED);
+    master__offers_agent_lost(a->master, a->id, MASTER_AGENT_DISCONNECTED); /* RESCIND first */
+    master__tasks_agent_disconnected(a->master, a->id);                     /* A6 */
 }
 
 static void ag_pong(struct agent_rec *a, const struct attachment *att)
@@ -347,7 +353,9 @@ static void ag_unreachable(struct agent_rec *a, const struct attachment *att)
     (void)att;
     observer_stop(a);
     a->master->agents->unreachable++;
+    a->unreachable_ns = rt_now_ns(&a->master->rt);
     log_agent(a->master, RT_LOG_WARN, a, "unreachable: health check timed out");
+    master__tasks_agent_unreachable(a->master, a->id); /* UPDATE before RESCIND (A3) */
     master__offers_agent_lost(a->master, a->id, MASTER_AGENT_UNREACHABLE); /* RESCIND first */
     failure_broadcast(a);
 }
@@ -475,6 +483,32 @@ const Mesos__V1__AgentInfo *master__agent_info(struct master *m, const char *age
     return a == NULL ? NULL : a->info;
 }
 
+int master__agent_send(struct master *m, const char *agent_id,
+                       const MesosConform__Internal__Event *ev)
+{
+    struct agent_rec *a = agent_find(m, agent_id);
+    if (a == NULL || a->state != MASTER_AGENT_REGISTERED)
+        return MC_ENOTFOUND;
+    agent_send(a, ev);
+    return 0;
+}
+
+void master__agents_send_all(struct master *m, const MesosConform__Internal__Event *ev)
+{
+    struct mc_list_node *it;
+    MC_LIST_FOR_EACH(it, &m->agents->list) {
+        struct agent_rec *a = MC_CONTAINER_OF(it, struct agent_rec, link);
+        if (a->state == MASTER_AGENT_REGISTERED)
+            agent_send(a, ev);
+    }
+}
+
+uint64_t master__agent_unreachable_ns(struct master *m, const char *agent_id)
+{
+    const struct agent_rec *a = agent_find(m, agent_id);
+    return a != NULL && a->state == MASTER_AGENT_UNREACHABLE ? a->unreachable_ns : 0;
+}
+
 const char *master_agent_state_name(int state)
 {
     if (state < 0 || state >= MASTER_AGENT_STATE_COUNT)
@@ -582,6 +616,9 @@ static const char *call_validate(const MesosConform__Internal__Call *call, char 
         if (bad != NULL)
             return bad;
     }
+    if (call->type == ICALL(STATUS_UPDATE) && call->status_update->has_uuid &&
+        call->status_update->uuid.len != 16)
+        return "Not a valid UUID";
     if (call->type == ICALL(REGISTER))
         return agent_info_validate(call->register_->agent_info);
     if (call->type == ICALL(REREGISTER)) {
@@ -867,6 +904,14 @@ static void call_dispatch(struct master *m, uint64_t req, struct agent_rec *a,
     case ICALL(PONG):
         ag_fire(a, AG_EVENT_PONG, NULL);
         master__respond_empty(m, req, 202);
+        return;
+    case ICALL(STATUS_UPDATE):
+        master__respond_empty(m, req, 202);
+        master__tasks_status_update(m, a->id, call->status_update);
+        return;
+    case ICALL(EXECUTOR_MESSAGE):
+        master__respond_empty(m, req, 202);
+        master__tasks_executor_message(m, a->id, call->executor_message);
         return;
     default: {
         /* Tasks are the next step: say so rather than lose the call silently. */

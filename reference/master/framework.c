@@ -177,6 +177,7 @@ static void fw_failover(struct framework *fw, const struct subscription *sub)
     send_simple(fw->master, fw, MESOS__V1__SCHEDULER__EVENT__TYPE__ERROR, "Framework failed over");
     stream_detach(fw, 1);
     stream_attach(fw, sub);
+    master__tasks_framework_resubscribed(fw->master, fw); /* T10 */
 }
 
 static void failover_timeout_fire(struct rt_timer *timer)
@@ -190,6 +191,7 @@ static void fw_reconnect(struct framework *fw, const struct subscription *sub)
     if (fw->failover_timer.active)
         rt_timer_cancel(&fw->master->rt, &fw->failover_timer);
     stream_attach(fw, sub);
+    master__tasks_framework_resubscribed(fw->master, fw); /* T10 */
 }
 
 /* failover_timeout in seconds as the delay of the timer (stout Duration). */
@@ -232,6 +234,7 @@ static void fw_remove(struct framework *fw, const struct subscription *sub)
     (void)sub;
     struct master *m = fw->master;
     stream_detach(fw, 1); /* no ERROR event: the stream just ends (L9, L10) */
+    master__tasks_framework_removed(m, fw); /* killed without UPDATE (L9) */
     master__offers_framework_removed(m, fw);
     if (fw->failover_timer.active)
         rt_timer_cancel(&m->rt, &fw->failover_timer);
@@ -484,6 +487,7 @@ static struct framework *framework_new(struct master *m, const char *id)
     fw->master = m;
     snprintf(fw->id, sizeof(fw->id), "%s", id);
     fw->state = FW_STATE_DISCONNECTED; /* a SUBSCRIBE event connects it */
+    mc_list_init(&fw->tasks);
     mc_list_push_back(&m->frameworks, &fw->link);
     m->frameworks_count++;
     return fw;
@@ -635,6 +639,7 @@ static void list_free(struct master *m, struct mc_list_node *head)
         if (fw->failover_timer.active)
             rt_timer_cancel(&m->rt, &fw->failover_timer);
         mc_list_remove(&fw->link);
+        master__tasks_free(m, fw);
         if (fw->info != NULL)
             protobuf_c_message_free_unpacked(&fw->info->base, &m->pb_alloc);
         mc_free(m->rt.alloc, fw);

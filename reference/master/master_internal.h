@@ -4,7 +4,8 @@
  * Files: master.c (creation, request routing, ids, MasterInfo, sending
  * events), scheduler_api.c (/api/v1/scheduler: the order of checks and the
  * call handlers), framework.c (the framework state machine and its table),
- * agents.c (the agents' side), offers.c (the allocator and the offers).
+ * agents.c (the agents' side), offers.c (the allocator and the offers),
+ * tasks.c (tasks, status updates, reconciliation: SPEC T, O5, A3, A4, L9).
  */
 #ifndef MC_MASTER_INTERNAL_H
 #define MC_MASTER_INTERNAL_H
@@ -16,6 +17,8 @@
 #include "mc_list.h"
 #include "media.h"
 #include "mesos/v1/scheduler/scheduler.pb-c.h"
+#include "mesos_conform/internal.pb-c.h"
+#include "resources.h"
 
 /* A UUID as text, "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx", and its NUL. */
 #define MASTER_UUID_TEXT_BYTES 37
@@ -44,6 +47,10 @@ struct framework {
     enum media_codec codec;
     struct rt_timer heartbeat_timer;
     struct rt_timer failover_timer;
+    /* Its tasks (tasks.c, struct master_task), in launch order, bounded by
+     * MC_MASTER_TASKS_PER_FRAMEWORK_MAX; empty once it is REMOVED. */
+    struct mc_list_node tasks;
+    uint32_t tasks_count;
 };
 
 struct master_agents; /* agents.c: registered agents, pings, partitions (SPEC A) */
@@ -125,6 +132,17 @@ void master__agents_request(struct master *m, uint64_t req, const struct http_re
 int master__agents_stream_closed(struct master *m, uint64_t req);
 /* The AgentInfo of a known agent (borrowed, valid until it changes), or NULL. */
 const Mesos__V1__AgentInfo *master__agent_info(struct master *m, const char *agent_id);
+/*
+ * Writes ev on the stream of agent agent_id. MC_ENOTFOUND when the agent is
+ * unknown or not REGISTERED (nothing is sent: Mesos drops messages to
+ * disconnected agents too).
+ */
+int master__agent_send(struct master *m, const char *agent_id,
+                       const MesosConform__Internal__Event *ev) MC_MUST_USE;
+/* Writes ev on the stream of every REGISTERED agent, in registration order. */
+void master__agents_send_all(struct master *m, const MesosConform__Internal__Event *ev);
+/* When agent_id became UNREACHABLE (rt time, ns); 0 when it is not UNREACHABLE. */
+uint64_t master__agent_unreachable_ns(struct master *m, const char *agent_id);
 
 /*
  * offers.c: the allocator, the outstanding offers and the allocation timer
@@ -166,6 +184,68 @@ void master__offers_suppress(struct master *m, struct framework *fw, char *const
                              size_t roles_count);
 void master__offers_revive(struct master *m, struct framework *fw, char *const *roles,
                            size_t roles_count);
+/*
+ * ACCEPT with operations (O5): validates the offers named as Mesos does
+ * (no duplicate, each outstanding, fw's, one role, one agent) and takes
+ * them: they are no longer outstanding, and their resources (allocated to
+ * their role, still held in the allocator for fw) are added to
+ * out->resources (initialised by the caller). Returns 0, or MC_EINVAL with
+ * Mesos' reason in why: then every named offer that exists is discarded
+ * (its resources go back without a filter, no RESCIND).
+ */
+struct offers_taken {
+    char agent_id[MC_AGENT_ID_BYTES_MAX];
+    char role[MC_RES_ROLE_BYTES_MAX];
+    struct res_set resources;
+};
+int master__offers_take(struct master *m, struct framework *fw,
+                        Mesos__V1__OfferID *const *offer_ids, size_t offer_ids_count,
+                        struct offers_taken *out, char *why, size_t why_bytes) MC_MUST_USE;
+/*
+ * Resources held for framework_id on agent_id in role (the unused part of
+ * an accept, a finished task) go back to the allocator; with filters (may
+ * be NULL: no filter) as a decline's (O2). Errors are logged.
+ */
+void master__offers_give_back(struct master *m, const char *framework_id, const char *agent_id,
+                              const char *role, const struct res_set *resources,
+                              const Mesos__V1__Filters *filters);
+
+/*
+ * tasks.c: the tasks of every framework (SPEC T1-T11, O5's LAUNCH, A3, A4,
+ * A6, L9). Scheduler calls that passed the checks of scheduler_api.c, agent
+ * calls that passed those of agents.c, and the events of agents and
+ * frameworks that change tasks. None of them fails the caller's event:
+ * what cannot be done is answered with a status update or logged.
+ */
+void master__tasks_accept(struct master *m, struct framework *fw,
+                          const Mesos__V1__Scheduler__Call__Accept *accept);
+void master__tasks_kill(struct master *m, struct framework *fw,
+                        const Mesos__V1__Scheduler__Call__Kill *kill);
+void master__tasks_acknowledge(struct master *m, struct framework *fw,
+                               const Mesos__V1__Scheduler__Call__Acknowledge *ack);
+void master__tasks_reconcile(struct master *m, struct framework *fw,
+                             const Mesos__V1__Scheduler__Call__Reconcile *reconcile);
+void master__tasks_shutdown(struct master *m, struct framework *fw,
+                            const Mesos__V1__Scheduler__Call__Shutdown *shutdown);
+void master__tasks_message(struct master *m, struct framework *fw,
+                           const Mesos__V1__Scheduler__Call__Message *message);
+/* An agent's STATUS_UPDATE and EXECUTOR_MESSAGE calls (agent_id borrowed). */
+void master__tasks_status_update(struct master *m, const char *agent_id,
+                                 const MesosConform__Internal__Call__StatusUpdate *update);
+void master__tasks_executor_message(struct master *m, const char *agent_id,
+                                    const MesosConform__Internal__Call__ExecutorMessage *msg);
+/* Agent transitions: UNREACHABLE (A3, before RESCIND and FAILURE), DISCONNECTED (A6),
+ * REGISTERED again after UNREACHABLE (A4). */
+void master__tasks_agent_unreachable(struct master *m, const char *agent_id);
+void master__tasks_agent_disconnected(struct master *m, const char *agent_id);
+void master__tasks_agent_reregistered(struct master *m, const char *agent_id);
+/* fw is being removed (L9, L10): its tasks are killed without UPDATE and forgotten. */
+void master__tasks_framework_removed(struct master *m, struct framework *fw);
+/* fw subscribed again (L2, L8): agents resend its pending updates now (T10). */
+void master__tasks_framework_resubscribed(struct master *m, struct framework *fw);
+/* Frees fw's tasks without any event (master_destroy). */
+void master__tasks_free(struct master *m, struct framework *fw);
+
 /* Outstanding offers now; offers made and RESCIND events sent so far (either may be NULL). */
 uint32_t master__offers_outstanding(const struct master *m, uint64_t *made,
                                     uint64_t *rescinds_sent);

@@ -635,6 +635,104 @@ void master__offers_decline(struct master *m, struct framework *fw,
     }
 }
 
+/* Mesos' offer checks (src/master/validation.cpp offer::validate), in its order. */
+static int take_check(struct master *m, struct framework *fw, Mesos__V1__OfferID *const *ids,
+                      size_t n, char *why, size_t why_bytes)
+{
+    if (n == 0)
+        return snprintf(why, why_bytes, "No offers specified"), MC_EINVAL;
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(ids[i]->value, ids[k]->value) == 0)
+                return snprintf(why, why_bytes, "Duplicate offer %s in offer list",
+                                ids[i]->value), MC_EINVAL;
+    for (size_t i = 0; i < n; i++)
+        if (offer_find(m, ids[i]->value) == NULL)
+            return snprintf(why, why_bytes, "Offer %s is no longer valid", ids[i]->value),
+                   MC_EINVAL;
+    for (size_t i = 0; i < n; i++) {
+        const struct master_offer *o = offer_find(m, ids[i]->value);
+        if (strcmp(o->framework_id, fw->id) != 0)
+            return snprintf(why, why_bytes,
+                            "Offer %s has invalid framework %s while framework %s is expected",
+                            o->id, o->framework_id, fw->id), MC_EINVAL;
+    }
+    const struct master_offer *first = offer_find(m, ids[0]->value);
+    for (size_t i = 1; i < n; i++) {
+        const struct master_offer *o = offer_find(m, ids[i]->value);
+        if (strcmp(o->role, first->role) != 0)
+            return snprintf(why, why_bytes,
+                            "Aggregated offers must be allocated to the same role. Offer %s "
+                            "uses role '%s but another is using role '%s",
+                            o->id, o->role, first->role), MC_EINVAL;
+    }
+    for (size_t i = 1; i < n; i++) {
+        const struct master_offer *o = offer_find(m, ids[i]->value);
+        if (strcmp(o->agent_id, first->agent_id) != 0)
+            return snprintf(why, why_bytes,
+                            "Aggregated offers must belong to one single agent. Offer %s uses "
+                            "agent %s and agent %s",
+                            o->id, o->agent_id, first->agent_id), MC_EINVAL;
+    }
+    return 0;
+}
+
+/* Removes an outstanding offer whose resources stay held in the allocator. */
+static void offer_unlink(struct master *m, struct master_offer *o)
+{
+    mc_list_remove(&o->link);
+    m->offers->count--;
+    res_set_deinit(&o->resources);
+    mc_free(m->rt.alloc, o);
+}
+
+int master__offers_take(struct master *m, struct framework *fw,
+                        Mesos__V1__OfferID *const *offer_ids, size_t offer_ids_count,
+                        struct offers_taken *out, char *why, size_t why_bytes)
+{
+    int err = take_check(m, fw, offer_ids, offer_ids_count, why, why_bytes);
+    if (err != 0) {
+        /* Mesos discards every named offer that exists, whoever holds it (`accept`). */
+        for (size_t i = 0; i < offer_ids_count; i++) {
+            struct master_offer *o = offer_find(m, offer_ids[i]->value);
+            if (o != NULL)
+                offer_end(m, o, 0, 0, 0.0);
+        }
+        return MC_EINVAL;
+    }
+    const struct master_offer *first = offer_find(m, offer_ids[0]->value);
+    snprintf(out->agent_id, sizeof(out->agent_id), "%s", first->agent_id);
+    snprintf(out->role, sizeof(out->role), "%s", first->role);
+    for (size_t i = 0; i < offer_ids_count; i++) {
+        struct master_offer *o = offer_find(m, offer_ids[i]->value);
+        if (err == 0)
+            err = res_set_add(&out->resources, &o->resources);
+        if (err != 0) /* without memory: what is not taken goes back */
+            offer_end(m, o, 0, 0, 0.0);
+        else
+            offer_unlink(m, o);
+    }
+    if (err != 0)
+        snprintf(why, why_bytes, "%s", mc_strerror(err));
+    return err;
+}
+
+void master__offers_give_back(struct master *m, const char *framework_id, const char *agent_id,
+                              const char *role, const struct res_set *resources,
+                              const Mesos__V1__Filters *filters)
+{
+    if (res_set_empty(resources))
+        return;
+    double refuse_seconds = 5.0;
+    if (filters != NULL && filters->has_refuse_seconds)
+        refuse_seconds = filters->refuse_seconds;
+    int err = alloc_recover(&m->offers->allocator, framework_id, agent_id, role, resources,
+                            filters != NULL, refuse_seconds, m->rt.ops->now_ns(m->rt.ctx));
+    if (err != 0 && err != MC_ENOTFOUND)
+        log_text(m, RT_LOG_ERROR, "agent %s: resources not recovered: %s", agent_id,
+                 mc_strerror(err));
+}
+
 /* SUPPRESS (suppress 1) or REVIVE of the roles named, or of all of them (O3). */
 static void roles_call(struct master *m, struct framework *fw, char *const *roles,
                        size_t roles_count, int suppress)

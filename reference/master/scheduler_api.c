@@ -245,14 +245,32 @@ static void call_dispatch(struct master *m, uint64_t req, struct framework *fw,
         master__respond_empty(m, req, 202);
         return;
     case CALL_TYPE(ACCEPT):
-        /*
-         * With no operations an ACCEPT is a decline with its filters (O6).
-         * Operations are not carried out yet (LAUNCH comes with tasks): for
-         * now every named offer is declined with the call's filters too, a
-         * known, temporary gap.
-         */
-        master__offers_decline(m, fw, call->accept->offer_ids, call->accept->n_offer_ids,
-                               call->accept->filters);
+        /* With no operations an ACCEPT is a decline with its filters (O6). */
+        if (call->accept->n_operations == 0)
+            master__offers_decline(m, fw, call->accept->offer_ids, call->accept->n_offer_ids,
+                                   call->accept->filters);
+        else
+            master__tasks_accept(m, fw, call->accept); /* O5: never a 4xx */
+        master__respond_empty(m, req, 202);
+        return;
+    case CALL_TYPE(KILL):
+        master__tasks_kill(m, fw, call->kill);
+        master__respond_empty(m, req, 202);
+        return;
+    case CALL_TYPE(SHUTDOWN):
+        master__tasks_shutdown(m, fw, call->shutdown);
+        master__respond_empty(m, req, 202);
+        return;
+    case CALL_TYPE(ACKNOWLEDGE):
+        master__tasks_acknowledge(m, fw, call->acknowledge);
+        master__respond_empty(m, req, 202);
+        return;
+    case CALL_TYPE(RECONCILE):
+        master__tasks_reconcile(m, fw, call->reconcile);
+        master__respond_empty(m, req, 202);
+        return;
+    case CALL_TYPE(MESSAGE):
+        master__tasks_message(m, fw, call->message);
         master__respond_empty(m, req, 202);
         return;
     case CALL_TYPE(REVIVE):

@@ -552,9 +552,11 @@ static void internal_stream_and_calls(void **state)
              "\"framework_id\":{\"value\":\"f\"},\"status\":{\"task_id\":{\"value\":\"t\"},"
              "\"state\":\"TASK_RUNNING\"}}}", id);
     c = post(f, "POST", "application/json", sid, update);
-    assert_int_equal(client_exchange_get(&f->client, c)->status, 501);
-    assert_string_equal(mc_buf_str(&client_exchange_get(&f->client, c)->response.body),
-                        "Not implemented: STATUS_UPDATE");
+    /* A status update is accepted for processing like any call (S17). */
+    assert_int_equal(client_exchange_get(&f->client, c)->status, 202);
+    assert_string_equal(mc_buf_str(&client_exchange_get(&f->client, c)->response.body), "");
+    assert_null(http_headers_get(&client_exchange_get(&f->client, c)->response.headers,
+                                 "Content-Type"));
     /* A REGISTER again from the same address is a retry: the same id on a new stream. */
     int x2 = post(f, "POST", "application/json", NULL,
                   "{\"type\":\"REGISTER\",\"register\":{" REG_INFO "}}");

@@ -1,0 +1,69 @@
+/*
+ * agent_internal.h: what the agent's files share (not for other modules).
+ *
+ * Files: agent.c (registration, liveness, the stream of events),
+ * executor.c (the simulated command executor and the status update
+ * manager: SPEC.md T1, T2, T4, T7, T8, T10).
+ */
+#ifndef MC_AGENT_INTERNAL_H
+#define MC_AGENT_INTERNAL_H
+
+#include <protobuf-c/protobuf-c.h>
+
+#include "agent.h"
+#include "mc_limits.h"
+#include "mc_list.h"
+#include "mesos_conform/internal.pb-c.h"
+#include "recordio.h"
+
+#define ICALL(name) MESOS_CONFORM__INTERNAL__CALL__TYPE__##name
+#define IEVENT(name) MESOS_CONFORM__INTERNAL__EVENT__TYPE__##name
+
+struct agent {
+    struct rt rt;
+    struct agent_config config; /* strings owned */
+    ProtobufCAllocator pb_alloc;
+    char id[MC_AGENT_ID_BYTES_MAX]; /* "" until the master gives one or the store has one */
+    enum agent_state state;
+    /* The registration call (in flight, or the live stream); 0 when none. */
+    uint64_t reg_call;
+    int reg_streaming; /* its 200 stream head arrived */
+    char stream_id[MC_AGENT_STREAM_ID_BYTES_MAX];
+    struct rio_decoder decoder;
+    struct rt_timer registration_timer;
+    uint64_t backoff_bound_ns; /* the bound of the delay after the next attempt */
+    struct rt_timer master_timer; /* no PING for master_timeout_ns: the master is lost */
+    uint64_t master_timeout_ns;
+    struct agent_stats stats;
+    /* executor.c: struct agent_task, in launch order, at most MC_AGENT_TASKS_MAX. */
+    struct mc_list_node tasks;
+    uint32_t tasks_count;
+};
+
+/* agent.c */
+
+/* Logs "agent <host> (<id>): <fmt with arg>" at level. */
+void agent__log(struct agent *a, enum rt_log_level level, const char *fmt, const char *arg);
+/*
+ * POSTs call (borrowed) to the master's /api/v1/internal as protobuf;
+ * stream_id NULL for a registration. Returns the call id, or 0 when it
+ * could not start (logged).
+ */
+uint64_t agent__call_post(struct agent *a, const MesosConform__Internal__Call *call,
+                          const char *stream_id);
+
+/* executor.c */
+
+/*
+ * A task event from the master's stream (RUN_TASK, KILL_TASK,
+ * ACKNOWLEDGE_UPDATE, SHUTDOWN_FRAMEWORK, SHUTDOWN_EXECUTOR,
+ * FRAMEWORK_MESSAGE, RESEND_UPDATES); ev is borrowed. Other types are
+ * logged and ignored.
+ */
+void agent__tasks_event(struct agent *a, const MesosConform__Internal__Event *ev);
+/* Sends the pending update of every task (of framework_id; NULL: all) now (T10). */
+void agent__tasks_resend(struct agent *a, const char *framework_id);
+/* Frees every task and cancels their timers, sending nothing. */
+void agent__tasks_free(struct agent *a);
+
+#endif

@@ -1,0 +1,685 @@
+/*
+ * tasks.c: the master's tasks (SPEC.md T1-T11, O5's LAUNCH, A3, A4, A6, L9).
+ *
+ * Theory of operation. Each framework keeps its tasks in launch order
+ * (struct framework.tasks). A LAUNCH that passes Mesos' checks
+ * (src/master/master.cpp `_accept`, src/master/validation.cpp) makes a task
+ * in TASK_STAGING whose resources stay held in the allocator for the
+ * framework; the master sends RUN_TASK to the agent on its internal stream.
+ * The agent's executor answers with status updates (STATUS_UPDATE calls,
+ * each with a uuid): the master records the state, forwards the status as
+ * an UPDATE event with that uuid, and gives the resources back when the
+ * state is terminal. The scheduler's ACKNOWLEDGE goes to the agent as
+ * ACKNOWLEDGE_UPDATE; an acknowledged terminal update makes the master
+ * forget the task (Mesos' removeTask), so that reconciling it afterwards
+ * answers as for an unknown task (T6).
+ *
+ * Updates the master makes itself (invalid launches, reconciliation,
+ * partitions) carry no uuid and need no acknowledgement (T2). A task whose
+ * agent became UNREACHABLE is marked unreachable: it keeps its resources
+ * and its last known state, is left out of implicit reconciliation and is
+ * reported TASK_UNREACHABLE (TASK_LOST for frameworks without
+ * PARTITION_AWARE) until the agent re-registers (A3, A4).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "agents.h"
+#include "master_internal.h"
+#include "mc_assert.h"
+#include "mc_limits.h"
+#include "resources.h"
+
+#define TASK_STATE(name) MESOS__V1__TASK_STATE__##name
+#define REASON(name) MESOS__V1__TASK_STATUS__REASON__##name
+#define IEVENT(name) MESOS_CONFORM__INTERNAL__EVENT__TYPE__##name
+
+struct master_task {
+    struct mc_list_node link; /* in framework.tasks, in launch order */
+    char id[MC_TASK_ID_BYTES_MAX];
+    char agent_id[MC_AGENT_ID_BYTES_MAX];
+    char executor_id[MC_TASK_ID_BYTES_MAX]; /* the command executor's id is the task's */
+    char role[MC_RES_ROLE_BYTES_MAX];
+    struct res_set resources; /* allocated to role; held until the task is terminal */
+    int resources_held;
+    Mesos__V1__TaskState state; /* the latest the agent reported; STAGING at launch */
+    int unreachable;            /* its agent is UNREACHABLE (A3) */
+    uint64_t unreachable_ns;
+    uint8_t uuid[16]; /* of the latest update forwarded */
+    int has_uuid;
+};
+
+static void log_text(struct master *m, enum rt_log_level level, const char *what, const char *id)
+{
+    char text[MC_TASK_MESSAGE_BYTES_MAX + MC_TASK_ID_BYTES_MAX];
+    snprintf(text, sizeof(text), "%s %s", what, id);
+    m->rt.ops->log(m->rt.ctx, level, text);
+}
+
+static int fw_capable(const struct framework *fw, Mesos__V1__FrameworkInfo__Capability__Type type)
+{
+    for (size_t i = 0; fw->info != NULL && i < fw->info->n_capabilities; i++)
+        if (fw->info->capabilities[i]->has_type && fw->info->capabilities[i]->type == type)
+            return 1;
+    return 0;
+}
+
+static int partition_aware(const struct framework *fw)
+{
+    return fw_capable(fw, MESOS__V1__FRAMEWORK_INFO__CAPABILITY__TYPE__PARTITION_AWARE);
+}
+
+/* Mesos' protobuf::isTerminalState. */
+static int state_terminal(Mesos__V1__TaskState s)
+{
+    return s == TASK_STATE(TASK_FINISHED) || s == TASK_STATE(TASK_FAILED) ||
+           s == TASK_STATE(TASK_KILLED) || s == TASK_STATE(TASK_ERROR) ||
+           s == TASK_STATE(TASK_LOST) || s == TASK_STATE(TASK_DROPPED) ||
+           s == TASK_STATE(TASK_GONE) || s == TASK_STATE(TASK_GONE_BY_OPERATOR);
+}
+
+static struct master_task *task_find(struct framework *fw, const char *task_id)
+{
+    struct mc_list_node *it;
+    MC_LIST_FOR_EACH(it, &fw->tasks) {
+        struct master_task *t = MC_CONTAINER_OF(it, struct master_task, link);
+        if (strcmp(t->id, task_id) == 0)
+            return t;
+    }
+    return NULL;
+}
+
+/* Gives the task's resources back to the allocator, once. */
+static void task_release(struct master *m, struct framework *fw, struct master_task *t)
+{
+    if (!t->resources_held)
+        return;
+    t->resources_held = 0;
+    master__offers_give_back(m, fw->id, t->agent_id, t->role, &t->resources, NULL);
+}
+
+static void task_forget(struct master *m, struct framework *fw, struct master_task *t)
+{
+    task_release(m, fw, t);
+    mc_list_remove(&t->link);
+    fw->tasks_count--;
+    res_set_deinit(&t->resources);
+    mc_free(m->rt.alloc, t);
+}
+
+/* ---- status updates to the scheduler ---- */
+
+/* The parts of a TaskStatus the master writes; strings are borrowed. */
+struct status_msg {
+    Mesos__V1__TaskStatus status;
+    Mesos__V1__TaskID task_id;
+    Mesos__V1__AgentID agent_id;
+    Mesos__V1__TimeInfo unreachable_time;
+};
+
+/* A SOURCE_MASTER status as Mesos' createStatusUpdate writes it (agent_id may be NULL). */
+static void status_fill(struct master *m, struct status_msg *s, const char *task_id,
+                        const char *agent_id, Mesos__V1__TaskState state,
+                        Mesos__V1__TaskStatus__Reason reason, const char *message)
+{
+    mesos__v1__task_status__init(&s->status);
+    mesos__v1__task_id__init(&s->task_id);
+    mesos__v1__agent_id__init(&s->agent_id);
+    mesos__v1__time_info__init(&s->unreachable_time);
+    s->task_id.value = (char *)task_id;
+    s->status.task_id = &s->task_id;
+    s->status.state = state;
+    s->status.message = (char *)message;
+    s->status.has_source = 1;
+    s->status.source = MESOS__V1__TASK_STATUS__SOURCE__SOURCE_MASTER;
+    s->status.has_reason = 1;
+    s->status.reason = reason;
+    s->status.has_timestamp = 1;
+    s->status.timestamp = (double)rt_now_ns(&m->rt) / (double)RT_NS_PER_SEC;
+    if (agent_id != NULL) {
+        s->agent_id.value = (char *)agent_id;
+        s->status.agent_id = &s->agent_id;
+    }
+}
+
+static void status_unreachable_time_set(struct status_msg *s, uint64_t ns)
+{
+    s->unreachable_time.nanoseconds = (int64_t)ns;
+    s->status.unreachable_time = &s->unreachable_time;
+}
+
+/* UPDATE {status} on fw's stream (nothing when it has none). */
+static void update_send(struct master *m, struct framework *fw, Mesos__V1__TaskStatus *status)
+{
+    Mesos__V1__Scheduler__Event ev = MESOS__V1__SCHEDULER__EVENT__INIT;
+    Mesos__V1__Scheduler__Event__Update update = MESOS__V1__SCHEDULER__EVENT__UPDATE__INIT;
+    update.status = status;
+    ev.has_type = 1;
+    ev.type = MESOS__V1__SCHEDULER__EVENT__TYPE__UPDATE;
+    ev.update = &update;
+    master__framework_send(m, fw, &ev);
+}
+
+static void update_master_send(struct master *m, struct framework *fw, const char *task_id,
+                               const char *agent_id, Mesos__V1__TaskState state,
+                               Mesos__V1__TaskStatus__Reason reason, const char *message)
+{
+    struct status_msg s;
+    status_fill(m, &s, task_id, agent_id, state, reason, message);
+    update_send(m, fw, &s.status);
+}
+
+/* ---- LAUNCH (O5, T1) ---- */
+
+/* Mesos' validateID: no control characters and no path separators. */
+static int id_chars_valid(const char *id)
+{
+    for (const unsigned char *p = (const unsigned char *)id; *p != '\0'; p++)
+        if (*p < 0x20 || *p == 0x7f || *p == '/' || *p == '\\')
+            return 0;
+    return 1;
+}
+
+/*
+ * Mesos' task checks (validation::task::validate) that the reference
+ * models, in Mesos' order; NULL when the task may run, else the reason in
+ * why. available is what is left of the offers (allocated to their role);
+ * *need gets the task's resources (with its executor's) allocated to it.
+ */
+static const char *task_validate(struct master *m, struct framework *fw, const Mesos__V1__TaskInfo *ti,
+                                 const struct offers_taken *taken, const struct res_set *available,
+                                 struct res_set *need, char *why, size_t why_bytes)
+{
+    const char *id = ti->task_id->value;
+    size_t len = strlen(id);
+    if (len == 0)
+        return "Task has an invalid TaskID: ID must not be empty"; /* no quoting needed */
+    if (len >= MC_TASK_ID_BYTES_MAX)
+        return "Task has an invalid TaskID: ID must not be greater than 255 characters";
+    if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0 || !id_chars_valid(id)) {
+        const char *what = strcmp(id, ".") == 0 || strcmp(id, "..") == 0
+                               ? "is disallowed"
+                               : "contains invalid characters";
+        snprintf(why, why_bytes, "Task has an invalid TaskID: '%s' %s", id, what);
+        return why;
+    }
+    if (task_find(fw, id) != NULL) {
+        snprintf(why, why_bytes, "Task has duplicate ID: %s", id);
+        return why;
+    }
+    if (strcmp(ti->agent_id->value, taken->agent_id) != 0) {
+        snprintf(why, why_bytes, "Task uses invalid agent %s while agent %s is expected",
+                 ti->agent_id->value, taken->agent_id);
+        return why;
+    }
+    if (ti->n_resources == 0)
+        return "Task uses no resources";
+    struct mc_diag diag;
+    mc_diag_clear(&diag);
+    int err = res_set_from_proto(need, ti->resources, ti->n_resources, NULL, &diag);
+    if (err != 0) {
+        snprintf(why, why_bytes, "Task uses invalid resources: %s", diag.text);
+        return why;
+    }
+    if ((ti->executor != NULL) == (ti->command != NULL))
+        return "Task should have at least one (but not both) of CommandInfo or ExecutorInfo "
+               "present";
+    if (ti->executor != NULL) {
+        mc_diag_clear(&diag);
+        err = res_set_from_proto(need, ti->executor->resources, ti->executor->n_resources, NULL,
+                                 &diag);
+        if (err != 0) {
+            snprintf(why, why_bytes, "Executor uses invalid resources: %s", diag.text);
+            return why;
+        }
+    }
+    if (res_set_allocate(need, taken->role) != 0 || !res_set_contains(available, need)) {
+        char total[512], offered[512];
+        /* A text too long for its buffer stays cut but terminated, which is enough here. */
+        if (res_set_format(need, total, sizeof(total)) < 0 ||
+            res_set_format(available, offered, sizeof(offered)) < 0)
+            log_text(m, RT_LOG_INFO, "resources text cut for task", id);
+        /* Both texts are cut to fit one message (MC_TASK_MESSAGE_BYTES_MAX). */
+        snprintf(why, why_bytes,
+                 "Total resources %.400s required by task and its executor is more than "
+                 "available %.400s",
+                 total, offered);
+        return why;
+    }
+    if (fw->tasks_count >= MC_MASTER_TASKS_PER_FRAMEWORK_MAX)
+        return "Too many tasks for one framework"; /* the reference's own limit */
+    return NULL;
+}
+
+/* RUN_TASK {framework_info, task} to the task's agent. */
+static void run_task_send(struct master *m, struct framework *fw, const Mesos__V1__TaskInfo *ti)
+{
+    MesosConform__Internal__Event ev = MESOS_CONFORM__INTERNAL__EVENT__INIT;
+    MesosConform__Internal__Event__RunTask run = MESOS_CONFORM__INTERNAL__EVENT__RUN_TASK__INIT;
+    run.framework_info = fw->info;
+    run.task = (Mesos__V1__TaskInfo *)ti;
+    ev.has_type = 1;
+    ev.type = IEVENT(RUN_TASK);
+    ev.run_task = &run;
+    if (master__agent_send(m, ti->agent_id->value, &ev) != 0)
+        log_text(m, RT_LOG_WARN, "RUN_TASK not sent: agent not registered, task", ti->task_id->value);
+}
+
+/* A valid task: recorded in STAGING with its resources held, then sent to the agent. */
+static int task_launch(struct master *m, struct framework *fw, const Mesos__V1__TaskInfo *ti,
+                       const struct offers_taken *taken, struct res_set *need)
+{
+    struct master_task *t = mc_calloc(m->rt.alloc, 1, sizeof(*t));
+    if (t == NULL)
+        return MC_ENOMEM;
+    snprintf(t->id, sizeof(t->id), "%s", ti->task_id->value);
+    snprintf(t->agent_id, sizeof(t->agent_id), "%s", taken->agent_id);
+    snprintf(t->role, sizeof(t->role), "%s", taken->role);
+    const char *executor = ti->executor != NULL && ti->executor->executor_id != NULL
+                               ? ti->executor->executor_id->value
+                               : ti->task_id->value;
+    snprintf(t->executor_id, sizeof(t->executor_id), "%s", executor);
+    res_set_init(&t->resources, m->rt.alloc);
+    int err = res_set_copy(&t->resources, need);
+    if (err != 0) {
+        res_set_deinit(&t->resources);
+        mc_free(m->rt.alloc, t);
+        return err;
+    }
+    t->resources_held = 1;
+    t->state = TASK_STATE(TASK_STAGING);
+    mc_list_push_back(&fw->tasks, &t->link);
+    fw->tasks_count++;
+    run_task_send(m, fw, ti);
+    return 0;
+}
+
+/* Each task of a LAUNCH on the taken offers: TASK_ERROR or launched (O5). */
+static void launch_tasks(struct master *m, struct framework *fw,
+                         const Mesos__V1__Offer__Operation__Launch *launch,
+                         const struct offers_taken *taken, struct res_set *available)
+{
+    for (size_t i = 0; launch != NULL && i < launch->n_task_infos; i++) {
+        const Mesos__V1__TaskInfo *ti = launch->task_infos[i];
+        char why[MC_TASK_MESSAGE_BYTES_MAX];
+        struct res_set need;
+        res_set_init(&need, m->rt.alloc);
+        const char *bad = task_validate(m, fw, ti, taken, available, &need, why, sizeof(why));
+        int err = bad == NULL ? task_launch(m, fw, ti, taken, &need) : 0;
+        if (bad == NULL && err == 0)
+            err = res_set_subtract(available, &need);
+        if (err != 0) {
+            snprintf(why, sizeof(why), "%s", mc_strerror(err));
+            bad = why;
+        }
+        res_set_deinit(&need);
+        if (bad != NULL)
+            update_master_send(m, fw, ti->task_id->value, ti->agent_id->value,
+                               TASK_STATE(TASK_ERROR), REASON(REASON_TASK_INVALID), bad);
+    }
+}
+
+/* Invalid offers: every task of every LAUNCH is dropped (or lost) with Mesos' text. */
+static void launch_refuse(struct master *m, struct framework *fw,
+                          const Mesos__V1__Scheduler__Call__Accept *accept, const char *why)
+{
+    char message[MC_TASK_MESSAGE_BYTES_MAX];
+    /* Mesos' reason, cut to fit one message. */
+    snprintf(message, sizeof(message), "Task launched with invalid offers: %.900s", why);
+    Mesos__V1__TaskState state = partition_aware(fw) ? TASK_STATE(TASK_DROPPED)
+                                                      : TASK_STATE(TASK_LOST);
+    for (size_t k = 0; k < accept->n_operations; k++) {
+        const Mesos__V1__Offer__Operation *op = accept->operations[k];
+        if (!op->has_type || op->type != MESOS__V1__OFFER__OPERATION__TYPE__LAUNCH ||
+            op->launch == NULL)
+            continue; /* other operations are not modelled (no OPERATION_ERROR yet) */
+        for (size_t i = 0; i < op->launch->n_task_infos; i++) {
+            const Mesos__V1__TaskInfo *ti = op->launch->task_infos[i];
+            update_master_send(m, fw, ti->task_id->value, ti->agent_id->value, state,
+                               REASON(REASON_INVALID_OFFERS), message);
+        }
+    }
+}
+
+void master__tasks_accept(struct master *m, struct framework *fw,
+                          const Mesos__V1__Scheduler__Call__Accept *accept)
+{
+    struct offers_taken taken;
+    char why[MC_TASK_MESSAGE_BYTES_MAX];
+    memset(&taken, 0, sizeof(taken));
+    res_set_init(&taken.resources, m->rt.alloc);
+    if (master__offers_take(m, fw, accept->offer_ids, accept->n_offer_ids, &taken, why,
+                            sizeof(why)) != 0) {
+        master__offers_give_back(m, fw->id, taken.agent_id, taken.role, &taken.resources, NULL);
+        launch_refuse(m, fw, accept, why);
+        res_set_deinit(&taken.resources);
+        return;
+    }
+    for (size_t k = 0; k < accept->n_operations; k++) {
+        const Mesos__V1__Offer__Operation *op = accept->operations[k];
+        if (op->has_type && op->type == MESOS__V1__OFFER__OPERATION__TYPE__LAUNCH)
+            launch_tasks(m, fw, op->launch, &taken, &taken.resources);
+        else
+            log_text(m, RT_LOG_WARN, "operation not modelled, ignored; framework", fw->id);
+    }
+    /* What no task took goes back with the accept's filters (Filters' default: 5 s). */
+    static const Mesos__V1__Filters default_filters = MESOS__V1__FILTERS__INIT;
+    master__offers_give_back(m, fw->id, taken.agent_id, taken.role, &taken.resources,
+                             accept->filters != NULL ? accept->filters : &default_filters);
+    res_set_deinit(&taken.resources);
+}
+
+/* ---- updates from agents (T1, T2) ---- */
+
+void master__tasks_status_update(struct master *m, const char *agent_id,
+                                 const MesosConform__Internal__Call__StatusUpdate *update)
+{
+    struct framework *fw = master__framework_find(m, update->framework_id->value);
+    if (fw == NULL) { /* removed: Mesos drops the update, the agent shut it down (L9) */
+        log_text(m, RT_LOG_INFO, "update dropped for unknown framework", update->framework_id->value);
+        return;
+    }
+    Mesos__V1__TaskStatus status = *update->status;
+    Mesos__V1__AgentID agent = MESOS__V1__AGENT_ID__INIT;
+    agent.value = (char *)agent_id;
+    status.agent_id = &agent; /* the agent's own id, whatever the executor wrote */
+    if (update->has_uuid) {
+        status.has_uuid = 1;
+        status.uuid = update->uuid;
+    }
+    struct master_task *t = task_find(fw, status.task_id->value);
+    if (t != NULL && strcmp(t->agent_id, agent_id) == 0) {
+        t->state = status.state;
+        t->has_uuid = update->has_uuid && update->uuid.len == sizeof(t->uuid);
+        if (t->has_uuid)
+            memcpy(t->uuid, update->uuid.data, sizeof(t->uuid));
+        if (state_terminal(t->state))
+            task_release(m, fw, t); /* Mesos' updateTask recovers them at once */
+    }
+    /* A task the master does not know is still forwarded, as Mesos does. */
+    update_send(m, fw, &status);
+}
+
+void master__tasks_executor_message(struct master *m, const char *agent_id,
+                                    const MesosConform__Internal__Call__ExecutorMessage *msg)
+{
+    struct framework *fw = master__framework_find(m, msg->framework_id->value);
+    if (fw == NULL)
+        return;
+    Mesos__V1__Scheduler__Event ev = MESOS__V1__SCHEDULER__EVENT__INIT;
+    Mesos__V1__Scheduler__Event__Message message = MESOS__V1__SCHEDULER__EVENT__MESSAGE__INIT;
+    Mesos__V1__AgentID agent = MESOS__V1__AGENT_ID__INIT;
+    agent.value = (char *)agent_id;
+    message.agent_id = &agent;
+    message.executor_id = msg->executor_id;
+    message.data = msg->data;
+    ev.has_type = 1;
+    ev.type = MESOS__V1__SCHEDULER__EVENT__TYPE__MESSAGE;
+    ev.message = &message;
+    master__framework_send(m, fw, &ev);
+}
+
+/* ---- scheduler calls ---- */
+
+void master__tasks_acknowledge(struct master *m, struct framework *fw,
+                               const Mesos__V1__Scheduler__Call__Acknowledge *ack)
+{
+    MesosConform__Internal__Event ev = MESOS_CONFORM__INTERNAL__EVENT__INIT;
+    MesosConform__Internal__Event__AcknowledgeUpdate a =
+        MESOS_CONFORM__INTERNAL__EVENT__ACKNOWLEDGE_UPDATE__INIT;
+    Mesos__V1__FrameworkID fid = MESOS__V1__FRAMEWORK_ID__INIT;
+    fid.value = fw->id;
+    a.framework_id = &fid;
+    a.task_id = ack->task_id;
+    a.uuid = ack->uuid;
+    ev.has_type = 1;
+    ev.type = IEVENT(ACKNOWLEDGE_UPDATE);
+    ev.acknowledge_update = &a;
+    /* Forwarded even for a task the master does not know (T3); the agent ignores it then. */
+    if (master__agent_send(m, ack->agent_id->value, &ev) != 0)
+        log_text(m, RT_LOG_INFO, "ACKNOWLEDGE dropped: agent not registered:", ack->agent_id->value);
+    struct master_task *t = task_find(fw, ack->task_id->value);
+    if (t != NULL && state_terminal(t->state) && t->has_uuid && ack->uuid.len == 16 &&
+        memcmp(t->uuid, ack->uuid.data, 16) == 0)
+        task_forget(m, fw, t); /* the terminal update is acknowledged: removeTask (T6) */
+}
+
+/* Reconciliation of a task the master tracks (T5, T6). */
+static void reconcile_known(struct master *m, struct framework *fw, const struct master_task *t)
+{
+    struct status_msg s;
+    if (t->unreachable) {
+        status_fill(m, &s, t->id, t->agent_id,
+                    partition_aware(fw) ? TASK_STATE(TASK_UNREACHABLE) : TASK_STATE(TASK_LOST),
+                    REASON(REASON_RECONCILIATION), "Reconciliation: Task is unreachable");
+        status_unreachable_time_set(&s, t->unreachable_ns);
+    } else {
+        status_fill(m, &s, t->id, t->agent_id, t->state, REASON(REASON_RECONCILIATION),
+                    "Reconciliation: Latest task state");
+    }
+    update_send(m, fw, &s.status);
+}
+
+/* Reconciliation of a task the master does not track, by its agent's state (T6 cases 3-6). */
+static void reconcile_unknown(struct master *m, struct framework *fw, const char *task_id,
+                              const Mesos__V1__AgentID *agent)
+{
+    int aware = partition_aware(fw);
+    int state = agent != NULL ? master_agent_state(m, agent->value) : MC_ENOTFOUND;
+    struct status_msg s;
+    const char *agent_id = agent != NULL ? agent->value : NULL;
+    if (state == MASTER_AGENT_REGISTERED || state == MASTER_AGENT_DISCONNECTED) {
+        status_fill(m, &s, task_id, agent_id, aware ? TASK_STATE(TASK_GONE) : TASK_STATE(TASK_LOST),
+                    REASON(REASON_RECONCILIATION), "Reconciliation: Task is unknown to the agent");
+    } else if (state == MASTER_AGENT_UNREACHABLE) {
+        status_fill(m, &s, task_id, agent_id,
+                    aware ? TASK_STATE(TASK_UNREACHABLE) : TASK_STATE(TASK_LOST),
+                    REASON(REASON_RECONCILIATION), "Reconciliation: Task is unreachable");
+        status_unreachable_time_set(&s, master__agent_unreachable_ns(m, agent_id));
+    } else {
+        /* Unknown agent, or one removed for a new one at its address (A9). */
+        status_fill(m, &s, task_id, agent_id,
+                    aware ? TASK_STATE(TASK_UNKNOWN) : TASK_STATE(TASK_LOST),
+                    REASON(REASON_RECONCILIATION), "Reconciliation: Task is unknown");
+    }
+    update_send(m, fw, &s.status);
+}
+
+void master__tasks_reconcile(struct master *m, struct framework *fw,
+                             const Mesos__V1__Scheduler__Call__Reconcile *reconcile)
+{
+    struct mc_list_node *it;
+    if (reconcile->n_tasks == 0) { /* implicit: every task but the unreachable ones (T5) */
+        MC_LIST_FOR_EACH(it, &fw->tasks) {
+            const struct master_task *t = MC_CONTAINER_OF(it, struct master_task, link);
+            if (!t->unreachable)
+                reconcile_known(m, fw, t);
+        }
+        return;
+    }
+    for (size_t i = 0; i < reconcile->n_tasks; i++) {
+        const Mesos__V1__Scheduler__Call__Reconcile__Task *rt = reconcile->tasks[i];
+        const struct master_task *t = task_find(fw, rt->task_id->value);
+        if (t != NULL)
+            reconcile_known(m, fw, t);
+        else
+            reconcile_unknown(m, fw, rt->task_id->value, rt->agent_id);
+    }
+}
+
+void master__tasks_kill(struct master *m, struct framework *fw,
+                        const Mesos__V1__Scheduler__Call__Kill *kill)
+{
+    struct master_task *t = task_find(fw, kill->task_id->value);
+    if (t == NULL || t->unreachable) {
+        /* Mesos reconciles an unknown task explicitly instead (T4). */
+        if (t != NULL)
+            reconcile_known(m, fw, t);
+        else
+            reconcile_unknown(m, fw, kill->task_id->value, kill->agent_id);
+        return;
+    }
+    if (kill->agent_id != NULL && strcmp(kill->agent_id->value, t->agent_id) != 0)
+        return; /* another agent named: nothing happens (T11) */
+    MesosConform__Internal__Event ev = MESOS_CONFORM__INTERNAL__EVENT__INIT;
+    MesosConform__Internal__Event__KillTask k = MESOS_CONFORM__INTERNAL__EVENT__KILL_TASK__INIT;
+    Mesos__V1__FrameworkID fid = MESOS__V1__FRAMEWORK_ID__INIT;
+    fid.value = fw->id;
+    k.framework_id = &fid;
+    k.task_id = kill->task_id;
+    ev.has_type = 1;
+    ev.type = IEVENT(KILL_TASK);
+    ev.kill_task = &k;
+    if (master__agent_send(m, t->agent_id, &ev) != 0)
+        log_text(m, RT_LOG_INFO, "KILL not sent, the agent is not registered: task", t->id);
+}
+
+void master__tasks_shutdown(struct master *m, struct framework *fw,
+                            const Mesos__V1__Scheduler__Call__Shutdown *shutdown)
+{
+    MesosConform__Internal__Event ev = MESOS_CONFORM__INTERNAL__EVENT__INIT;
+    MesosConform__Internal__Event__ShutdownExecutor se =
+        MESOS_CONFORM__INTERNAL__EVENT__SHUTDOWN_EXECUTOR__INIT;
+    Mesos__V1__FrameworkID fid = MESOS__V1__FRAMEWORK_ID__INIT;
+    fid.value = fw->id;
+    se.framework_id = &fid;
+    se.executor_id = shutdown->executor_id;
+    ev.has_type = 1;
+    ev.type = IEVENT(SHUTDOWN_EXECUTOR);
+    ev.shutdown_executor = &se;
+    if (master__agent_send(m, shutdown->agent_id->value, &ev) != 0)
+        log_text(m, RT_LOG_INFO, "SHUTDOWN dropped, agent not registered:", shutdown->agent_id->value);
+}
+
+void master__tasks_message(struct master *m, struct framework *fw,
+                           const Mesos__V1__Scheduler__Call__Message *message)
+{
+    MesosConform__Internal__Event ev = MESOS_CONFORM__INTERNAL__EVENT__INIT;
+    MesosConform__Internal__Event__FrameworkMessage fm =
+        MESOS_CONFORM__INTERNAL__EVENT__FRAMEWORK_MESSAGE__INIT;
+    Mesos__V1__FrameworkID fid = MESOS__V1__FRAMEWORK_ID__INIT;
+    fid.value = fw->id;
+    fm.framework_id = &fid;
+    fm.executor_id = message->executor_id;
+    fm.data = message->data;
+    ev.has_type = 1;
+    ev.type = IEVENT(FRAMEWORK_MESSAGE);
+    ev.framework_message = &fm;
+    if (master__agent_send(m, message->agent_id->value, &ev) != 0)
+        log_text(m, RT_LOG_INFO, "MESSAGE dropped, agent not registered:", message->agent_id->value);
+}
+
+/* ---- agents and frameworks ---- */
+
+/* Calls fn on every task on agent_id, framework by framework, in order. */
+static void agent_tasks_each(struct master *m, const char *agent_id,
+                             void (*fn)(struct master *, struct framework *, struct master_task *))
+{
+    struct mc_list_node *fit, *it, *tmp;
+    MC_LIST_FOR_EACH(fit, &m->frameworks) {
+        struct framework *fw = MC_CONTAINER_OF(fit, struct framework, link);
+        MC_LIST_FOR_EACH_SAFE(it, tmp, &fw->tasks) {
+            struct master_task *t = MC_CONTAINER_OF(it, struct master_task, link);
+            if (strcmp(t->agent_id, agent_id) == 0)
+                fn(m, fw, t);
+        }
+    }
+}
+
+/* A3: TASK_UNREACHABLE (TASK_LOST) "health check timed out", no uuid. */
+static void task_unreachable(struct master *m, struct framework *fw, struct master_task *t)
+{
+    if (t->unreachable || state_terminal(t->state))
+        return;
+    t->unreachable = 1;
+    t->unreachable_ns = master__agent_unreachable_ns(m, t->agent_id);
+    struct status_msg s;
+    status_fill(m, &s, t->id, t->agent_id,
+                partition_aware(fw) ? TASK_STATE(TASK_UNREACHABLE) : TASK_STATE(TASK_LOST),
+                REASON(REASON_AGENT_REMOVED), "health check timed out");
+    status_unreachable_time_set(&s, t->unreachable_ns);
+    update_send(m, fw, &s.status);
+}
+
+void master__tasks_agent_unreachable(struct master *m, const char *agent_id)
+{
+    agent_tasks_each(m, agent_id, task_unreachable);
+}
+
+/* A6: a framework without checkpointing loses its tasks on a broken agent connection. */
+static void task_disconnected(struct master *m, struct framework *fw, struct master_task *t)
+{
+    if (fw->info->has_checkpoint && fw->info->checkpoint)
+        return;
+    if (!state_terminal(t->state))
+        update_master_send(m, fw, t->id, t->agent_id, TASK_STATE(TASK_LOST),
+                           REASON(REASON_AGENT_DISCONNECTED), "Agent disconnected");
+    task_forget(m, fw, t);
+}
+
+void master__tasks_agent_disconnected(struct master *m, const char *agent_id)
+{
+    agent_tasks_each(m, agent_id, task_disconnected);
+}
+
+/* A4: back from UNREACHABLE: the last known state, "Unreachable agent re-reregistered". */
+static void task_reregistered(struct master *m, struct framework *fw, struct master_task *t)
+{
+    if (!t->unreachable)
+        return;
+    t->unreachable = 0;
+    update_master_send(m, fw, t->id, t->agent_id, t->state, REASON(REASON_AGENT_REREGISTERED),
+                       "Unreachable agent re-reregistered");
+}
+
+void master__tasks_agent_reregistered(struct master *m, const char *agent_id)
+{
+    agent_tasks_each(m, agent_id, task_reregistered);
+}
+
+void master__tasks_framework_removed(struct master *m, struct framework *fw)
+{
+    MesosConform__Internal__Event ev = MESOS_CONFORM__INTERNAL__EVENT__INIT;
+    MesosConform__Internal__Event__ShutdownFramework sf =
+        MESOS_CONFORM__INTERNAL__EVENT__SHUTDOWN_FRAMEWORK__INIT;
+    Mesos__V1__FrameworkID fid = MESOS__V1__FRAMEWORK_ID__INIT;
+    fid.value = fw->id;
+    sf.framework_id = &fid;
+    ev.has_type = 1;
+    ev.type = IEVENT(SHUTDOWN_FRAMEWORK);
+    ev.shutdown_framework = &sf;
+    master__agents_send_all(m, &ev);
+    /* Killed (REASON_FRAMEWORK_REMOVED) without an UPDATE, then forgotten (L9). */
+    struct mc_list_node *it, *tmp;
+    MC_LIST_FOR_EACH_SAFE(it, tmp, &fw->tasks) {
+        struct master_task *t = MC_CONTAINER_OF(it, struct master_task, link);
+        t->state = TASK_STATE(TASK_KILLED);
+        task_forget(m, fw, t);
+    }
+}
+
+void master__tasks_framework_resubscribed(struct master *m, struct framework *fw)
+{
+    MesosConform__Internal__Event ev = MESOS_CONFORM__INTERNAL__EVENT__INIT;
+    MesosConform__Internal__Event__ResendUpdates ru =
+        MESOS_CONFORM__INTERNAL__EVENT__RESEND_UPDATES__INIT;
+    Mesos__V1__FrameworkID fid = MESOS__V1__FRAMEWORK_ID__INIT;
+    fid.value = fw->id;
+    ru.framework_id = &fid;
+    ev.has_type = 1;
+    ev.type = IEVENT(RESEND_UPDATES);
+    ev.resend_updates = &ru;
+    master__agents_send_all(m, &ev);
+}
+
+void master__tasks_free(struct master *m, struct framework *fw)
+{
+    struct mc_list_node *it, *tmp;
+    MC_LIST_FOR_EACH_SAFE(it, tmp, &fw->tasks) {
+        struct master_task *t = MC_CONTAINER_OF(it, struct master_task, link);
+        mc_list_remove(&t->link);
+        res_set_deinit(&t->resources);
+        mc_free(m->rt.alloc, t);
+    }
+    fw->tasks_count = 0;
+}

@@ -1,0 +1,686 @@
+/*
+ * test_tasks.c: tasks, status updates and reconciliation (SPEC.md T1-T11,
+ * O5's LAUNCH, A3, A4, L9), driven through the simulator: a master, a
+ * reference agent with its simulated command executor, and scheduler
+ * clients. Texts, states, reasons and sources are Mesos' (src/master/
+ * master.cpp, src/master/validation.cpp, src/launcher/executor.cpp).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "agent.h"
+#include "agents.h"
+#include "client.h"
+#include "master.h"
+#include "sim.h"
+
+#define SEC RT_NS_PER_SEC
+#define MS RT_NS_PER_MS
+#define MASTER "master:5050"
+#define SUBSCRIBE_PLAIN "{\"type\":\"SUBSCRIBE\",\"subscribe\":{\"framework_info\":" \
+                        "{\"user\":\"root\",\"name\":\"mesos-diff\"}}}"
+#define SUBSCRIBE_AWARE "{\"type\":\"SUBSCRIBE\",\"subscribe\":{\"framework_info\":" \
+    "{\"user\":\"root\",\"name\":\"mesos-diff\",\"capabilities\":[{\"type\":" \
+    "\"PARTITION_AWARE\"},{\"type\":\"TASK_KILLING_STATE\"}]}}}"
+
+static const char *const agent_addrs[2] = {"a1:5051", "a2:5051"};
+static const char *const agent_hosts[2] = {"a1", "a2"};
+
+struct fixture {
+    struct sim_world *world;
+    struct master *master;
+    struct agent *agents[2];
+    struct client clients[2];
+};
+
+/* One scheduler's subscription: its exchange, framework id and stream id. */
+struct sub {
+    int client;
+    int x;
+    char fw[128];
+    char stream[128];
+};
+
+static struct fixture *fixture_make(uint64_t seed)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+    struct sim_options o;
+    sim_options_default(&o);
+    o.seed = seed;
+    assert_int_equal(sim_world_create(&o, NULL, &f->world, NULL), 0);
+    struct master_config mc;
+    master_config_init(&mc);
+    struct rt *rt;
+    assert_int_equal(sim_node_add(f->world, MASTER, &master_node_ops, NULL, &rt), 0);
+    assert_int_equal(master_create(rt, &mc, &f->master), 0);
+    assert_int_equal(sim_node_bind(f->world, MASTER, f->master), 0);
+    static const char *const names[2] = {"s1:1", "s2:1"};
+    for (int i = 0; i < 2; i++) {
+        client_init(&f->clients[i], NULL);
+        struct rt *crt;
+        assert_int_equal(sim_node_add(f->world, names[i], &client_node_ops, &f->clients[i], &crt),
+                         0);
+        f->clients[i].rt = crt;
+    }
+    return f;
+}
+
+static void fixture_free(struct fixture *f)
+{
+    for (int i = 0; i < 2; i++)
+        agent_destroy(f->agents[i]);
+    master_destroy(f->master);
+    for (int i = 0; i < 2; i++)
+        client_deinit(&f->clients[i]);
+    assert_int_equal(sim_world_violations(f->world, NULL, NULL), 0);
+    sim_world_destroy(f->world);
+    free(f);
+}
+
+static void run(struct fixture *f, uint64_t ns)
+{
+    assert_int_equal(sim_world_run_for(f->world, ns), 0);
+}
+
+static uint64_t now(struct fixture *f)
+{
+    return sim_world_now_ns(f->world);
+}
+
+/* Starts agent i with the given resources text (NULL: none, the master's default). */
+static void agent_start(struct fixture *f, int i, const char *resources)
+{
+    struct rt *rt;
+    assert_int_equal(sim_node_add(f->world, agent_addrs[i], &agent_node_ops, NULL, &rt), 0);
+    struct agent_config c;
+    agent_config_init(&c);
+    c.master = MASTER;
+    c.hostname = agent_hosts[i];
+    c.resources = resources;
+    assert_int_equal(agent_create(rt, &c, &f->agents[i]), 0);
+    assert_int_equal(sim_node_bind(f->world, agent_addrs[i], f->agents[i]), 0);
+}
+
+static const struct client_exchange *ex(struct fixture *f, const struct sub *s)
+{
+    return client_exchange_get(&f->clients[s->client], s->x);
+}
+
+/* Posts a scheduler call as client c; returns the exchange. */
+static int post(struct fixture *f, int c, const char *stream_id, const char *body)
+{
+    const char *headers[8] = {"Content-Type", "application/json", "Accept", "application/json"};
+    int n = 4;
+    if (stream_id != NULL) {
+        headers[n++] = "Mesos-Stream-Id";
+        headers[n++] = stream_id;
+    }
+    headers[n] = NULL;
+    int x = client_call(&f->clients[c], MASTER, "POST", "/api/v1/scheduler", headers, body,
+                        strlen(body), "mesos.v1.scheduler.Event");
+    assert_true(x >= 0);
+    return x;
+}
+
+static json_t *record(const struct client_exchange *x, uint32_t i)
+{
+    assert_true(i < x->records_count);
+    json_t *j = json_loads(x->records[i].json, 0, NULL);
+    assert_non_null(j);
+    return j;
+}
+
+static int record_is(const struct client_exchange *x, uint32_t i, const char *type)
+{
+    json_t *j = record(x, i);
+    int is = strcmp(json_string_value(json_object_get(j, "type")), type) == 0;
+    json_decref(j);
+    return is;
+}
+
+/* Subscribes as client c with body; fills s. */
+static void subscribe(struct fixture *f, int c, const char *body, struct sub *s)
+{
+    s->client = c;
+    s->x = post(f, c, NULL, body);
+    run(f, SEC / 10);
+    const struct client_exchange *x = ex(f, s);
+    assert_int_equal(x->status, 200);
+    snprintf(s->stream, sizeof(s->stream), "%s",
+             http_headers_get(&x->response.headers, "Mesos-Stream-Id"));
+    json_t *j = record(x, 0);
+    json_t *id = json_object_get(json_object_get(json_object_get(j, "subscribed"),
+                                                 "framework_id"), "value");
+    assert_non_null(id);
+    snprintf(s->fw, sizeof(s->fw), "%s", json_string_value(id));
+    json_decref(j);
+}
+
+/* Index of the first record of type at or after from, or -1. */
+static int find(struct fixture *f, const struct sub *s, const char *type, uint32_t from)
+{
+    const struct client_exchange *x = ex(f, s);
+    for (uint32_t i = from; i < x->records_count; i++)
+        if (record_is(x, i, type))
+            return (int)i;
+    return -1;
+}
+
+static uint32_t count(struct fixture *f, const struct sub *s, const char *type, uint32_t from)
+{
+    uint32_t n = 0;
+    for (int i = find(f, s, type, from); i >= 0; i = find(f, s, type, (uint32_t)i + 1))
+        n++;
+    return n;
+}
+
+/* Runs until an OFFERS record at or after from arrives (at most limit_ns); its index. */
+static int wait_offers(struct fixture *f, const struct sub *s, uint32_t from, uint64_t limit_ns)
+{
+    uint64_t end = now(f) + limit_ns;
+    int i;
+    while ((i = find(f, s, "OFFERS", from)) < 0 && now(f) < end)
+        run(f, 10 * MS);
+    assert_true(i >= 0);
+    return i;
+}
+
+/* The k-th offer's id (or agent id with what "agent_id") in OFFERS record i. */
+static void offer_field(struct fixture *f, const struct sub *s, int i, size_t k, const char *what,
+                        char *out, size_t out_bytes)
+{
+    json_t *j = record(ex(f, s), (uint32_t)i);
+    json_t *offers = json_object_get(json_object_get(j, "offers"), "offers");
+    json_t *v = json_object_get(json_object_get(json_array_get(offers, k), what), "value");
+    assert_non_null(v);
+    snprintf(out, out_bytes, "%s", json_string_value(v));
+    json_decref(j);
+}
+
+
+/* Posts body (a scheduler call of s's framework) and checks the 202. */
+static void call_202(struct fixture *f, const struct sub *s, const char *body)
+{
+    int x = post(f, s->client, s->stream, body);
+    run(f, 20 * MS);
+    assert_int_equal(client_exchange_get(&f->clients[s->client], x)->status, 202);
+}
+
+/* ACCEPT of offer_id with one LAUNCH of task_id running command on agent_id. */
+static void launch(struct fixture *f, const struct sub *s, const char *offer_id,
+                   const char *task_id, const char *agent_id, const char *command,
+                   const char *resources)
+{
+    char body[2048];
+    snprintf(body, sizeof(body),
+             "{\"type\":\"ACCEPT\",\"framework_id\":{\"value\":\"%s\"},\"accept\":{\"offer_ids\":"
+             "[{\"value\":\"%s\"}],\"operations\":[{\"type\":\"LAUNCH\",\"launch\":{\"task_infos\":"
+             "[{\"name\":\"t\",\"task_id\":{\"value\":\"%s\"},\"agent_id\":{\"value\":\"%s\"},"
+             "\"resources\":%s%s%s%s}]}}],\"filters\":{\"refuse_seconds\":0}}}",
+             s->fw, offer_id, task_id, agent_id,
+             resources != NULL ? resources
+                               : "[{\"name\":\"cpus\",\"type\":\"SCALAR\",\"scalar\":{\"value\":0.1}},"
+                                 "{\"name\":\"mem\",\"type\":\"SCALAR\",\"scalar\":{\"value\":32}}]",
+             command != NULL ? ",\"command\":{\"shell\":true,\"value\":\"" : "",
+             command != NULL ? command : "", command != NULL ? "\"}" : "");
+    call_202(f, s, body);
+}
+
+/* A string field of UPDATE record i's status ("state", "message", "uuid"...), or NULL. */
+static const char *status_str(json_t *j, const char *field)
+{
+    return json_string_value(json_object_get(json_object_get(json_object_get(j, "update"),
+                                                             "status"), field));
+}
+
+struct update_want {
+    const char *state, *reason, *source, *message; /* NULL: absent */
+    int has_uuid;
+};
+
+/* Runs until an UPDATE at or after *from arrives (within limit_ns), checks it, moves *from past it. */
+static json_t *update_expect(struct fixture *f, const struct sub *s, uint32_t *from,
+                             uint64_t limit_ns, const char *task_id, const struct update_want *w)
+{
+    uint64_t end = now(f) + limit_ns;
+    int i;
+    while ((i = find(f, s, "UPDATE", *from)) < 0 && now(f) < end)
+        run(f, 10 * MS);
+    if (i < 0)
+        fail_msg("no UPDATE %s for task %s", w->state, task_id);
+    json_t *j = record(ex(f, s), (uint32_t)i);
+    json_t *st = json_object_get(json_object_get(j, "update"), "status");
+    const char *got = json_string_value(json_object_get(json_object_get(st, "task_id"), "value"));
+    assert_string_equal(got, task_id);
+    assert_string_equal(status_str(j, "state"), w->state);
+    const char *fields[3] = {"reason", "source", "message"};
+    const char *want[3] = {w->reason, w->source, w->message};
+    for (int k = 0; k < 3; k++) {
+        if (want[k] == NULL)
+            assert_null(json_object_get(st, fields[k]));
+        else if (status_str(j, fields[k]) == NULL || strcmp(status_str(j, fields[k]), want[k]) != 0)
+            fail_msg("UPDATE %s: %s is '%s', want '%s'", w->state, fields[k],
+                     status_str(j, fields[k]) ? status_str(j, fields[k]) : "(none)", want[k]);
+    }
+    assert_int_equal(json_object_get(st, "uuid") != NULL, w->has_uuid);
+    *from = (uint32_t)i + 1;
+    return j;
+}
+
+static void acknowledge(struct fixture *f, const struct sub *s, json_t *update)
+{
+    char body[1024];
+    json_t *st = json_object_get(json_object_get(update, "update"), "status");
+    snprintf(body, sizeof(body),
+             "{\"type\":\"ACKNOWLEDGE\",\"framework_id\":{\"value\":\"%s\"},\"acknowledge\":{"
+             "\"agent_id\":{\"value\":\"%s\"},\"task_id\":{\"value\":\"%s\"},\"uuid\":\"%s\"}}",
+             s->fw, json_string_value(json_object_get(json_object_get(st, "agent_id"), "value")),
+             json_string_value(json_object_get(json_object_get(st, "task_id"), "value")),
+             json_string_value(json_object_get(st, "uuid")));
+    call_202(f, s, body);
+}
+
+static const struct update_want want_starting = {"TASK_STARTING", NULL, "SOURCE_EXECUTOR", NULL, 1};
+static const struct update_want want_running = {"TASK_RUNNING", NULL, "SOURCE_EXECUTOR", NULL, 1};
+
+/* A world with one agent and s subscribed with body; the first offer's id in offer. */
+static struct fixture *world_with_offer(uint64_t seed, const char *body, struct sub *s,
+                                        char *offer, size_t offer_bytes, uint32_t *from)
+{
+    struct fixture *f = fixture_make(seed);
+    subscribe(f, 0, body, s);
+    agent_start(f, 0, NULL);
+    int i = wait_offers(f, s, 0, 5 * SEC);
+    offer_field(f, s, i, 0, "id", offer, offer_bytes);
+    *from = (uint32_t)i + 1;
+    return f;
+}
+
+/* Launches task_id with command and acknowledges STARTING and RUNNING. */
+static void launch_running(struct fixture *f, const struct sub *s, const char *offer,
+                           const char *task_id, const char *command, uint32_t *from)
+{
+    launch(f, s, offer, task_id, agent_id(f->agents[0]), command, NULL);
+    json_t *u = update_expect(f, s, from, SEC, task_id, &want_starting);
+    acknowledge(f, s, u);
+    json_decref(u);
+    u = update_expect(f, s, from, SEC, task_id, &want_running);
+    acknowledge(f, s, u);
+    json_decref(u);
+}
+
+/* T1, T2: "true" gives STARTING, RUNNING, FINISHED, each sent only after the previous ack. */
+static void launch_true_in_order(void **state)
+{
+    (void)state;
+    struct sub s;
+    char offer[128];
+    uint32_t from;
+    struct fixture *f = world_with_offer(101, SUBSCRIBE_PLAIN, &s, offer, sizeof(offer), &from);
+    launch(f, &s, offer, "t1", agent_id(f->agents[0]), "true", NULL);
+    json_t *u = update_expect(f, &s, &from, SEC, "t1", &want_starting);
+    json_t *st = json_object_get(json_object_get(u, "update"), "status");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(st, "agent_id"),
+                                                          "value")), agent_id(f->agents[0]));
+    assert_string_equal(json_string_value(json_object_get(json_object_get(st, "executor_id"),
+                                                          "value")), "t1");
+    assert_int_equal(strlen(status_str(u, "uuid")), 24); /* 16 bytes in base64 */
+    run(f, 5 * SEC);
+    assert_int_equal(count(f, &s, "UPDATE", from), 0); /* one outstanding update per task */
+    acknowledge(f, &s, u);
+    json_decref(u);
+    u = update_expect(f, &s, &from, SEC, "t1", &want_running);
+    acknowledge(f, &s, u);
+    json_decref(u);
+    const struct update_want fin = {"TASK_FINISHED", NULL, "SOURCE_EXECUTOR",
+                                    "Command exited with status 0", 1};
+    u = update_expect(f, &s, &from, SEC, "t1", &fin);
+    acknowledge(f, &s, u);
+    json_decref(u);
+    run(f, 60 * SEC);
+    assert_int_equal(count(f, &s, "UPDATE", from), 0); /* all acknowledged: no resend */
+    struct agent_stats as;
+    agent_stats_get(f->agents[0], &as);
+    assert_int_equal(as.updates_acked, 3);
+    fixture_free(f);
+}
+
+/* T2: an unacknowledged update is resent after 10 s, then 20 s later, with the same uuid. */
+static void update_retried_with_backoff(void **state)
+{
+    (void)state;
+    struct sub s;
+    char offer[128];
+    uint32_t from;
+    struct fixture *f = world_with_offer(102, SUBSCRIBE_PLAIN, &s, offer, sizeof(offer), &from);
+    launch(f, &s, offer, "t1", agent_id(f->agents[0]), "false", NULL);
+    json_t *u0 = update_expect(f, &s, &from, SEC, "t1", &want_starting);
+    uint64_t t0 = ex(f, &s)->records[from - 1].arrived_ns;
+    json_t *u1 = update_expect(f, &s, &from, 11 * SEC, "t1", &want_starting);
+    uint64_t t1 = ex(f, &s)->records[from - 1].arrived_ns;
+    json_t *u2 = update_expect(f, &s, &from, 21 * SEC, "t1", &want_starting);
+    uint64_t t2 = ex(f, &s)->records[from - 1].arrived_ns;
+    /* Network delays differ by a few milliseconds from one call to the next. */
+    if (!(t1 - t0 + 200 * MS >= 10 * SEC && t1 - t0 < 10 * SEC + 200 * MS) ||
+        !(t2 - t1 + 200 * MS >= 20 * SEC && t2 - t1 < 20 * SEC + 200 * MS))
+        fail_msg("resent after %.3f s, then %.3f s", (double)(t1 - t0) / 1e9, (double)(t2 - t1) / 1e9);
+    assert_string_equal(status_str(u0, "uuid"), status_str(u1, "uuid"));
+    assert_string_equal(status_str(u0, "uuid"), status_str(u2, "uuid"));
+    acknowledge(f, &s, u2);
+    json_t *r = update_expect(f, &s, &from, SEC, "t1", &want_running);
+    assert_string_not_equal(status_str(r, "uuid"), status_str(u0, "uuid"));
+    acknowledge(f, &s, r);
+    const struct update_want failed = {"TASK_FAILED", NULL, "SOURCE_EXECUTOR",
+                                       "Command exited with status 1", 1};
+    json_t *fl = update_expect(f, &s, &from, SEC, "t1", &failed);
+    json_decref(u0), json_decref(u1), json_decref(u2), json_decref(r), json_decref(fl);
+    fixture_free(f);
+}
+
+/* O5: a LAUNCH on an offer that is not outstanding: TASK_LOST, or TASK_DROPPED when PARTITION_AWARE. */
+static void launch_invalid_offer(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *subscribe, *state;
+    } rows[] = {{SUBSCRIBE_PLAIN, "TASK_LOST"}, {SUBSCRIBE_AWARE, "TASK_DROPPED"}};
+    for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+        struct sub s;
+        char offer[128];
+        uint32_t from;
+        struct fixture *f = world_with_offer(110 + r, rows[r].subscribe, &s, offer, sizeof(offer),
+                                             &from);
+        launch(f, &s, "no-such-offer", "t1", agent_id(f->agents[0]), "true", NULL);
+        const struct update_want w = {rows[r].state, "REASON_INVALID_OFFERS", "SOURCE_MASTER",
+                                      "Task launched with invalid offers: Offer no-such-offer is "
+                                      "no longer valid", 0};
+        json_decref(update_expect(f, &s, &from, SEC, "t1", &w));
+        /* The offer actually held is untouched and still usable. */
+        launch(f, &s, offer, "t2", agent_id(f->agents[0]), "sleep 100", NULL);
+        json_decref(update_expect(f, &s, &from, SEC, "t2", &want_starting));
+        fixture_free(f);
+    }
+}
+
+/* O5: invalid tasks get TASK_ERROR, REASON_TASK_INVALID, with validation.cpp's text. */
+static void launch_invalid_task(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *task_id, *agent, *resources, *command, *message_prefix;
+    } rows[] = {
+        {"t/1", NULL, NULL, "true", "Task has an invalid TaskID: 't/1' contains invalid characters"},
+        {"..", NULL, NULL, "true", "Task has an invalid TaskID: '..' is disallowed"},
+        {"t1", "other-agent", NULL, "true", "Task uses invalid agent other-agent while agent "},
+        {"t1", NULL, "[]", "true", "Task uses no resources"},
+        {"t1", NULL, NULL, NULL,
+         "Task should have at least one (but not both) of CommandInfo or ExecutorInfo present"},
+        {"t1", NULL, "[{\"name\":\"cpus\",\"type\":\"SCALAR\",\"scalar\":{\"value\":64}}]", "true",
+         "Total resources "},
+    };
+    for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+        struct sub s;
+        char offer[128];
+        uint32_t from;
+        struct fixture *f = world_with_offer(120 + r, SUBSCRIBE_PLAIN, &s, offer, sizeof(offer),
+                                             &from);
+        launch(f, &s, offer, rows[r].task_id,
+               rows[r].agent != NULL ? rows[r].agent : agent_id(f->agents[0]), rows[r].command,
+               rows[r].resources);
+        int i = -1;
+        for (uint64_t end = now(f) + SEC; (i = find(f, &s, "UPDATE", from)) < 0 && now(f) < end;)
+            run(f, 10 * MS);
+        assert_true(i >= 0);
+        json_t *j = record(ex(f, &s), (uint32_t)i);
+        assert_string_equal(status_str(j, "state"), "TASK_ERROR");
+        assert_string_equal(status_str(j, "reason"), "REASON_TASK_INVALID");
+        assert_string_equal(status_str(j, "source"), "SOURCE_MASTER");
+        const char *msg = status_str(j, "message");
+        if (strncmp(msg, rows[r].message_prefix, strlen(rows[r].message_prefix)) != 0)
+            fail_msg("row %zu: message '%s'", r, msg);
+        json_decref(j);
+        run(f, 3 * SEC);
+        assert_int_equal(count(f, &s, "UPDATE", (uint32_t)i + 1), 0); /* nothing ran */
+        fixture_free(f);
+    }
+}
+
+/* A duplicate task id in the same framework is refused; the first task runs on. */
+static void launch_duplicate_id(void **state)
+{
+    (void)state;
+    struct sub s;
+    char offer[128];
+    uint32_t from;
+    struct fixture *f = world_with_offer(130, SUBSCRIBE_PLAIN, &s, offer, sizeof(offer), &from);
+    launch_running(f, &s, offer, "t1", "sleep 1000", &from);
+    int i = wait_offers(f, &s, from, 5 * SEC);
+    char offer2[128];
+    offer_field(f, &s, i, 0, "id", offer2, sizeof(offer2));
+    launch(f, &s, offer2, "t1", agent_id(f->agents[0]), "true", NULL);
+    const struct update_want w = {"TASK_ERROR", "REASON_TASK_INVALID", "SOURCE_MASTER",
+                                  "Task has duplicate ID: t1", 0};
+    json_decref(update_expect(f, &s, &from, SEC, "t1", &w));
+    fixture_free(f);
+}
+
+/* T4: KILL with TASK_KILLING_STATE: KILLING, then KILLED; T11: another agent named: nothing. */
+static void kill_task(void **state)
+{
+    (void)state;
+    struct sub s;
+    char offer[128], body[512];
+    uint32_t from;
+    struct fixture *f = world_with_offer(140, SUBSCRIBE_AWARE, &s, offer, sizeof(offer), &from);
+    launch_running(f, &s, offer, "t1", "sleep 1000", &from);
+    snprintf(body, sizeof(body),
+             "{\"type\":\"KILL\",\"framework_id\":{\"value\":\"%s\"},\"kill\":{\"task_id\":"
+             "{\"value\":\"t1\"},\"agent_id\":{\"value\":\"elsewhere\"}}}", s.fw);
+    call_202(f, &s, body);
+    run(f, 2 * SEC);
+    assert_int_equal(count(f, &s, "UPDATE", from), 0);
+    snprintf(body, sizeof(body),
+             "{\"type\":\"KILL\",\"framework_id\":{\"value\":\"%s\"},\"kill\":{\"task_id\":"
+             "{\"value\":\"t1\"}}}", s.fw);
+    call_202(f, &s, body);
+    const struct update_want killing = {"TASK_KILLING", NULL, "SOURCE_EXECUTOR", NULL, 1};
+    json_t *u = update_expect(f, &s, &from, SEC, "t1", &killing);
+    acknowledge(f, &s, u);
+    json_decref(u);
+    const struct update_want killed = {"TASK_KILLED", NULL, "SOURCE_EXECUTOR",
+                                       "Command terminated with signal Terminated", 1};
+    u = update_expect(f, &s, &from, SEC, "t1", &killed);
+    acknowledge(f, &s, u);
+    json_decref(u);
+    fixture_free(f);
+}
+
+/* T4: KILL of a task the master does not know answers as explicit reconciliation. */
+static void kill_unknown_reconciles(void **state)
+{
+    (void)state;
+    struct sub s;
+    char offer[128], body[512];
+    uint32_t from;
+    struct fixture *f = world_with_offer(141, SUBSCRIBE_PLAIN, &s, offer, sizeof(offer), &from);
+    snprintf(body, sizeof(body),
+             "{\"type\":\"KILL\",\"framework_id\":{\"value\":\"%s\"},\"kill\":{\"task_id\":"
+             "{\"value\":\"nope\"},\"agent_id\":{\"value\":\"%s\"}}}", s.fw, agent_id(f->agents[0]));
+    call_202(f, &s, body);
+    const struct update_want w = {"TASK_LOST", "REASON_RECONCILIATION", "SOURCE_MASTER",
+                                  "Reconciliation: Task is unknown to the agent", 0};
+    json_decref(update_expect(f, &s, &from, SEC, "nope", &w));
+    fixture_free(f);
+}
+
+/* T5, T6: implicit and explicit reconciliation, before and after the task is forgotten. */
+static void reconcile_rules(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *subscribe, *gone, *unknown;
+    } rows[] = {{SUBSCRIBE_PLAIN, "TASK_LOST", "TASK_LOST"},
+                {SUBSCRIBE_AWARE, "TASK_GONE", "TASK_UNKNOWN"}};
+    for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+        struct sub s;
+        char offer[128], body[1024];
+        uint32_t from;
+        struct fixture *f = world_with_offer(150 + r, rows[r].subscribe, &s, offer,
+                                             sizeof(offer), &from);
+        launch_running(f, &s, offer, "t1", "sleep 5", &from);
+        snprintf(body, sizeof(body),
+                 "{\"type\":\"RECONCILE\",\"framework_id\":{\"value\":\"%s\"},\"reconcile\":"
+                 "{\"tasks\":null}}", s.fw);
+        call_202(f, &s, body);
+        const struct update_want latest = {"TASK_RUNNING", "REASON_RECONCILIATION",
+                                           "SOURCE_MASTER", "Reconciliation: Latest task state", 0};
+        json_decref(update_expect(f, &s, &from, SEC, "t1", &latest));
+        const struct update_want fin = {"TASK_FINISHED", NULL, "SOURCE_EXECUTOR",
+                                        "Command exited with status 0", 1};
+        json_t *u = update_expect(f, &s, &from, 6 * SEC, "t1", &fin);
+        acknowledge(f, &s, u); /* terminal and acknowledged: forgotten */
+        json_decref(u);
+        call_202(f, &s, body);
+        run(f, SEC);
+        assert_int_equal(count(f, &s, "UPDATE", from), 0); /* implicit: nothing left */
+        snprintf(body, sizeof(body),
+                 "{\"type\":\"RECONCILE\",\"framework_id\":{\"value\":\"%s\"},\"reconcile\":"
+                 "{\"tasks\":[{\"task_id\":{\"value\":\"t1\"},\"agent_id\":{\"value\":\"%s\"}},"
+                 "{\"task_id\":{\"value\":\"t9\"},\"agent_id\":{\"value\":\"no-agent\"}}]}}",
+                 s.fw, agent_id(f->agents[0]));
+        call_202(f, &s, body);
+        const struct update_want gone = {rows[r].gone, "REASON_RECONCILIATION", "SOURCE_MASTER",
+                                         "Reconciliation: Task is unknown to the agent", 0};
+        json_decref(update_expect(f, &s, &from, SEC, "t1", &gone));
+        const struct update_want unknown = {rows[r].unknown, "REASON_RECONCILIATION",
+                                            "SOURCE_MASTER", "Reconciliation: Task is unknown", 0};
+        json_decref(update_expect(f, &s, &from, SEC, "t9", &unknown));
+        fixture_free(f);
+    }
+}
+
+/* A3, A4: UPDATE (unreachable_time, no uuid) before FAILURE; back: the running state again. */
+static void partition_then_reregistration(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *subscribe, *state;
+    } rows[] = {{SUBSCRIBE_PLAIN, "TASK_LOST"}, {SUBSCRIBE_AWARE, "TASK_UNREACHABLE"}};
+    for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+        struct sub s;
+        char offer[128], body[1024];
+        uint32_t from;
+        struct fixture *f = world_with_offer(160 + r, rows[r].subscribe, &s, offer,
+                                             sizeof(offer), &from);
+        launch_running(f, &s, offer, "t1", "sleep 100000", &from);
+        const char *side_a[] = {MASTER}, *side_b[] = {agent_addrs[0]};
+        uint32_t cut;
+        assert_int_equal(
+            sim_partition(f->world, side_a, 1, side_b, 1, SIM_PARTITION_SYMMETRIC, &cut), 0);
+        const struct update_want lost = {rows[r].state, "REASON_AGENT_REMOVED", "SOURCE_MASTER",
+                                         "health check timed out", 0};
+        json_t *u = update_expect(f, &s, &from, 100 * SEC, "t1", &lost);
+        json_t *st = json_object_get(json_object_get(u, "update"), "status");
+        assert_non_null(json_object_get(json_object_get(st, "unreachable_time"), "nanoseconds"));
+        json_decref(u);
+        run(f, SEC);
+        int fl = find(f, &s, "FAILURE", 0);
+        assert_true(fl >= (int)from); /* UPDATE, then FAILURE */
+        snprintf(body, sizeof(body),
+                 "{\"type\":\"RECONCILE\",\"framework_id\":{\"value\":\"%s\"},\"reconcile\":"
+                 "{\"tasks\":[{\"task_id\":{\"value\":\"t1\"}}]}}", s.fw);
+        call_202(f, &s, body);
+        const struct update_want unr = {rows[r].state, "REASON_RECONCILIATION", "SOURCE_MASTER",
+                                        "Reconciliation: Task is unreachable", 0};
+        from = (uint32_t)fl + 1;
+        json_decref(update_expect(f, &s, &from, SEC, "t1", &unr));
+        assert_int_equal(sim_heal(f->world, cut), 0);
+        const struct update_want back = {"TASK_RUNNING", "REASON_AGENT_REREGISTERED",
+                                         "SOURCE_MASTER", "Unreachable agent re-reregistered", 0};
+        json_decref(update_expect(f, &s, &from, 200 * SEC, "t1", &back));
+        fixture_free(f);
+    }
+}
+
+/* T7: MESSAGE reaches the executor, which echoes it back as a MESSAGE event. */
+static void message_echoed(void **state)
+{
+    (void)state;
+    struct sub s;
+    char offer[128], body[1024];
+    uint32_t from;
+    struct fixture *f = world_with_offer(170, SUBSCRIBE_PLAIN, &s, offer, sizeof(offer), &from);
+    launch_running(f, &s, offer, "t1", "sleep 1000", &from);
+    snprintf(body, sizeof(body),
+             "{\"type\":\"MESSAGE\",\"framework_id\":{\"value\":\"%s\"},\"message\":{\"agent_id\":"
+             "{\"value\":\"%s\"},\"executor_id\":{\"value\":\"t1\"},\"data\":\"aGVsbG8=\"}}",
+             s.fw, agent_id(f->agents[0]));
+    call_202(f, &s, body);
+    run(f, SEC);
+    int i = find(f, &s, "MESSAGE", from);
+    assert_true(i >= 0);
+    json_t *j = record(ex(f, &s), (uint32_t)i);
+    json_t *m = json_object_get(j, "message");
+    assert_string_equal(json_string_value(json_object_get(m, "data")), "aGVsbG8=");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(m, "executor_id"),
+                                                          "value")), "t1");
+    json_decref(j);
+    fixture_free(f);
+}
+
+/* L10, L9: TEARDOWN kills the tasks without UPDATE; the agent drops them. */
+static void teardown_drops_tasks(void **state)
+{
+    (void)state;
+    struct sub s;
+    char offer[128], body[512];
+    uint32_t from;
+    struct fixture *f = world_with_offer(180, SUBSCRIBE_PLAIN, &s, offer, sizeof(offer), &from);
+    launch_running(f, &s, offer, "t1", "sleep 1000", &from);
+    snprintf(body, sizeof(body), "{\"type\":\"TEARDOWN\",\"framework_id\":{\"value\":\"%s\"}}",
+             s.fw);
+    call_202(f, &s, body);
+    run(f, 2 * SEC);
+    assert_int_equal(count(f, &s, "UPDATE", from), 0);
+    /* A new framework is offered the whole agent again: the task's resources came back. */
+    struct sub s2;
+    subscribe(f, 1, SUBSCRIBE_PLAIN, &s2);
+    int i = wait_offers(f, &s2, 0, 5 * SEC);
+    json_t *j = record(ex(f, &s2), (uint32_t)i);
+    json_t *res = json_object_get(json_array_get(json_object_get(json_object_get(j, "offers"),
+                                                                 "offers"), 0), "resources");
+    double cpus = 0;
+    for (size_t k = 0; k < json_array_size(res); k++)
+        if (strcmp(json_string_value(json_object_get(json_array_get(res, k), "name")), "cpus") == 0)
+            cpus = json_real_value(json_object_get(json_object_get(json_array_get(res, k),
+                                                                   "scalar"), "value"));
+    assert_true(cpus == 2.0);
+    json_decref(j);
+    fixture_free(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(launch_true_in_order),
+        cmocka_unit_test(update_retried_with_backoff),
+        cmocka_unit_test(launch_invalid_offer),
+        cmocka_unit_test(launch_invalid_task),
+        cmocka_unit_test(launch_duplicate_id),
+        cmocka_unit_test(kill_task),
+        cmocka_unit_test(kill_unknown_reconciles),
+        cmocka_unit_test(reconcile_rules),
+        cmocka_unit_test(partition_then_reregistration),
+        cmocka_unit_test(message_echoed),
+        cmocka_unit_test(teardown_drops_tasks),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
