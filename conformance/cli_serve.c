@@ -32,11 +32,13 @@
 
 static const char serve_usage[] =
     "usage: mesos-conform serve [--listen HOST:PORT] [--heartbeat SECONDS] [--seed N]\n"
-    "                           [--log-level debug|info|warn|error]\n"
+    "                           [--log-level debug|info|warn|error] [--max-connections N]\n"
     "                           [--agents N --resources SPEC --agent-ping-timeout SECONDS]\n"
     "  Runs the reference master on HOST:PORT (default 127.0.0.1:5050; port 0 picks a\n"
     "  free one) until SIGINT or SIGTERM. --heartbeat sets the scheduler heartbeat\n"
-    "  interval (Mesos: 15), --seed the generator behind ids (default 0).\n";
+    "  interval (Mesos: 15), --seed the generator behind ids (default 0).\n"
+    "  --max-connections caps the connections served at once (default 1024; each\n"
+    "  subscribed framework holds one); raise `ulimit -n` to match.\n";
 
 struct serve_flags {
     const char *listen;
@@ -44,6 +46,7 @@ struct serve_flags {
     uint64_t agent_ping_timeout_ns;
     uint64_t seed;
     uint64_t agents;
+    uint64_t conns_max;
     const char *resources;
     enum rt_log_level log_level;
 };
@@ -120,6 +123,9 @@ static int flag_take(struct serve_flags *f, int argc, char **argv, int *i)
         bad = u64_parse(v, &f->seed);
     else if (cli_flag_value(argc, argv, i, "--agents", &v))
         bad = u64_parse(v, &f->agents);
+    else if (cli_flag_value(argc, argv, i, "--max-connections", &v))
+        bad = u64_parse(v, &f->conns_max) != 0 || f->conns_max == 0 ||
+              f->conns_max > MC_UV_CONNS_FLAG_MAX;
     else if (cli_flag_value(argc, argv, i, "--resources", &v))
         f->resources = v;
     else if (cli_flag_value(argc, argv, i, "--log-level", &v))
@@ -141,6 +147,7 @@ static int flags_parse(struct serve_flags *f, int argc, char **argv)
     f->heartbeat_interval_ns = MASTER_HEARTBEAT_INTERVAL_NS_DEFAULT;
     f->agent_ping_timeout_ns = MASTER_AGENT_PING_TIMEOUT_NS_DEFAULT;
     f->log_level = RT_LOG_INFO;
+    f->conns_max = MC_UV_CONNS_MAX;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0) {
             fputs(serve_usage, stdout);
@@ -207,6 +214,7 @@ static int serve_start(struct serve *s, const struct serve_flags *f)
     uvrt_options_default(&o);
     o.seed = f->seed;
     o.log_level_min = f->log_level;
+    o.conns_max = (uint32_t)f->conns_max;
     o.log_fn = serve_log;
     struct mc_diag diag;
     mc_diag_clear(&diag);
