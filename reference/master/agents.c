@@ -531,19 +531,6 @@ void master_agent_stats_get(const struct master *m, struct master_agent_stats *o
 
 /* ---- /api/v1/internal: the order of checks, as scheduler_api.c's ---- */
 
-/* One answer still to give: 0 means "no answer yet, go on". */
-struct verdict {
-    int status;
-    char text[MC_HTTP_HEADER_BYTES_MAX + MC_PBJSON_MESOS_TEXT_BYTES_MAX];
-};
-
-static int verdict_set(struct verdict *v, int status, const char *prefix, const char *text)
-{
-    v->status = status;
-    snprintf(v->text, sizeof(v->text), "%s%s", prefix, text);
-    return 1;
-}
-
 /* The call types whose arguments must be present, by the name of their field. */
 static const struct {
     MesosConform__Internal__Call__Type type;
@@ -557,16 +544,6 @@ static const struct {
     {ICALL(EXECUTOR_MESSAGE), "executor_message", 1},
 };
 
-/* Whether the message field `name` of msg is set (a sub-message pointer). */
-static int message_field_present(const ProtobufCMessage *msg, const char *name)
-{
-    const ProtobufCFieldDescriptor *f =
-        protobuf_c_message_descriptor_get_field_by_name(msg->descriptor, name);
-    MC_ASSERT(f != NULL && f->type == PROTOBUF_C_TYPE_MESSAGE);
-    return *(const ProtobufCMessage *const *)((const char *)msg + f->offset) != NULL;
-}
-
-/* An agent id must be usable as a directory name, as Mesos' validateID demands. */
 static const char *agent_id_validate(const char *id)
 {
     size_t len = strlen(id);
@@ -606,7 +583,7 @@ static const char *call_validate(const MesosConform__Internal__Call *call, char 
             continue;
         if (call_fields[i].needs_agent_id && call->agent_id == NULL)
             return "Expecting 'agent_id' to be present";
-        if (!message_field_present(&call->base, call_fields[i].field)) {
+        if (!master__message_field_present(&call->base, call_fields[i].field)) {
             snprintf(buf, buf_bytes, "Expecting '%s' to be present", call_fields[i].field);
             return buf;
         }
@@ -630,73 +607,21 @@ static const char *call_validate(const MesosConform__Internal__Call *call, char 
     return NULL;
 }
 
-/* Only a recovered leader takes agents, as only it takes frameworks (S2, S3). */
-static int check_leader(struct master *m, struct verdict *v)
-{
-    if (m->leadership == MASTER_FOLLOWING) {
-        v->status = 307;
-        snprintf(v->text, sizeof(v->text), "//%s/master/api/v1/internal", m->leader);
-        return 1;
-    }
-    if (m->leadership == MASTER_NO_LEADER)
-        return verdict_set(v, 503, "", "No leader elected");
-    if (!m->recovered)
-        return verdict_set(v, 503, "", "Master has not finished recovery");
-    return 0;
-}
-
-/* Method, Content-Type and the body's decoding into *call (S4-S7 for this endpoint). */
-static int check_decode(struct master *m, const struct http_request *request, struct verdict *v,
-                        MesosConform__Internal__Call **call)
-{
-    if (strcmp(request->method, "POST") != 0)
-        return verdict_set(v, 405, "", "405 Method Not Allowed.");
-    const char *content_type = http_headers_get(&request->headers, "Content-Type");
-    if (content_type == NULL)
-        return verdict_set(v, 400, "", "Expecting 'Content-Type' to be present");
-    enum media_codec codec = media_content_type_codec(content_type);
-    const uint8_t *body = request->body.data ? request->body.data : (const uint8_t *)"";
-    ProtobufCMessage *msg = NULL;
-    if (codec == MEDIA_CODEC_PROTOBUF) {
-        if (pbjson_unpack(&mesos_conform__internal__call__descriptor, body, request->body.len,
-                          &m->pb_alloc, &msg, NULL) != 0)
-            return verdict_set(v, 400, "", "Failed to parse body into Call protobuf");
-    } else if (codec == MEDIA_CODEC_JSON) {
-        struct pbjson_error err;
-        if (pbjson_decode(&mesos_conform__internal__call__descriptor, (const char *)body,
-                          request->body.len, &m->pb_alloc, &msg, &err) != 0) {
-            if (err.kind == PBJSON_ERR_NOMEM)
-                return verdict_set(v, 503, "", "Service Unavailable");
-            return verdict_set(v, 400,
-                               err.kind == PBJSON_ERR_SYNTAX
-                                   ? "Failed to parse body into JSON: "
-                                   : "Failed to convert JSON into Call protobuf: ",
-                               err.mesos_text);
-        }
-    } else {
-        return verdict_set(v, 415, "",
-                           "Expecting 'Content-Type' of application/json or "
-                           "application/x-protobuf");
-    }
-    *call = (MesosConform__Internal__Call *)msg;
-    return 0;
-}
-
 /* The call itself, and what a (re-)registration asks of the headers (S8-S10 for agents). */
 static int check_call(const struct http_request *request,
-                      const MesosConform__Internal__Call *call, struct verdict *v,
+                      const MesosConform__Internal__Call *call, struct master_verdict *v,
                       enum media_codec *accept_codec)
 {
     char buf[128];
     const char *invalid = call_validate(call, buf, sizeof(buf));
     if (invalid != NULL)
-        return verdict_set(v, 400, "Failed to validate internal::Call: ", invalid);
+        return master__verdict_set(v, 400, "Failed to validate internal::Call: ", invalid);
     if (call->type == ICALL(REGISTER) || call->type == ICALL(REREGISTER)) {
         *accept_codec = media_negotiate(http_headers_get(&request->headers, "Accept"));
         if (*accept_codec == MEDIA_CODEC_NONE)
-            return verdict_set(v, 406, "", MEDIA_REFUSAL_MASTER);
+            return master__verdict_set(v, 406, "", MEDIA_REFUSAL_MASTER);
         if (http_headers_get(&request->headers, "Mesos-Stream-Id") != NULL)
-            return verdict_set(v, 400, "",
+            return master__verdict_set(v, 400, "",
                                "Register calls should not include the 'Mesos-Stream-Id' header");
     }
     return 0;
@@ -704,20 +629,20 @@ static int check_call(const struct http_request *request,
 
 /* The agent named by a call on an open stream, and that stream (S12-S16 for agents). */
 static struct agent_rec *check_agent(struct master *m, const struct http_request *request,
-                                     const MesosConform__Internal__Call *call, struct verdict *v)
+                                     const MesosConform__Internal__Call *call, struct master_verdict *v)
 {
     struct agent_rec *a = agent_find(m, call->agent_id->value);
     if (a == NULL) {
-        verdict_set(v, 400, "", "Agent cannot be found");
+        master__verdict_set(v, 400, "", "Agent cannot be found");
         return NULL;
     }
     if (a->state != MASTER_AGENT_REGISTERED) {
-        verdict_set(v, 403, "", "Agent is not registered");
+        master__verdict_set(v, 403, "", "Agent is not registered");
         return NULL;
     }
     const char *stream_id = http_headers_get(&request->headers, "Mesos-Stream-Id");
     if (stream_id == NULL) {
-        verdict_set(v, 400, "",
+        master__verdict_set(v, 400, "",
                     "All non-register calls should include the 'Mesos-Stream-Id' header");
         return NULL;
     }
@@ -792,13 +717,13 @@ static void number_reserve(struct master *m, const char *id)
  */
 static struct agent_rec *registration_target(struct master *m,
                                              const MesosConform__Internal__Call *call,
-                                             struct verdict *v)
+                                             struct master_verdict *v)
 {
     struct agent_rec *a;
     if (call->type == ICALL(REREGISTER)) {
         a = agent_find(m, call->agent_id->value);
         if (a != NULL && a->state == MASTER_AGENT_REMOVED) {
-            verdict_set(v, 403, "", "Agent has been removed");
+            master__verdict_set(v, 403, "", "Agent has been removed");
             return NULL;
         }
         if (a == NULL) { /* an id from before a master restart: taken as it is (M1) */
@@ -822,7 +747,7 @@ static struct agent_rec *registration_target(struct master *m,
             m->agents->next_number++;
     }
     if (a == NULL)
-        verdict_set(v, 503, "", "Too many agents");
+        master__verdict_set(v, 503, "", "Too many agents");
     return a;
 }
 
@@ -831,7 +756,7 @@ static struct agent_rec *registration_target(struct master *m,
  * in v (400 with the parse error and where it is, 503 without memory).
  */
 static int registration_resources(const MesosConform__Internal__Call *call, struct res_set *out,
-                                  struct verdict *v)
+                                  struct master_verdict *v)
 {
     const char *text = call->type == ICALL(REREGISTER) ? call->reregister->resources_text
                                                        : call->register_->resources_text;
@@ -839,12 +764,12 @@ static int registration_resources(const MesosConform__Internal__Call *call, stru
     mc_diag_clear(&diag);
     int err = res_parse(text != NULL ? text : AGENT_RESOURCES_DEFAULT, out, &diag);
     if (err == MC_ENOMEM)
-        return verdict_set(v, 503, "", "Service Unavailable");
+        return master__verdict_set(v, 503, "", "Service Unavailable");
     if (err != 0) {
         char where[MC_DIAG_TEXT_BYTES_MAX + 64];
         snprintf(where, sizeof(where), "%s (at byte %llu of 'resources_text')", diag.text,
                  (unsigned long long)diag.offset);
-        return verdict_set(v, 400, "Failed to validate internal::Call: ", where);
+        return master__verdict_set(v, 400, "Failed to validate internal::Call: ", where);
     }
     return 0;
 }
@@ -852,7 +777,7 @@ static int registration_resources(const MesosConform__Internal__Call *call, stru
 /* Opens the 200 stream of a (re-)registration and attaches it (with resources) to a. */
 static void registration_attach(struct master *m, uint64_t req, enum media_codec codec,
                                 MesosConform__Internal__Call *call, struct agent_rec *a,
-                                const struct res_set *resources, struct verdict *v)
+                                const struct res_set *resources, struct master_verdict *v)
 {
     int rereg = call->type == ICALL(REREGISTER);
     Mesos__V1__AgentInfo *info = rereg ? call->reregister->agent_info
@@ -863,7 +788,7 @@ static void registration_attach(struct master *m, uint64_t req, enum media_codec
     else
         call->register_->agent_info = NULL;
     if (agent_info_take(m, a, info, text) != 0) {
-        verdict_set(v, 503, "", "Service Unavailable");
+        master__verdict_set(v, 503, "", "Service Unavailable");
         return;
     }
     struct attachment att = {req, codec, "", resources};
@@ -876,7 +801,7 @@ static void registration_attach(struct master *m, uint64_t req, enum media_codec
         m->rt.ops->stream_open(m->rt.ctx, req, &r);
     http_response_deinit(&r);
     if (err != 0) {
-        verdict_set(v, 503, "", "Service Unavailable");
+        master__verdict_set(v, 503, "", "Service Unavailable");
         return;
     }
     ag_fire(a, AG_EVENT_ATTACH, &att);
@@ -884,7 +809,7 @@ static void registration_attach(struct master *m, uint64_t req, enum media_codec
 
 /* A (re-)registration: its resources, the agent it is for, then its stream. */
 static void registration_accept(struct master *m, uint64_t req, enum media_codec codec,
-                                MesosConform__Internal__Call *call, struct verdict *v)
+                                MesosConform__Internal__Call *call, struct master_verdict *v)
 {
     struct res_set resources;
     res_set_init(&resources, m->rt.alloc);
@@ -927,38 +852,24 @@ static void call_dispatch(struct master *m, uint64_t req, struct agent_rec *a,
 
 void master__agents_request(struct master *m, uint64_t req, const struct http_request *request)
 {
-    struct verdict v = {0, ""};
-    MesosConform__Internal__Call *call = NULL;
+    struct master_verdict v = {0, ""};
+    ProtobufCMessage *msg = NULL;
     enum media_codec accept_codec = MEDIA_CODEC_NONE;
-    if (check_leader(m, &v)) {
-        struct http_response r;
-        if (v.status == 307 && http_response_redirect_init(&r, v.text, m->rt.alloc) == 0) {
-            m->rt.ops->respond(m->rt.ctx, req, &r);
-            http_response_deinit(&r);
-            return;
-        }
-    } else if (check_decode(m, request, &v, &call) == 0 &&
-               check_call(request, call, &v, &accept_codec) == 0) {
-        if (call->type == ICALL(REGISTER) || call->type == ICALL(REREGISTER)) {
-            registration_accept(m, req, accept_codec, call, &v);
-        } else {
-            struct agent_rec *a = check_agent(m, request, call, &v);
-            if (a != NULL)
-                call_dispatch(m, req, a, call);
-        }
-    }
-    if (v.status == 405) {
-        static const char *const allowed[] = {"POST"};
-        struct http_response r;
-        if (http_response_method_not_allowed_init(&r, allowed, 1, request->method,
-                                                  m->rt.alloc) == 0) {
-            m->rt.ops->respond(m->rt.ctx, req, &r);
-            http_response_deinit(&r);
-            v.status = 0;
+    if (!master__check_leader(m, "api/v1/internal", &v) && !master__check_method(request, &v) &&
+        !master__check_decode(m, request, &mesos_conform__internal__call__descriptor, &v, &msg)) {
+        MesosConform__Internal__Call *call = (MesosConform__Internal__Call *)msg;
+        if (check_call(request, call, &v, &accept_codec) == 0) {
+            if (call->type == ICALL(REGISTER) || call->type == ICALL(REREGISTER)) {
+                registration_accept(m, req, accept_codec, call, &v);
+            } else {
+                struct agent_rec *a = check_agent(m, request, call, &v);
+                if (a != NULL)
+                    call_dispatch(m, req, a, call);
+            }
         }
     }
     if (v.status != 0)
-        master__respond_text(m, req, v.status, v.text);
-    if (call != NULL)
-        protobuf_c_message_free_unpacked(&call->base, &m->pb_alloc);
+        master__verdict_respond(m, req, &v);
+    if (msg != NULL)
+        protobuf_c_message_free_unpacked(msg, &m->pb_alloc);
 }

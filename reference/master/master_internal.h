@@ -14,6 +14,7 @@
 
 #include "agents.h"
 #include "master.h"
+#include "mc_limits.h"
 #include "mc_list.h"
 #include "media.h"
 #include "mesos/v1/scheduler/scheduler.pb-c.h"
@@ -76,6 +77,33 @@ struct master {
     struct master_agents *agents;
     struct master_offers *offers;
 };
+
+/*
+ * api.c: the first checks of every endpoint (S2-S7) and the answer they
+ * build. A verdict's status 0 means "no answer yet, go on"; for 307 the text
+ * is the Location, for 405 the method received, otherwise the reason.
+ */
+struct master_verdict {
+    int status;
+    /* Room for the longest reason: a stream id echoed back (S16). */
+    char text[MC_HTTP_HEADER_BYTES_MAX + MC_PBJSON_MESOS_TEXT_BYTES_MAX];
+};
+
+/* Sets the verdict to status with the reason prefix+text; returns 1. */
+int master__verdict_set(struct master_verdict *v, int status, const char *prefix,
+                        const char *text);
+/* Whether the message field `name` of msg is set (a sub-message pointer). */
+int master__message_field_present(const ProtobufCMessage *msg, const char *name);
+/* S2, S3: 1 with a verdict unless this master leads and has recovered; api is "api/v1/x". */
+int master__check_leader(struct master *m, const char *api, struct master_verdict *v);
+/* S4: 1 with a verdict unless the method is POST. */
+int master__check_method(const struct http_request *request, struct master_verdict *v);
+/* S5-S7: the body decoded as desc into *out (allocated with m->pb_alloc), or 1 and a verdict. */
+int master__check_decode(struct master *m, const struct http_request *request,
+                         const ProtobufCMessageDescriptor *desc, struct master_verdict *v,
+                         ProtobufCMessage **out);
+/* Answers req with the verdict (a redirect, a 405 with Allow, or a text). */
+void master__verdict_respond(struct master *m, uint64_t req, const struct master_verdict *v);
 
 /* master.c */
 

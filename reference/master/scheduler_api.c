@@ -18,20 +18,6 @@
 
 #define CALL_TYPE(name) MESOS__V1__SCHEDULER__CALL__TYPE__##name
 
-/* One answer still to give: 0 means "no answer yet, go on". */
-struct verdict {
-    int status;
-    /* Room for the longest reason: a stream id echoed back (S16). */
-    char text[MC_HTTP_HEADER_BYTES_MAX + MC_PBJSON_MESOS_TEXT_BYTES_MAX];
-};
-
-static int verdict_set(struct verdict *v, int status, const char *prefix, const char *text)
-{
-    v->status = status;
-    snprintf(v->text, sizeof(v->text), "%s%s", prefix, text);
-    return 1;
-}
-
 /*
  * The call types whose arguments must be present, by the name of their
  * field (src/master/validation.cpp, scheduler::call::validate). TEARDOWN,
@@ -55,15 +41,6 @@ static const struct {
     {CALL_TYPE(REQUEST), "request"},
     {CALL_TYPE(UPDATE_FRAMEWORK), "update_framework"},
 };
-
-/* Whether the message field `name` of msg is set (a sub-message pointer). */
-static int message_field_present(const ProtobufCMessage *msg, const char *name)
-{
-    const ProtobufCFieldDescriptor *f =
-        protobuf_c_message_descriptor_get_field_by_name(msg->descriptor, name);
-    MC_ASSERT(f != NULL && f->type == PROTOBUF_C_TYPE_MESSAGE);
-    return *(const ProtobufCMessage *const *)((const char *)msg + f->offset) != NULL;
-}
 
 /* Two optional FrameworkIDs are equal when both are unset or both say the same. */
 static int framework_ids_equal(const Mesos__V1__FrameworkID *a, const Mesos__V1__FrameworkID *b)
@@ -99,7 +76,7 @@ static const char *call_validate(const Mesos__V1__Scheduler__Call *call, char *b
         return "Expecting 'framework_id' to be present";
     for (size_t i = 0; i < sizeof(call_fields) / sizeof(call_fields[0]); i++) {
         if (call_fields[i].type == call->type &&
-            !message_field_present(&call->base, call_fields[i].field)) {
+            !master__message_field_present(&call->base, call_fields[i].field)) {
             snprintf(buf, buf_bytes, "Expecting '%s' to be present", call_fields[i].field);
             return buf;
         }
@@ -118,87 +95,22 @@ static const char *call_validate(const Mesos__V1__Scheduler__Call *call, char *b
     return NULL;
 }
 
-/* S2, S3: only a recovered leader serves the scheduler API. */
-static int check_leader(struct master *m, struct verdict *v, char *location, size_t location_bytes)
-{
-    if (m->leadership == MASTER_FOLLOWING) {
-        snprintf(location, location_bytes, "//%s/master/api/v1/scheduler", m->leader);
-        v->status = 307;
-        return 1;
-    }
-    if (m->leadership == MASTER_NO_LEADER)
-        return verdict_set(v, 503, "", "No leader elected");
-    if (!m->recovered)
-        return verdict_set(v, 503, "", "Master has not finished recovery");
-    return 0;
-}
-
-/*
- * S6 for a JSON body: Mesos' reason, whole (a syntax error quotes the rest
- * of the line, which may be longer than err's own copy).
- */
-static int decode_refusal(struct master *m, struct verdict *v, const struct pbjson_error *err,
-                          const char *body, size_t len)
-{
-    if (err->kind == PBJSON_ERR_NOMEM)
-        return verdict_set(v, 503, "", "Service Unavailable");
-    const char *prefix = err->kind == PBJSON_ERR_SYNTAX
-                             ? "Failed to parse body into JSON: "
-                             : "Failed to convert JSON into Call protobuf: ";
-    struct mc_buf text;
-    mc_buf_init(&text, sizeof(v->text) - strlen(prefix) - 1, m->rt.alloc);
-    if (pbjson_error_text_append(err, body, len, &text) != 0)
-        verdict_set(v, 400, prefix, err->mesos_text); /* cut, but still Mesos' words */
-    else
-        verdict_set(v, 400, prefix, mc_buf_str(&text));
-    mc_buf_deinit(&text);
-    return 1;
-}
-
-/* S4-S7: method, Content-Type and the body's decoding into *call. */
-static int check_decode(struct master *m, const struct http_request *request, struct verdict *v,
-                        Mesos__V1__Scheduler__Call **call)
-{
-    const char *content_type = http_headers_get(&request->headers, "Content-Type");
-    if (content_type == NULL)
-        return verdict_set(v, 400, "", "Expecting 'Content-Type' to be present");
-    enum media_codec codec = media_content_type_codec(content_type);
-    const uint8_t *body = request->body.data ? request->body.data : (const uint8_t *)"";
-    ProtobufCMessage *msg = NULL;
-    if (codec == MEDIA_CODEC_PROTOBUF) {
-        if (pbjson_unpack(&mesos__v1__scheduler__call__descriptor, body, request->body.len,
-                          &m->pb_alloc, &msg, NULL) != 0)
-            return verdict_set(v, 400, "", "Failed to parse body into Call protobuf");
-    } else if (codec == MEDIA_CODEC_JSON) {
-        struct pbjson_error err;
-        if (pbjson_decode(&mesos__v1__scheduler__call__descriptor, (const char *)body,
-                          request->body.len, &m->pb_alloc, &msg, &err) != 0)
-            return decode_refusal(m, v, &err, (const char *)body, request->body.len);
-    } else {
-        return verdict_set(v, 415, "",
-                           "Expecting 'Content-Type' of application/json or "
-                           "application/x-protobuf");
-    }
-    *call = (Mesos__V1__Scheduler__Call *)msg;
-    return 0;
-}
-
 /* S8-S10: the call itself, and what SUBSCRIBE asks of the headers. */
 static int check_call(const struct http_request *request, const Mesos__V1__Scheduler__Call *call,
-                      struct verdict *v, enum media_codec *accept_codec)
+                      struct master_verdict *v, enum media_codec *accept_codec)
 {
     char buf[128];
     const char *invalid = call_validate(call, buf, sizeof(buf));
     if (invalid != NULL)
-        return verdict_set(v, 400, "Failed to validate scheduler::Call: ", invalid);
+        return master__verdict_set(v, 400, "Failed to validate scheduler::Call: ", invalid);
     if (call->type == CALL_TYPE(SUBSCRIBE) || call->type == CALL_TYPE(RECONCILE_OPERATIONS)) {
         *accept_codec = media_negotiate(http_headers_get(&request->headers, "Accept"));
         if (*accept_codec == MEDIA_CODEC_NONE)
-            return verdict_set(v, 406, "", MEDIA_REFUSAL_MASTER);
+            return master__verdict_set(v, 406, "", MEDIA_REFUSAL_MASTER);
     }
     if (call->type == CALL_TYPE(SUBSCRIBE) &&
         http_headers_get(&request->headers, "Mesos-Stream-Id") != NULL)
-        return verdict_set(v, 400, "",
+        return master__verdict_set(v, 400, "",
                            "Subscribe calls should not include the 'Mesos-Stream-Id' header");
     return 0;
 }
@@ -206,20 +118,20 @@ static int check_call(const struct http_request *request, const Mesos__V1__Sched
 /* S12-S16: the framework named by a non-SUBSCRIBE call, and its stream. */
 static struct framework *check_framework(struct master *m, const struct http_request *request,
                                          const Mesos__V1__Scheduler__Call *call,
-                                         struct verdict *v)
+                                         struct master_verdict *v)
 {
     struct framework *fw = master__framework_find(m, call->framework_id->value);
     if (fw == NULL) {
-        verdict_set(v, 400, "", "Framework cannot be found");
+        master__verdict_set(v, 400, "", "Framework cannot be found");
         return NULL;
     }
     if (fw->state != FW_STATE_CONNECTED) {
-        verdict_set(v, 403, "", "Framework is not subscribed");
+        master__verdict_set(v, 403, "", "Framework is not subscribed");
         return NULL;
     }
     const char *stream_id = http_headers_get(&request->headers, "Mesos-Stream-Id");
     if (stream_id == NULL) {
-        verdict_set(v, 400, "",
+        master__verdict_set(v, 400, "",
                     "All non-subscribe calls should include the 'Mesos-Stream-Id' header");
         return NULL;
     }
@@ -316,40 +228,24 @@ static void subscribe_start(struct master *m, uint64_t req, enum media_codec cod
 
 void master__scheduler_request(struct master *m, uint64_t req, const struct http_request *request)
 {
-    struct verdict v = {0, ""};
-    char location[MASTER_CLIENT_ID_BYTES_MAX + 64];
-    Mesos__V1__Scheduler__Call *call = NULL;
+    struct master_verdict v = {0, ""};
+    ProtobufCMessage *msg = NULL;
     enum media_codec accept_codec = MEDIA_CODEC_NONE;
-
-    if (check_leader(m, &v, location, sizeof(location))) {
-        struct http_response r;
-        if (v.status == 307 && http_response_redirect_init(&r, location, m->rt.alloc) == 0) {
-            m->rt.ops->respond(m->rt.ctx, req, &r);
-            http_response_deinit(&r);
-            return;
-        }
-    } else if (strcmp(request->method, "POST") != 0) {
-        static const char *const allowed[] = {"POST"};
-        struct http_response r;
-        if (http_response_method_not_allowed_init(&r, allowed, 1, request->method,
-                                                  m->rt.alloc) == 0) {
-            m->rt.ops->respond(m->rt.ctx, req, &r);
-            http_response_deinit(&r);
-            return;
-        }
-        verdict_set(&v, 405, "", "405 Method Not Allowed.");
-    } else if (check_decode(m, request, &v, &call) == 0 &&
-               check_call(request, call, &v, &accept_codec) == 0) {
-        if (call->type == CALL_TYPE(SUBSCRIBE)) {
-            subscribe_start(m, req, accept_codec, call);
-        } else {
-            struct framework *fw = check_framework(m, request, call, &v);
-            if (fw != NULL)
-                call_dispatch(m, req, fw, call);
+    if (!master__check_leader(m, "api/v1/scheduler", &v) && !master__check_method(request, &v) &&
+        !master__check_decode(m, request, &mesos__v1__scheduler__call__descriptor, &v, &msg)) {
+        Mesos__V1__Scheduler__Call *call = (Mesos__V1__Scheduler__Call *)msg;
+        if (check_call(request, call, &v, &accept_codec) == 0) {
+            if (call->type == CALL_TYPE(SUBSCRIBE)) {
+                subscribe_start(m, req, accept_codec, call);
+            } else {
+                struct framework *fw = check_framework(m, request, call, &v);
+                if (fw != NULL)
+                    call_dispatch(m, req, fw, call);
+            }
         }
     }
     if (v.status != 0)
-        master__respond_text(m, req, v.status, v.text);
-    if (call != NULL)
-        protobuf_c_message_free_unpacked(&call->base, &m->pb_alloc);
+        master__verdict_respond(m, req, &v);
+    if (msg != NULL)
+        protobuf_c_message_free_unpacked(msg, &m->pb_alloc);
 }
