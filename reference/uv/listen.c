@@ -44,6 +44,50 @@ static int conn_queued(const struct uvrt_conn *conn)
 }
 
 /* Frees conn once nothing refers to it: no handle, no debt to the node, not queued. */
+/* The home slot of a request id in u->req_index (ids grow by one: spread them). */
+static uint32_t req_home(const struct uvrt *u, uint64_t req)
+{
+    return (uint32_t)((req * UINT64_C(0x9E3779B97F4A7C15)) >> 32) & u->req_index_mask;
+}
+
+static void req_index_put(struct uvrt *u, struct uvrt_conn *conn)
+{
+    uint32_t i = req_home(u, conn->req);
+    while (u->req_index[i] != NULL)
+        i = (i + 1) & u->req_index_mask;
+    u->req_index[i] = conn;
+}
+
+/* Removes conn (by its current req) and closes the gap (backward shift). */
+static void req_index_del(struct uvrt *u, struct uvrt_conn *conn)
+{
+    uint32_t i = req_home(u, conn->req);
+    while (u->req_index[i] != conn) {
+        MC_ASSERT(u->req_index[i] != NULL);
+        i = (i + 1) & u->req_index_mask;
+    }
+    for (uint32_t j = (i + 1) & u->req_index_mask; u->req_index[j] != NULL;
+         j = (j + 1) & u->req_index_mask) {
+        uint32_t k = req_home(u, u->req_index[j]->req);
+        /* Move j's entry into the gap when its home is not between the gap and j. */
+        if (((i - k) & u->req_index_mask) < ((j - k) & u->req_index_mask)) {
+            u->req_index[i] = u->req_index[j];
+            i = j;
+        }
+    }
+    u->req_index[i] = NULL;
+}
+
+/* Sets (req != 0) or clears (req == 0) the request a connection serves. */
+static void conn_req_set(struct uvrt_conn *conn, uint64_t req)
+{
+    if (conn->req != 0)
+        req_index_del(conn->u, conn);
+    conn->req = req;
+    if (req != 0)
+        req_index_put(conn->u, conn);
+}
+
 static void conn_free_maybe(struct uvrt_conn *conn)
 {
     struct uvrt *u = conn->u;
@@ -267,7 +311,7 @@ static void conn_request_deliver(struct uvrt_conn *conn, struct http_request *re
     struct uvrt *u = conn->u;
     uint64_t req = uvrt__id_next(u);
     conn->state = UVRT_CONN_PENDING;
-    conn->req = req;
+    conn_req_set(conn, req);
     conn->keep_alive = request->keep_alive;
     uvrt__timer_cancel(u, &conn->idle_timer);
     u->stats.requests++;
@@ -337,7 +381,7 @@ void uvrt__conn_ready(struct uvrt_conn *conn)
         uint64_t req = conn->req;
         conn->notice_due = 0;
         conn->state = UVRT_CONN_READING;
-        conn->req = 0;
+        conn_req_set(conn, 0);
         if (u->node_ops != NULL) {
             uvrt__node_enter(u);
             u->node_ops->stream_closed(u->node, req);
@@ -525,7 +569,7 @@ void uvrt__conns_shutdown(struct uvrt *u)
         struct uvrt_conn *conn = MC_CONTAINER_OF(it, struct uvrt_conn, link);
         /* The node is gone: it owes nothing and hears nothing. */
         conn->state = UVRT_CONN_READING;
-        conn->req = 0;
+        conn_req_set(conn, 0);
         conn->notice_due = 0;
         mc_list_remove(&conn->ready);
         conn->closed = 1;
@@ -542,9 +586,8 @@ static struct uvrt_conn *conn_of_req(struct uvrt *u, uint64_t req, enum uvrt_con
 {
     if (req == 0)
         return NULL;
-    struct mc_list_node *it;
-    MC_LIST_FOR_EACH(it, &u->conns) {
-        struct uvrt_conn *conn = MC_CONTAINER_OF(it, struct uvrt_conn, link);
+    for (uint32_t i = req_home(u, req); u->req_index[i] != NULL; i = (i + 1) & u->req_index_mask) {
+        struct uvrt_conn *conn = u->req_index[i];
         if (conn->req == req)
             return conn->state == state ? conn : NULL;
     }
@@ -555,7 +598,7 @@ static struct uvrt_conn *conn_of_req(struct uvrt *u, uint64_t req, enum uvrt_con
 static void conn_request_done(struct uvrt_conn *conn)
 {
     conn->state = UVRT_CONN_READING;
-    conn->req = 0;
+    conn_req_set(conn, 0);
     conn->notice_due = 0;
     if (conn->closed) {
         conn_free_maybe(conn);

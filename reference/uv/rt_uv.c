@@ -483,6 +483,15 @@ int uvrt_create(uv_loop_t *loop, const struct uvrt_options *o, struct uvrt **out
     struct uvrt *u = mc_calloc(o->alloc, 1, sizeof(*u));
     if (u == NULL)
         return MC_ENOMEM;
+    uint32_t slots = 16;
+    while (slots < 2u * o->conns_max)
+        slots *= 2;
+    u->req_index = mc_calloc(o->alloc, slots, sizeof(*u->req_index));
+    if (u->req_index == NULL) {
+        mc_free(o->alloc, u);
+        return MC_ENOMEM;
+    }
+    u->req_index_mask = slots - 1;
     u->loop = loop;
     u->options = *o;
     u->alloc = o->alloc;
@@ -573,6 +582,7 @@ void uvrt_destroy(struct uvrt *u)
         store_entry_free(u, MC_CONTAINER_OF(u->store.next, struct uvrt_store_entry, link));
     /* Timers still in the heap belong to a core that was not destroyed: forget them. */
     mc_heap_deinit(&u->timers);
+    mc_free(u->alloc, u->req_index);
     mc_free(u->alloc, u);
 }
 

@@ -76,6 +76,11 @@ struct uvrt {
     int listening;
     uint16_t listen_port;
     struct mc_list_node conns;
+    /* Connections by their request under way (open addressing, linear
+     * probing, at most half full): a stream write finds its connection
+     * without walking all of them. */
+    struct uvrt_conn **req_index;
+    uint32_t req_index_mask;
     struct mc_list_node ready;
     uv_idle_t idle;
     int idle_active;
