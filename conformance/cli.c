@@ -21,6 +21,7 @@
 #include "cli_replay.h"
 #include "cli_run.h"
 #include "cli_serve.h"
+#include "cli_simulate.h"
 #include "cli_wire.h"
 
 struct cli_command {
@@ -33,6 +34,7 @@ static const struct cli_command commands[] = {
     {"run", "run scenarios against the simulated reference or a real master", cli_run},
     {"list", "list scenario cases: id, level, needs, SPEC rows, title", cli_list},
     {"replay", "run the failures of a JSON report again (REPORT.json [--case ID])", cli_replay},
+    {"simulate", "soak the simulated cluster with synthetic frameworks and faults", cli_simulate},
     {"serve", "serve the reference master over real HTTP until SIGINT/SIGTERM", cli_serve},
     {"proxy", "a fault-injecting HTTP proxy in front of a master (see conformance/PROXY.md)", cli_proxy},
     {"convert", "convert one message between JSON and protobuf (stdin to stdout)", cli_convert},

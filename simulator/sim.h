@@ -331,6 +331,13 @@ void sim_world_trace_note(struct sim_world *world, const char *text);
 typedef int (*sim_check_fn)(void *ctx, const struct sim_world *world, char *text,
                             size_t text_bytes);
 
+/*
+ * The node pointer of the core the last step called (the one a timer or a
+ * delivery was for), NULL when it called none (a discarded delivery). A
+ * checker may look only at what that step could have changed.
+ */
+void *sim_world_stepped_core(const struct sim_world *world);
+
 /* Registers a checker, run after every event. MC_ELIMIT past MC_SIM_CHECKS_MAX. */
 int sim_world_check_add(struct sim_world *world, sim_check_fn fn, void *ctx) MC_MUST_USE;
 

@@ -151,6 +151,7 @@ struct sim_world {
     uint64_t now_ns;
     uint64_t instant_events; /* events run at now_ns so far */
     struct sim_proc *inside; /* the incarnation in a callback, else NULL */
+    void *stepped_core;      /* the core the current step called, NULL when none */
     int running;             /* 1 inside sim_world_step */
 
     struct mc_list_node nodes;

@@ -272,6 +272,7 @@ void sim__world_enter(struct sim_world *world, struct sim_proc *proc)
     MC_ASSERT(world->inside == NULL);
     MC_ASSERT(proc->alive);
     world->inside = proc;
+    world->stepped_core = proc->core;
 }
 
 void sim__world_leave(struct sim_world *world, struct sim_proc *proc)
@@ -338,6 +339,7 @@ int sim_world_step(struct sim_world *world)
     int popped = mc_heap_pop(&world->events, &e);
     MC_ASSERT(popped == 0);
     world->running = 1;
+    world->stepped_core = NULL;
     if (e.tag == SIM_TAG_DELIVERY)
         sim__delivery_arrive(world, e.item);
     else
@@ -346,6 +348,12 @@ int sim_world_step(struct sim_world *world)
     world->stats.events++;
     sim__checks_run(world);
     return world->err != 0 ? world->err : 1;
+}
+
+void *sim_world_stepped_core(const struct sim_world *world)
+{
+    MC_ASSERT(world != NULL);
+    return world->stepped_core;
 }
 
 int sim_world_run_until(struct sim_world *world, uint64_t t_ns)

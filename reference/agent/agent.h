@@ -15,6 +15,7 @@
 #ifndef MC_AGENT_H
 #define MC_AGENT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "mc_err.h"
@@ -107,5 +108,13 @@ struct agent_stats {
 };
 
 void agent_stats_get(const struct agent *a, struct agent_stats *out);
+
+/*
+ * The agent's invariants, for the simulator's checkers: every task has at
+ * most one terminal state, every unacknowledged update has its retry timer
+ * armed (it is retried until acknowledged), no update was lost. Returns 0
+ * when they hold, else 1 with a one-line message in text.
+ */
+int agent_invariants_check(const struct agent *a, char *text, size_t text_bytes);
 
 #endif

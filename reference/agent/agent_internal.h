@@ -38,6 +38,7 @@ struct agent {
     /* executor.c: struct agent_task, in launch order, at most MC_AGENT_TASKS_MAX. */
     struct mc_list_node tasks;
     uint32_t tasks_count;
+    uint64_t updates_lost; /* updates dropped because a task's queue was full */
 };
 
 /* agent.c */

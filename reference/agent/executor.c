@@ -53,6 +53,7 @@ struct agent_task {
     uint32_t queue_count;
     struct rt_timer retry_timer;
     uint64_t retry_ns; /* the wait after the next send */
+    uint32_t terminal_pushed; /* terminal states reported: at most one (invariant) */
 };
 
 static int state_terminal(Mesos__V1__TaskState s)
@@ -160,8 +161,11 @@ static void update_push(struct agent_task *t, Mesos__V1__TaskState state, const 
 {
     struct agent *a = t->agent;
     t->state = state;
+    if (state_terminal(state))
+        t->terminal_pushed++;
     if (t->queue_count == MC_AGENT_TASK_UPDATES_MAX) {
         agent__log(a, RT_LOG_ERROR, "update queue full, state lost for task %s", t->task_id);
+        a->updates_lost++;
         return;
     }
     struct agent_update *u =
@@ -379,4 +383,29 @@ void agent__tasks_free(struct agent *a)
     MC_LIST_FOR_EACH_SAFE(it, tmp, &a->tasks) {
         task_free(a, MC_CONTAINER_OF(it, struct agent_task, link));
     }
+}
+
+int agent_invariants_check(const struct agent *a, char *text, size_t text_bytes)
+{
+    if (a->updates_lost > 0) {
+        snprintf(text, text_bytes, "agent %s: %llu status updates lost to a full queue", a->id,
+                 (unsigned long long)a->updates_lost);
+        return 1;
+    }
+    const struct mc_list_node *it;
+    MC_LIST_FOR_EACH(it, &a->tasks) {
+        const struct agent_task *t = MC_CONTAINER_OF(it, const struct agent_task, link);
+        if (t->terminal_pushed > 1) {
+            snprintf(text, text_bytes, "agent %s: task %s of %s reported %u terminal states",
+                     a->id, t->task_id, t->framework_id, t->terminal_pushed);
+            return 1;
+        }
+        if (t->queue_count > 0 && !t->retry_timer.active) {
+            snprintf(text, text_bytes,
+                     "agent %s: task %s has an unacknowledged update and no retry armed", a->id,
+                     t->task_id);
+            return 1;
+        }
+    }
+    return 0;
 }

@@ -24,6 +24,13 @@ struct alloc_agent {
     struct res_set available;
     int active;
     int reachable;
+    /* Skipping an agent nobody will take (alloc_allocate): gen moves with
+     * every change of its available resources or of its filters; when a
+     * cycle offered nothing of it, idle records both generations. */
+    uint64_t gen;
+    int idle;
+    uint64_t idle_gen;
+    uint64_t idle_clients_gen;
 };
 
 /* What a framework holds (offered or allocated) on one agent for one role. */
@@ -269,6 +276,7 @@ int alloc_agent_set_active(struct allocator *a, const char *agent_id, int active
     if (ag == NULL)
         return MC_ENOTFOUND;
     ag->active = active != 0;
+    ag->gen++;
     a->cycle_wanted |= ag->active;
     return 0;
 }
@@ -279,6 +287,7 @@ int alloc_agent_set_reachable(struct allocator *a, const char *agent_id, int rea
     if (ag == NULL)
         return MC_ENOTFOUND;
     ag->reachable = reachable != 0;
+    ag->gen++;
     a->cycle_wanted |= ag->reachable;
     return 0;
 }
@@ -289,6 +298,12 @@ int alloc_agent_available(const struct allocator *a, const char *agent_id, struc
     if (ag == NULL)
         return MC_ENOTFOUND;
     return res_set_copy(out, &ag->available);
+}
+
+const struct res_set *alloc_agent_total(const struct allocator *a, const char *agent_id)
+{
+    const struct alloc_agent *ag = agent_find(a, agent_id, NULL);
+    return ag != NULL ? &ag->total : NULL;
 }
 
 /* ---- holdings ---- */
@@ -332,6 +347,7 @@ static int holding_take(const struct allocator *a, struct alloc_framework *f, st
         rc = res_set_add(&h->resources, &allocated);
     if (rc == 0)
         rc = res_set_subtract(&ag->available, unallocated);
+    ag->gen++;
     res_set_deinit(&allocated);
     return rc;
 }
@@ -412,6 +428,7 @@ int alloc_framework_add(struct allocator *a, const char *framework_id, const cha
     f->seq = a->seq_next++;
     a->frameworks[a->frameworks_count++] = f;
     a->cycle_wanted |= f->active;
+    a->clients_gen++;
     return 0;
 }
 
@@ -427,7 +444,9 @@ int alloc_framework_remove(struct allocator *a, const char *framework_id)
         /* Giving back cannot exceed the total, so only memory can fail here. */
         failed |= res_set_allocate(&h->resources, "") != 0;
         failed |= res_set_add(&h->agent->available, &h->resources) != 0;
+        h->agent->gen++;
     }
+    a->clients_gen++;
     memmove(&a->frameworks[at], &a->frameworks[at + 1],
             (a->frameworks_count - at - 1) * sizeof(*a->frameworks));
     a->frameworks_count--;
@@ -454,6 +473,7 @@ int alloc_framework_set_active(struct allocator *a, const char *framework_id, in
     if (f == NULL)
         return MC_ENOTFOUND;
     f->active = active != 0;
+    a->clients_gen++;
     if (!f->active)
         framework_filters_clear(f, ~0ull);
     a->cycle_wanted |= f->active;
@@ -489,6 +509,7 @@ int alloc_framework_suppress(struct allocator *a, const char *framework_id,
     if (rc != 0)
         return rc;
     f->suppressed |= mask;
+    a->clients_gen++;
     return 0;
 }
 
@@ -504,6 +525,7 @@ int alloc_framework_revive(struct allocator *a, const char *framework_id,
         return rc;
     framework_filters_clear(f, mask);
     f->suppressed &= ~mask;
+    a->clients_gen++;
     a->cycle_wanted = 1;
     return 0;
 }
@@ -545,6 +567,7 @@ static int filter_install(struct allocator *a, struct alloc_framework *f, struct
         return rc;
     }
     f->filters_count++;
+    ag->gen++;
     return 0;
 }
 
@@ -576,6 +599,7 @@ int alloc_recover(struct allocator *a, const char *framework_id, const char *age
         rc = res_set_subtract(&h->resources, &allocated);
     if (rc == 0)
         rc = res_set_add(&ag->available, &unallocated);
+    ag->gen++;
     uint64_t ns = has_filter ? refuse_ns(&a->opts, refuse_seconds) : 0;
     if (rc == 0 && ns > 0 && !res_set_empty(&unallocated))
         rc = filter_install(a, f, ag, (uint32_t)r, &unallocated, now_ns + ns);
@@ -867,21 +891,25 @@ static int allocate_role(struct allocator *a, struct cycle *c, struct alloc_agen
     for (uint32_t i = 0; i < n; i++)
         c->clients[v[i]].share = qty_share(c, &c->client_qty[(size_t)v[i] * c->names_count]);
     order_sort(c, v, n, client_before);
+    /* What the role may be offered here changes only when a client takes it. */
+    int stale = 1;
     for (uint32_t i = 0; i < n; i++) {
         struct cycle_client *cl = &c->clients[v[i]];
-        int rc = res_set_allocatable_to(avail, &ag->available, c->roles[slot]);
-        if (rc != 0)
-            return rc;
-        if (res_set_empty(avail))
-            break; /* nothing left for the role */
-        if (!allocatable(a, avail))
-            continue;
-        rc = offer_order(offer, avail);
-        if (rc != 0)
-            return rc;
+        if (stale) {
+            int rc = res_set_allocatable_to(avail, &ag->available, c->roles[slot]);
+            if (rc != 0)
+                return rc;
+            if (res_set_empty(avail) || !allocatable(a, avail))
+                break; /* nothing (worth offering) left for the role */
+            rc = offer_order(offer, avail);
+            if (rc != 0)
+                return rc;
+            stale = 0;
+        }
         if (filtered(cl->f, cl->role, ag, offer))
             continue;
-        rc = offers_append(out, cl->f, cl->role, ag, offer);
+        stale = 1;
+        int rc = offers_append(out, cl->f, cl->role, ag, offer);
         if (rc != 0)
             return rc;
         rc = holding_take(a, cl->f, ag, cl->role, offer);
@@ -922,10 +950,12 @@ static void filters_expire(struct allocator *a, uint64_t now_ns)
         struct alloc_framework *f = a->frameworks[i];
         uint32_t n = 0;
         for (uint32_t k = 0; k < f->filters_count; k++) {
-            if (f->filters[k].expires_ns <= now_ns)
+            if (f->filters[k].expires_ns <= now_ns) {
+                f->filters[k].agent->gen++;
                 filter_deinit(&f->filters[k]);
-            else
+            } else {
                 f->filters[n++] = f->filters[k];
+            }
         }
         f->filters_count = n;
     }
@@ -949,7 +979,14 @@ int alloc_allocate(struct allocator *a, uint64_t now_ns, struct alloc_offers *ou
         struct alloc_agent *ag = a->agents[i];
         if (!ag->active || !ag->reachable || res_set_empty(&ag->available))
             continue;
+        /* Nothing changed since a cycle offered nothing of it: nor will this one. */
+        if (ag->idle && ag->idle_gen == ag->gen && ag->idle_clients_gen == a->clients_gen)
+            continue;
+        uint32_t before = out->count;
         rc = allocate_agent(a, &c, ag, &avail, &offer, out);
+        ag->idle = rc == 0 && out->count == before;
+        ag->idle_gen = ag->gen;
+        ag->idle_clients_gen = a->clients_gen;
     }
     res_set_deinit(&avail);
     res_set_deinit(&offer);

@@ -82,6 +82,7 @@ struct allocator {
     uint32_t frameworks_count;
     uint32_t frameworks_cap;
     uint64_t seq_next;  /* insertion numbers, for ties */
+    uint64_t clients_gen; /* moves with every change of a framework's eligibility */
     int cycle_wanted;   /* set by events after which Mesos allocates at once */
 };
 
@@ -182,5 +183,8 @@ int alloc_allocate(struct allocator *a, uint64_t now_ns, struct alloc_offers *ou
  * into out (unallocated form). For tests and the operator API. MC_ENOTFOUND.
  */
 int alloc_agent_available(const struct allocator *a, const char *agent_id, struct res_set *out) MC_MUST_USE;
+
+/* An agent's total resources (unallocated form), borrowed; NULL when it is not known. */
+const struct res_set *alloc_agent_total(const struct allocator *a, const char *agent_id);
 
 #endif

@@ -154,6 +154,7 @@ static void stream_attach(struct framework *fw, const struct subscription *sub)
     fw->stream_req = sub->req;
     fw->codec = sub->codec;
     memcpy(fw->stream_id, sub->stream_id, sizeof(fw->stream_id));
+    m->mutations++;
     send_subscribed(m, fw);
     heartbeat_fire(&fw->heartbeat_timer); /* the first HEARTBEAT at once (H1) */
     master__offers_framework_connected(m, fw, (const char *const *)sub->suppressed,

@@ -9,6 +9,7 @@
 #ifndef MC_MASTER_H
 #define MC_MASTER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "mc_err.h"
@@ -78,5 +79,17 @@ struct master_stats {
 };
 
 void master_stats_get(const struct master *m, struct master_stats *out);
+
+/*
+ * The master's invariants, for the simulator's checkers (invariants.c):
+ * per agent, outstanding offers plus tasks' resources fit its total and no
+ * port is in two of them; subscribed frameworks' stream ids are unique.
+ * Returns 0 when they hold, else 1 with a one-line message in text.
+ */
+int master_invariants_check(const struct master *m, char *text, size_t text_bytes);
+
+/* A counter that moves whenever an offer, a task's hold or a framework's stream starts or ends,
+ * so that a checker can skip the check when nothing changed. */
+uint64_t master_mutations(const struct master *m);
 
 #endif

@@ -76,6 +76,9 @@ struct master {
     uint64_t events_sent;
     struct master_agents *agents;
     struct master_offers *offers;
+    /* Bumped whenever an offer, a task's hold on resources or a stream starts or ends
+     * (invariants.c rechecks only then). */
+    uint64_t mutations;
 };
 
 /*
@@ -273,6 +276,17 @@ void master__tasks_framework_removed(struct master *m, struct framework *fw);
 void master__tasks_framework_resubscribed(struct master *m, struct framework *fw);
 /* Frees fw's tasks without any event (master_destroy). */
 void master__tasks_free(struct master *m, struct framework *fw);
+
+/*
+ * invariants.c's view of what is held on agents: fn gets each outstanding
+ * offer (offers.c) or each task holding resources (tasks.c), with its
+ * agent and resources (allocated to a role), all borrowed for the call.
+ */
+typedef void (*master_held_fn)(void *ctx, const char *agent_id, const struct res_set *resources);
+void master__offers_each(const struct master *m, master_held_fn fn, void *ctx);
+void master__tasks_each_held(const struct master *m, master_held_fn fn, void *ctx);
+/* An agent's total as the allocator has it (unallocated), or NULL when it has none. */
+const struct res_set *master__offers_agent_total(const struct master *m, const char *agent_id);
 
 /* Outstanding offers now; offers made and RESCIND events sent so far (either may be NULL). */
 uint32_t master__offers_outstanding(const struct master *m, uint64_t *made,

@@ -189,6 +189,7 @@ static void offer_end(struct master *m, struct master_offer *o, int rescind, int
         log_text(m, RT_LOG_ERROR, "offer %s: resources not recovered: %s", o->id, mc_strerror(err));
     mc_list_remove(&o->link);
     ofs->count--;
+    m->mutations++;
     res_set_deinit(&o->resources);
     mc_free(m->rt.alloc, o);
 }
@@ -297,6 +298,7 @@ static struct master_offer *offer_new(struct master *m, const struct alloc_offer
     mc_list_push_back(&ofs->list, &o->link);
     ofs->count++;
     ofs->offers_made++;
+    m->mutations++;
     return o;
 }
 
@@ -682,6 +684,7 @@ static void offer_unlink(struct master *m, struct master_offer *o)
 {
     mc_list_remove(&o->link);
     m->offers->count--;
+    m->mutations++;
     res_set_deinit(&o->resources);
     mc_free(m->rt.alloc, o);
 }
@@ -773,4 +776,18 @@ uint32_t master__offers_outstanding(const struct master *m, uint64_t *made, uint
     if (rescinds_sent != NULL)
         *rescinds_sent = m->offers->rescinds_sent;
     return m->offers->count;
+}
+
+void master__offers_each(const struct master *m, master_held_fn fn, void *ctx)
+{
+    const struct mc_list_node *it;
+    MC_LIST_FOR_EACH(it, &m->offers->list) {
+        const struct master_offer *o = MC_CONTAINER_OF(it, const struct master_offer, link);
+        fn(ctx, o->agent_id, &o->resources);
+    }
+}
+
+const struct res_set *master__offers_agent_total(const struct master *m, const char *agent_id)
+{
+    return alloc_agent_total(&m->offers->allocator, agent_id);
 }

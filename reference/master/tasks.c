@@ -95,6 +95,7 @@ static void task_release(struct master *m, struct framework *fw, struct master_t
     if (!t->resources_held)
         return;
     t->resources_held = 0;
+    m->mutations++;
     master__offers_give_back(m, fw->id, t->agent_id, t->role, &t->resources, NULL);
 }
 
@@ -287,6 +288,7 @@ static int task_launch(struct master *m, struct framework *fw, const Mesos__V1__
         return err;
     }
     t->resources_held = 1;
+    m->mutations++;
     t->state = TASK_STATE(TASK_STAGING);
     mc_list_push_back(&fw->tasks, &t->link);
     fw->tasks_count++;
@@ -388,7 +390,10 @@ void master__tasks_status_update(struct master *m, const char *agent_id,
         status.uuid = update->uuid;
     }
     struct master_task *t = task_find(fw, status.task_id->value);
-    if (t != NULL && strcmp(t->agent_id, agent_id) == 0) {
+    /* A terminal task keeps its state: Mesos' Master::updateTask ignores an
+     * out-of-order update after a terminal one (src/master/master.cpp); the
+     * update itself is still forwarded below. */
+    if (t != NULL && strcmp(t->agent_id, agent_id) == 0 && !state_terminal(t->state)) {
         t->state = status.state;
         t->has_uuid = update->has_uuid && update->uuid.len == sizeof(t->uuid);
         if (t->has_uuid)
@@ -606,14 +611,23 @@ void master__tasks_agent_unreachable(struct master *m, const char *agent_id)
     agent_tasks_each(m, agent_id, task_unreachable);
 }
 
-/* A6: a framework without checkpointing loses its tasks on a broken agent connection. */
+/*
+ * A6: a framework without checkpointing loses its tasks on a broken agent
+ * connection, PARTITION_AWARE or not, with the text of Mesos'
+ * Master::removeFramework(Slave*, Framework*): "Agent <hostname> disconnected".
+ */
 static void task_disconnected(struct master *m, struct framework *fw, struct master_task *t)
 {
     if (fw->info->has_checkpoint && fw->info->checkpoint)
         return;
-    if (!state_terminal(t->state))
+    if (!state_terminal(t->state)) {
+        const Mesos__V1__AgentInfo *info = master__agent_info(m, t->agent_id);
+        char text[MC_AGENT_ADDRESS_BYTES_MAX + 32];
+        snprintf(text, sizeof(text), "Agent %s disconnected",
+                 info != NULL && info->hostname != NULL ? info->hostname : t->agent_id);
         update_master_send(m, fw, t->id, t->agent_id, TASK_STATE(TASK_LOST),
-                           REASON(REASON_AGENT_DISCONNECTED), "Agent disconnected");
+                           REASON(REASON_AGENT_DISCONNECTED), text);
+    }
     task_forget(m, fw, t);
 }
 
@@ -682,4 +696,18 @@ void master__tasks_free(struct master *m, struct framework *fw)
         mc_free(m->rt.alloc, t);
     }
     fw->tasks_count = 0;
+}
+
+void master__tasks_each_held(const struct master *m, master_held_fn fn, void *ctx)
+{
+    const struct mc_list_node *fit;
+    MC_LIST_FOR_EACH(fit, &m->frameworks) {
+        const struct framework *fw = MC_CONTAINER_OF(fit, const struct framework, link);
+        const struct mc_list_node *it;
+        MC_LIST_FOR_EACH(it, &fw->tasks) {
+            const struct master_task *t = MC_CONTAINER_OF(it, const struct master_task, link);
+            if (t->resources_held)
+                fn(ctx, t->agent_id, &t->resources);
+        }
+    }
 }

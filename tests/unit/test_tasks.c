@@ -21,7 +21,7 @@
 #include "client.h"
 #include "master.h"
 #include "sim.h"
-#include "cluster.h"
+#include "fixture.h"
 
 #define SUBSCRIBE_PLAIN "{\"type\":\"SUBSCRIBE\",\"subscribe\":{\"framework_info\":" \
                         "{\"user\":\"root\",\"name\":\"mesos-diff\"}}}"

@@ -1,8 +1,8 @@
 /*
- * cluster.c: the shared simulated cluster of the task and offer tests (see
- * cluster.h).
+ * fixture.c: the shared simulated cluster of the task and offer tests (see
+ * fixture.h).
  */
-#include "cluster.h"
+#include "fixture.h"
 
 #include <stdio.h>
 #include <stdlib.h>

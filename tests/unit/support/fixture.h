@@ -1,11 +1,11 @@
 /*
- * cluster.h: the simulated cluster the master's task and offer tests share:
+ * fixture.h: the simulated cluster the master's task and offer tests share:
  * a world with the reference master, two agents and two scheduler clients,
  * and small helpers to subscribe, post calls and read the events that came.
  * Test support only (cmocka asserts inside): linked into the unit tests.
  */
-#ifndef MC_TEST_CLUSTER_H
-#define MC_TEST_CLUSTER_H
+#ifndef MC_TEST_FIXTURE_H
+#define MC_TEST_FIXTURE_H
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,0 +1,31 @@
+/*
+ * sim_cluster_internal.h: what cluster.c and invariants.c share.
+ */
+#ifndef MC_SIM_CLUSTER_INTERNAL_H
+#define MC_SIM_CLUSTER_INTERNAL_H
+
+#include "cluster.h"
+
+struct cluster_checker;
+
+struct sim_cluster_node {
+    char name[SIM_CLUSTER_AGENT_NAME_BYTES_MAX];
+    char address[SIM_CLUSTER_AGENT_NAME_BYTES_MAX + 8];
+    char *resources; /* owned; NULL: none */
+    struct agent *agent; /* NULL while crashed */
+};
+
+struct sim_cluster {
+    const struct mc_alloc *alloc;
+    struct sim_cluster_setup setup; /* agents NULL: borrowed only at create */
+    struct sim_world *world;
+    struct master *master; /* NULL only inside a restart */
+    struct sim_cluster_node *agents;
+    uint32_t agents_count;
+    struct cluster_checker *checker; /* invariants.c; NULL with checks off */
+};
+
+/* invariants.c: registers the cluster's invariants with its world. */
+int sim__cluster_checks_add(struct sim_cluster *c) MC_MUST_USE;
+
+#endif
