@@ -300,10 +300,12 @@ int alloc_agent_available(const struct allocator *a, const char *agent_id, struc
     return res_set_copy(out, &ag->available);
 }
 
-const struct res_set *alloc_agent_total(const struct allocator *a, const char *agent_id)
+void alloc_agent_at(const struct allocator *a, uint32_t i, const char **agent_id,
+                    const struct res_set **total)
 {
-    const struct alloc_agent *ag = agent_find(a, agent_id, NULL);
-    return ag != NULL ? &ag->total : NULL;
+    MC_ASSERT(i < a->agents_count);
+    *agent_id = a->agents[i]->agent_id;
+    *total = &a->agents[i]->total;
 }
 
 /* ---- holdings ---- */

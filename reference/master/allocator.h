@@ -184,7 +184,8 @@ int alloc_allocate(struct allocator *a, uint64_t now_ns, struct alloc_offers *ou
  */
 int alloc_agent_available(const struct allocator *a, const char *agent_id, struct res_set *out) MC_MUST_USE;
 
-/* An agent's total resources (unallocated form), borrowed; NULL when it is not known. */
-const struct res_set *alloc_agent_total(const struct allocator *a, const char *agent_id);
+/* The i-th agent in the order added (i < a->agents_count): its id and total, borrowed. */
+void alloc_agent_at(const struct allocator *a, uint32_t i, const char **agent_id,
+                    const struct res_set **total);
 
 #endif

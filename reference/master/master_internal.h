@@ -285,8 +285,10 @@ void master__tasks_free(struct master *m, struct framework *fw);
 typedef void (*master_held_fn)(void *ctx, const char *agent_id, const struct res_set *resources);
 void master__offers_each(const struct master *m, master_held_fn fn, void *ctx);
 void master__tasks_each_held(const struct master *m, master_held_fn fn, void *ctx);
-/* An agent's total as the allocator has it (unallocated), or NULL when it has none. */
-const struct res_set *master__offers_agent_total(const struct master *m, const char *agent_id);
+/* The allocator's agents: how many, and the i-th one's id and total (unallocated), borrowed. */
+uint32_t master__offers_agents(const struct master *m);
+void master__offers_agent_at(const struct master *m, uint32_t i, const char **agent_id,
+                             const struct res_set **total);
 
 /* Outstanding offers now; offers made and RESCIND events sent so far (either may be NULL). */
 uint32_t master__offers_outstanding(const struct master *m, uint64_t *made,

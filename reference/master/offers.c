@@ -787,7 +787,13 @@ void master__offers_each(const struct master *m, master_held_fn fn, void *ctx)
     }
 }
 
-const struct res_set *master__offers_agent_total(const struct master *m, const char *agent_id)
+uint32_t master__offers_agents(const struct master *m)
 {
-    return alloc_agent_total(&m->offers->allocator, agent_id);
+    return m->offers->allocator.agents_count;
+}
+
+void master__offers_agent_at(const struct master *m, uint32_t i, const char **agent_id,
+                             const struct res_set **total)
+{
+    alloc_agent_at(&m->offers->allocator, i, agent_id, total);
 }

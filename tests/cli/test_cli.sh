@@ -75,5 +75,31 @@ expect_error "truncated stream" "stream ended inside a record" "$bin" decode < <
 expect_error "record is not an Event" "stdin: record 1 \(ending at byte 5\): byte 0: Expecting a JSON object" \
   "$bin" decode < <(printf '3\n[1]')
 
+# simulate: bad flags are usage errors; a short run prints one JSON object
+# with the documented keys, and the same seed gives the same trace hash.
+expect_error "simulate: unknown flag" "simulate: unknown argument '--bogus'" "$bin" simulate --bogus
+expect_error "simulate: bad faults" "simulate: bad value 'storms'" "$bin" simulate --faults storms
+expect_error "simulate: bad duration" "simulate: bad value '10y'" "$bin" simulate --duration 10y
+expect_error "simulate: zero duration" "simulate: bad value '0'" "$bin" simulate --duration 0
+expect_error "simulate: too many agents" "simulate: bad value '201'" "$bin" simulate --agents 201
+expect_error "simulate: missing value" "simulate: --seed needs a value" "$bin" simulate --seed
+sim_args="simulate --agents 3 --frameworks 2 --duration 2m --faults chaos --seed 5 --json"
+if "$bin" $sim_args >"$tmp/sim1" 2>"$tmp/err" && "$bin" $sim_args >"$tmp/sim2" 2>>"$tmp/err"; then
+  missing=""
+  for k in seed simulated_seconds wall_seconds speedup messages tasks_launched tasks_finished \
+           tasks_lost invariant_violations trace_hash; do
+    grep -q "\"$k\":" "$tmp/sim1" || missing="$missing $k"
+  done
+  h1=$(grep -o '"trace_hash":"[0-9a-f]*"' "$tmp/sim1"); h2=$(grep -o '"trace_hash":"[0-9a-f]*"' "$tmp/sim2")
+  if [ -z "$missing" ] && [ "$(wc -l <"$tmp/sim1")" -eq 1 ] && [ -n "$h1" ] && [ "$h1" = "$h2" ] &&
+     grep -q '"simulated_seconds":120.000' "$tmp/sim1"; then ok "simulate --json"
+  else bad "simulate --json" "missing:$missing; $h1 vs $h2; $(head -c 300 "$tmp/sim1")"; fi
+else
+  bad "simulate --json" "status $?, $(cat "$tmp/err")"
+fi
+if "$bin" simulate --agents 2 --frameworks 1 --duration 30s --faults none --trace "$tmp/trace" >/dev/null &&
+   [ "$(grep -c ' timer$' "$tmp/trace")" -gt 0 ]; then ok "simulate --trace"
+else bad "simulate --trace" "no trace lines in $tmp/trace"; fi
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
