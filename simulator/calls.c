@@ -63,7 +63,12 @@ static struct sim_conn *conn_new(struct sim_proc *proc, const char *peer)
         return NULL;
     }
     conn->call = sim__id_next(world);
-    conn->req = sim__id_next(world);
+    conn->req = sim__id_next(world); /* call + 1: sim__conn_find relies on it */
+    if (sim__conn_index_add(world, conn) != 0) {
+        sim__trace(world, proc->node->address, peer, "call not started: out of memory");
+        mc_free(world->alloc, conn);
+        return NULL;
+    }
     conn->client = proc;
     memcpy(conn->server_address, peer, strlen(peer) + 1);
     const struct sim_node *node = sim__node_find(world, peer);

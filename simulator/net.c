@@ -38,21 +38,90 @@ static const char *conn_to(const struct sim_conn *conn, enum sim_dir dir)
     return dir == SIM_DIR_TO_SERVER ? conn->server_address : conn->client->node->address;
 }
 
+/*
+ * The connection index: open addressing on the call id with linear probing
+ * and backward-shift deletion, at most half full. A request id is its
+ * connection's call id + 1 (calls.c takes both at once), so a lookup tries
+ * id, then id - 1.
+ */
+static uint32_t slot_home(uint64_t call, uint32_t cap)
+{
+    return (uint32_t)((call * UINT64_C(0x9e3779b97f4a7c15)) >> 32) & (cap - 1);
+}
+
+static struct sim_conn *index_get(const struct sim_world *world, uint64_t call)
+{
+    if (world->conn_slots_cap == 0 || call == 0)
+        return NULL;
+    uint32_t mask = world->conn_slots_cap - 1;
+    for (uint32_t i = slot_home(call, world->conn_slots_cap);; i = (i + 1) & mask) {
+        struct sim_conn *c = world->conn_slots[i];
+        if (c == NULL || c->call == call)
+            return c;
+    }
+}
+
+static void index_put(struct sim_conn **slots, uint32_t cap, struct sim_conn *conn)
+{
+    uint32_t i = slot_home(conn->call, cap);
+    while (slots[i] != NULL)
+        i = (i + 1) & (cap - 1);
+    slots[i] = conn;
+}
+
+int sim__conn_index_add(struct sim_world *world, struct sim_conn *conn)
+{
+    static_assert(MC_SIM_CONNS_MAX <= (1u << 30), "twice the connections fit the index");
+    if ((world->conns_count + 1u) * 2u > world->conn_slots_cap) {
+        uint32_t cap = world->conn_slots_cap ? world->conn_slots_cap * 2u : 256u;
+        struct sim_conn **slots = mc_calloc(world->alloc, cap, sizeof(*slots));
+        if (slots == NULL)
+            return MC_ENOMEM;
+        for (uint32_t i = 0; i < world->conn_slots_cap; i++)
+            if (world->conn_slots[i] != NULL)
+                index_put(slots, cap, world->conn_slots[i]);
+        mc_free(world->alloc, world->conn_slots);
+        world->conn_slots = slots;
+        world->conn_slots_cap = cap;
+    }
+    index_put(world->conn_slots, world->conn_slots_cap, conn);
+    return 0;
+}
+
+static void index_del(struct sim_world *world, const struct sim_conn *conn)
+{
+    uint32_t mask = world->conn_slots_cap - 1;
+    uint32_t i = slot_home(conn->call, world->conn_slots_cap);
+    while (world->conn_slots[i] != conn) {
+        MC_ASSERT(world->conn_slots[i] != NULL); /* every open connection is indexed */
+        i = (i + 1) & mask;
+    }
+    /* Backward shift: pull later entries of the cluster into the hole when
+     * their home does not lie cyclically in (hole, j]. */
+    for (uint32_t j = (i + 1) & mask; world->conn_slots[j] != NULL; j = (j + 1) & mask) {
+        uint32_t home = slot_home(world->conn_slots[j]->call, world->conn_slots_cap);
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            world->conn_slots[i] = world->conn_slots[j];
+            i = j;
+        }
+    }
+    world->conn_slots[i] = NULL;
+}
+
 struct sim_conn *sim__conn_find(const struct sim_world *world, uint64_t id)
 {
-    if (id == 0)
-        return NULL;
-    const struct mc_list_node *it;
-    MC_LIST_FOR_EACH (it, &world->conns) {
-        struct sim_conn *conn = MC_CONTAINER_OF(it, struct sim_conn, link);
-        if (conn->call == id || conn->req == id)
-            return conn;
+    struct sim_conn *conn = index_get(world, id);
+    if (conn == NULL && id > 1) {
+        conn = index_get(world, id - 1);
+        if (conn != NULL && conn->req != id)
+            conn = NULL;
     }
-    return NULL;
+    return conn;
 }
 
 void sim__conn_free(struct sim_world *world, struct sim_conn *conn)
 {
+    index_del(world, conn);
     mc_list_remove(&conn->link);
     MC_ASSERT(world->conns_count > 0);
     world->conns_count--;

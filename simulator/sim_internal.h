@@ -163,6 +163,10 @@ struct sim_world {
 
     struct mc_list_node conns;
     uint32_t conns_count;
+    /* The open connections by call id, for lookups (net.c); the list above
+     * keeps their order, which is the only order the world iterates in. */
+    struct sim_conn **conn_slots;
+    uint32_t conn_slots_cap; /* a power of two, or 0 */
     uint64_t id_last; /* ids are handed out above it */
 
     struct mc_list_node partitions;
@@ -209,6 +213,8 @@ void sim__world_leave(struct sim_world *world, struct sim_proc *proc);
 
 /* net.c */
 struct sim_conn *sim__conn_find(const struct sim_world *world, uint64_t id);
+/* Indexes a new connection by its call id: 0 or MC_ENOMEM. */
+int sim__conn_index_add(struct sim_world *world, struct sim_conn *conn) MC_MUST_USE;
 uint64_t sim__call_start(struct sim_proc *proc, const char *peer,
                          const struct http_request *request);
 void sim__call_cancel(struct sim_proc *proc, uint64_t call);

@@ -105,6 +105,7 @@ void sim_world_destroy(struct sim_world *world)
     MC_LIST_FOR_EACH_SAFE (it, tmp, &world->conns) {
         sim__conn_free(world, MC_CONTAINER_OF(it, struct sim_conn, link));
     }
+    mc_free(world->alloc, world->conn_slots);
     MC_LIST_FOR_EACH_SAFE (it, tmp, &world->procs) {
         mc_list_remove(it);
         mc_free(world->alloc, MC_CONTAINER_OF(it, struct sim_proc, link));
