@@ -256,6 +256,15 @@ static_assert(MC_UV_CONNS_FLAG_MAX + MC_UV_CALLS_MAX < MC_UV_TIMERS_MAX,
               "every idle timer fits at the flag's maximum");
 
 /*
+ * serve --agents (conformance/cli_serve.c): in-process reference agents,
+ * each on its own runtime on serve's loop, named agent1..agentN with the
+ * AgentInfo ports 5051..5050+N.
+ */
+#define MC_SERVE_AGENTS_MAX 64u
+
+static_assert(MC_SERVE_AGENTS_MAX <= MC_MASTER_AGENTS_MAX, "the master keeps every agent");
+
+/*
  * The master's offers (reference/master/offers.c). Mesos puts no cap on
  * outstanding offers (SPEC O1), but every container here is bounded: an
  * allocation past the limit is given back to the allocator at once and

@@ -10,9 +10,9 @@
 //
 // and a last line "<codec>: N passed, N failed, N skipped". It exits 1 when a
 // check failed, 2 on a usage error. The phases that need offers and tasks are
-// skipped (not failed) when run with -agents 0, so that they start running
-// as soon as serve can host agents. The SPEC ids in the check names refer to
-// the project's SPEC.md.
+// skipped (not failed) when run with -agents 0, for a master with no agents;
+// run.sh runs them against `serve --agents 1`. The SPEC ids in the check
+// names refer to the project's SPEC.md.
 package main
 
 import (

@@ -28,7 +28,7 @@ const (
 const eventWait = 5 * time.Second
 
 // noAgents is the reason of every skipped check.
-const noAgents = "serve has no agents yet"
+const noAgents = "run with -agents 0 (the master has no agents)"
 
 // runPhases runs every phase in order on one codec. A phase whose failure
 // leaves nothing to test after it (no subscription) ends the run.

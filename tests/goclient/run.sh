@@ -4,10 +4,9 @@
 #
 # Builds tests/goclient offline in GOPATH mode against Debian's gocode tree
 # (golang-go, golang-github-mesos-mesos-go-dev) into a temporary directory,
-# starts serve on a free loopback port with a 1 s heartbeat (with one agent
-# when serve takes --agents, else without, and the client then skips its
-# offer and task checks), runs the client once per codec, stops serve with
-# SIGTERM and expects it to exit 0. Prints every check, then "N skipped" and
+# starts serve on a free loopback port with a 1 s heartbeat and one agent
+# (--agents 1), runs the client once per codec, stops serve with SIGTERM
+# and expects it to exit 0. Prints every check, then "N skipped" and
 # last "N passed, N failed"; exits 1 on any failure, 2 on a usage error and
 # 77 (ctest's SKIP_RETURN_CODE) when the Go toolchain or mesos-go is missing.
 set -uo pipefail
@@ -53,8 +52,8 @@ build() {
 if build; then ok "build the mesos-go client offline"
 else bad "build the mesos-go client offline" "$(tr '\n' ' ' <"$tmp/build.log")"; finish; fi
 
-# start_serve ARGS...: sets pid and port, or returns 1 with serve's status in
-# serve_status when it exited before listening.
+# start_serve ARGS...: sets pid and port, or returns 1 when serve did not
+# print its listening line.
 start_serve() {
   "$bin" serve --listen 127.0.0.1:0 --heartbeat "$heartbeat" --log-level warn "$@" \
     >"$tmp/serve.out" 2>"$tmp/serve.err" </dev/null &
@@ -65,7 +64,7 @@ start_serve() {
            "$tmp/serve.out")
     [ -n "$port" ] && return 0
     if ! kill -0 "$pid" 2>/dev/null; then
-      wait "$pid"; serve_status=$?; pid=""
+      wait "$pid"; pid=""
       return 1
     fi
     sleep 0.05
@@ -74,13 +73,7 @@ start_serve() {
 }
 
 agents=1
-if ! start_serve --agents 1; then
-  if [ "${serve_status:-0}" -eq 2 ]; then
-    agents=0
-    start_serve || true
-  fi
-fi
-if [ -n "$port" ]; then ok "serve listening on port $port ($agents agents)"
+if start_serve --agents "$agents"; then ok "serve listening on port $port ($agents agent)"
 else bad "serve start" "stdout '$(cat "$tmp/serve.out")', stderr '$(cat "$tmp/serve.err")'"; finish; fi
 
 for codec in json protobuf; do

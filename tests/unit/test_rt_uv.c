@@ -9,6 +9,8 @@
  * framing) can be checked; fx_wait runs the loop and reads every client
  * until a condition holds or a generous deadline (WAIT_MS_MAX) passes, so
  * no test depends on tight timing: only a failing test waits that long.
+ * The robustness tests hold the server to its promise to keep serving:
+ * 64 MiB bodies, clients that dribble, stall or reset, and 2000 at once.
  * Expected texts of the master are Mesos 1.12's, from the recorded
  * exchanges named beside them.
  */
@@ -46,6 +48,12 @@
 /* Responses one client's bytes are parsed into. */
 #define RESPONSES_MAX 16
 #define MANY_CLIENTS 500
+/* The robustness tests: a body far past MC_HTTP_BODY_BYTES_MAX, and a crowd. */
+#define HUGE_BODY_BYTES (64u * 1024u * 1024u)
+#define HUGE_PIECE_BYTES (1024u * 1024u)
+#define CROWD_CLIENTS 2000u
+/* Waits of the crowd test: thousands of sockets take longer than one (bounded all the same). */
+#define CROWD_WAIT_MS_MAX 60000u
 #define BIG_CHUNK_BYTES (256u * 1024u)
 
 #define SUBSCRIBE_BODY \
@@ -364,17 +372,24 @@ static void fx_step(struct fx *f, struct tc **cs, size_t n)
 
 typedef int (*cond_fn)(void *ctx);
 
-/* Runs the loop until cond(ctx) holds (1) or WAIT_MS_MAX passed (0). */
-static int fx_wait(struct fx *f, struct tc **cs, size_t n, cond_fn cond, void *ctx)
+/* Runs the loop until cond(ctx) holds (1) or wait_ms passed (0). */
+static int fx_wait_ms(struct fx *f, struct tc **cs, size_t n, cond_fn cond, void *ctx,
+                      unsigned wait_ms)
 {
     uint64_t start_ns = uv_hrtime();
     for (;;) {
         fx_step(f, cs, n);
         if (cond(ctx))
             return 1;
-        if (uv_hrtime() - start_ns > (uint64_t)WAIT_MS_MAX * RT_NS_PER_MS)
+        if (uv_hrtime() - start_ns > (uint64_t)wait_ms * RT_NS_PER_MS)
             return 0;
     }
+}
+
+/* Runs the loop until cond(ctx) holds (1) or WAIT_MS_MAX passed (0). */
+static int fx_wait(struct fx *f, struct tc **cs, size_t n, cond_fn cond, void *ctx)
+{
+    return fx_wait_ms(f, cs, n, cond, ctx, WAIT_MS_MAX);
 }
 
 /* Runs the loop for about ms milliseconds, whatever happens. */
@@ -972,6 +987,386 @@ static void test_many_connections(void **state)
     fx_fini(&f, NULL);
 }
 
+/* ---- robustness: huge bodies, slow, stalled and reset clients, a crowd ---- */
+
+/* A /health round trip on a fresh connection: the server still serves. */
+static void health_check(struct fx *f)
+{
+    struct tc ok;
+    tc_open(&ok, f->port);
+    tc_send_str(f, &ok, "GET /health HTTP/1.1\r\nHost: m\r\n\r\n");
+    struct tresps rs;
+    responses_wait(f, &ok, 1, &rs);
+    assert_int_equal(rs.r[0].status, 200);
+    tresps_free(&rs);
+    tc_close(&ok);
+}
+
+/*
+ * Sends what it can of p (non-blocking, reading c's answers in between) until
+ * all of it went out (1), the server cut the connection (0), or a bounded
+ * wait passed (a failure).
+ */
+static int tc_send_until_cut(struct fx *f, struct tc *c, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    uint64_t start_ns = uv_hrtime();
+    while (n > 0) {
+        ssize_t r = send(c->fd, b, n, MSG_NOSIGNAL);
+        if (r > 0) {
+            b += r;
+            n -= (size_t)r;
+            continue;
+        }
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            return 0; /* EPIPE, ECONNRESET: the server closed */
+        fx_step(f, &c, 1);
+        if (c->eof)
+            return 0;
+        assert_true(uv_hrtime() - start_ns < (uint64_t)WAIT_MS_MAX * 4 * RT_NS_PER_MS);
+    }
+    return 1;
+}
+
+/*
+ * Streams a 64 MiB body after head, with Content-Length (the head says it
+ * all) or chunked in 1 MiB chunks (the server must count), reading as it
+ * goes. Returns the body bytes that went out before the server cut it.
+ */
+static size_t huge_body_send(struct fx *f, struct tc *c, int chunked)
+{
+    static uint8_t piece[HUGE_PIECE_BYTES];
+    memset(piece, 'x', sizeof(piece));
+    char head[256];
+    snprintf(head, sizeof(head),
+             "POST /api/v1/scheduler HTTP/1.1\r\nHost: m\r\nContent-Type: application/json\r\n"
+             "Content-Length: %u\r\n\r\n",
+             HUGE_BODY_BYTES);
+    tc_send_str(f, c,
+                chunked ? "POST /api/v1/scheduler HTTP/1.1\r\nHost: m\r\nContent-Type: "
+                          "application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        : head);
+    size_t sent = 0;
+    char size_line[32];
+    snprintf(size_line, sizeof(size_line), "%x\r\n", HUGE_PIECE_BYTES);
+    while (sent < HUGE_BODY_BYTES) {
+        if (chunked && !tc_send_until_cut(f, c, size_line, strlen(size_line)))
+            break;
+        if (!tc_send_until_cut(f, c, piece, sizeof(piece)))
+            break;
+        sent += sizeof(piece);
+        if (chunked && !tc_send_until_cut(f, c, "\r\n", 2))
+            break;
+    }
+    if (sent == HUGE_BODY_BYTES && chunked)
+        (void)tc_send_until_cut(f, c, "0\r\n\r\n", 5);
+    return sent;
+}
+
+/*
+ * A 64 MiB body, declared or chunked, gets 413 with Connection: close and
+ * the connection ends; the server read at most about MC_HTTP_BODY_BYTES_MAX
+ * of it and keeps serving.
+ */
+static void test_huge_bodies_413(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_master(&f, 15 * RT_NS_PER_SEC, NULL);
+    for (int chunked = 0; chunked <= 1; chunked++) {
+        struct tc c;
+        tc_open(&c, f.port);
+        size_t sent = huge_body_send(&f, &c, chunked);
+        assert_true(sent < HUGE_BODY_BYTES);
+        assert_true(fx_wait(&f, (struct tc *[]){&c}, 1, client_eof, &c));
+        struct tresps rs;
+        tresps_parse(&c, &rs);
+        assert_int_equal(rs.count, 1);
+        assert_int_equal(rs.r[0].status, 413);
+        assert_true(rs.r[0].complete);
+        header_check(&rs.r[0], "Connection", "close");
+        tresps_free(&rs);
+        tc_close(&c);
+        health_check(&f);
+    }
+    struct uvrt_stats st;
+    uvrt_stats_get(f.u, &st);
+    assert_int_equal(st.parse_errors, 2);
+    assert_int_equal(st.requests, 2); /* the two health checks, nothing else */
+    fx_fini(&f, NULL);
+}
+
+/*
+ * A client that dribbles its SUBSCRIBE one byte per loop pass is served in
+ * the end, and meanwhile another client's requests are answered one after
+ * another: a slow reader of the request holds nobody else up.
+ */
+static void test_slow_client_byte_by_byte(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_master(&f, 15 * RT_NS_PER_SEC, NULL);
+    struct tc slow, fast;
+    tc_open(&slow, f.port);
+    tc_open(&fast, f.port);
+    struct mc_buf req;
+    mc_buf_init(&req, 1 << 16, NULL);
+    post_format(&req, "/api/v1/scheduler", NULL, SUBSCRIBE_BODY);
+    struct tc *both[] = {&slow, &fast};
+    size_t fast_answered = 0;
+    for (size_t i = 0; i < req.len; i++) {
+        tc_send(&f, &slow, req.data + i, 1);
+        fx_step(&f, both, 2);
+        if (i % 16 != 0)
+            continue;
+        tc_send_str(&f, &fast, "GET /health HTTP/1.1\r\nHost: m\r\n\r\n");
+        struct tresps rs;
+        responses_wait(&f, &fast, fast_answered + 1, &rs);
+        assert_int_equal(rs.r[fast_answered].status, 200);
+        tresps_free(&rs);
+        fast_answered++;
+        assert_int_equal(slow.in.len, 0); /* its request is not complete yet */
+    }
+    assert_true(fast_answered >= req.len / 16);
+    wait_for_text(&f, &slow, "\"type\":\"SUBSCRIBED\"");
+    struct tresps rs;
+    tresps_parse(&slow, &rs);
+    assert_int_equal(rs.r[0].status, 200);
+    assert_true(rs.r[0].is_stream);
+    tresps_free(&rs);
+    struct master_stats ms;
+    master_stats_get(f.master, &ms);
+    assert_int_equal(ms.frameworks_connected, 1);
+    mc_buf_deinit(&req);
+    tc_close(&slow);
+    tc_close(&fast);
+    fx_fini(&f, NULL);
+}
+
+/* Half a head and half a body, then nothing more. */
+static const char *const stalled_inputs[] = {
+    "GET /health HTTP/1.1\r\nHo",
+    "POST /api/v1/scheduler HTTP/1.1\r\nHost: m\r\nContent-Type: application/json\r\n"
+    "Content-Length: 100\r\n\r\n{\"type\":",
+    "POST /api/v1/scheduler HTTP/1.1\r\nHost: m\r\nContent-Type: application/json\r\n"
+    "Transfer-Encoding: chunked\r\n\r\n10\r\n{\"ty",
+};
+#define STALLED_COUNT (sizeof(stalled_inputs) / sizeof(stalled_inputs[0]))
+
+static int all_eof(void *ctx)
+{
+    struct many *m = ctx;
+    for (size_t i = 0; i < m->n; i++) {
+        if (!m->cs[i].eof)
+            return 0;
+    }
+    return 1;
+}
+
+/*
+ * Clients that send part of a request and stall: with no idle timeout they
+ * hold their connections and everyone else is served all the same; with
+ * one, they are closed when it passes (no answer: the request never came).
+ */
+static void test_stalled_clients(void **state)
+{
+    (void)state;
+    for (int timed = 0; timed <= 1; timed++) {
+        struct uvrt_options o;
+        uvrt_options_default(&o);
+        o.idle_timeout_ns = timed ? 300 * RT_NS_PER_MS : 0;
+        struct fx f;
+        fx_master(&f, 15 * RT_NS_PER_SEC, &o);
+        struct tc cs[STALLED_COUNT];
+        struct tc *ps[STALLED_COUNT];
+        for (size_t i = 0; i < STALLED_COUNT; i++) {
+            tc_open(&cs[i], f.port);
+            ps[i] = &cs[i];
+            tc_send_str(&f, &cs[i], stalled_inputs[i]);
+        }
+        fx_pump(&f, ps, STALLED_COUNT, 20); /* the server has read every part */
+        if (!timed) {
+            for (int i = 0; i < 3; i++)
+                health_check(&f);
+            fx_pump(&f, ps, STALLED_COUNT, 20);
+            for (size_t i = 0; i < STALLED_COUNT; i++)
+                assert_false(cs[i].eof);
+        } else {
+            struct many m = {cs, STALLED_COUNT};
+            assert_true(fx_wait(&f, ps, STALLED_COUNT, all_eof, &m));
+            struct uvrt_stats st;
+            uvrt_stats_get(f.u, &st);
+            assert_int_equal(st.conns_idle_closed, STALLED_COUNT);
+            health_check(&f);
+        }
+        struct uvrt_stats st;
+        uvrt_stats_get(f.u, &st);
+        assert_int_equal(st.requests, timed ? 1 : 3);
+        for (size_t i = 0; i < STALLED_COUNT; i++) {
+            assert_int_equal(cs[i].in.len, 0);
+            tc_close(&cs[i]);
+        }
+        fx_fini(&f, NULL);
+    }
+}
+
+/* Closes c with a reset (RST) instead of a FIN. */
+static void tc_reset(struct tc *c)
+{
+    struct linger l = {.l_onoff = 1, .l_linger = 0};
+    assert_int_equal(setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l)), 0);
+    tc_close(c);
+}
+
+static int conns_none(void *ctx)
+{
+    struct uvrt_stats st;
+    uvrt_stats_get(ctx, &st);
+    return st.conns_open == 0;
+}
+
+/*
+ * Resets at every stage: mid-head, mid-body, mid-chunk, after pipelined
+ * requests whose answers are on their way, and on an open stream (the
+ * framework is disconnected). The server drops each connection and keeps
+ * serving.
+ */
+static void test_resets(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_master(&f, 15 * RT_NS_PER_SEC, NULL);
+    for (size_t i = 0; i <= STALLED_COUNT; i++) {
+        struct tc c;
+        tc_open(&c, f.port);
+        if (i < STALLED_COUNT)
+            tc_send_str(&f, &c, stalled_inputs[i]);
+        else
+            for (int k = 0; k < 8; k++)
+                tc_send_str(&f, &c, "GET /version HTTP/1.1\r\nHost: m\r\n\r\n");
+        fx_pump(&f, NULL, 0, 10);
+        tc_reset(&c);
+        assert_true(fx_wait(&f, NULL, 0, conns_none, f.u));
+        health_check(&f);
+    }
+    struct tc s;
+    tc_open(&s, f.port);
+    char sid[64], fid[128];
+    subscribe(&f, &s, SUBSCRIBE_FAILOVER_BODY, sid, fid);
+    tc_reset(&s);
+    assert_true(fx_wait(&f, NULL, 0, master_disconnected, f.master));
+    health_check(&f);
+    assert_true(fx_wait(&f, NULL, 0, conns_none, f.u));
+    fx_fini(&f, NULL);
+}
+
+/* Raises the soft limit on open files to want; 0 when it cannot be had. */
+static int nofile_raise(rlim_t want)
+{
+    struct rlimit rl;
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+        if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want)
+            return 0;
+        rl.rlim_cur = want;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            return 0;
+    }
+    return 1;
+}
+
+struct crowd {
+    struct fx *f;
+    struct tc *cs;
+    struct tc **ps;
+    size_t n;
+    uint64_t accepted_want;
+};
+
+static int crowd_accepted(void *ctx)
+{
+    const struct crowd *w = ctx;
+    struct uvrt_stats st;
+    uvrt_stats_get(w->f->u, &st);
+    return st.conns_accepted >= w->accepted_want;
+}
+
+static int crowd_subscribed(void *ctx)
+{
+    const struct crowd *w = ctx;
+    for (size_t i = 0; i < w->n; i++) {
+        if (w->cs[i].in.len == 0 || strstr(mc_buf_str(&w->cs[i].in), "\"SUBSCRIBED\"") == NULL)
+            return 0;
+    }
+    return 1;
+}
+
+/* Opens the crowd's clients, letting the server accept as they come (the backlog is finite). */
+static void crowd_open(struct crowd *w)
+{
+    for (size_t i = 0; i < w->n; i++) {
+        tc_open(&w->cs[i], w->f->port);
+        w->ps[i] = &w->cs[i];
+        if (i % 128 == 127 || i + 1 == w->n) {
+            w->accepted_want = i + 1;
+            assert_true(fx_wait_ms(w->f, NULL, 0, crowd_accepted, w, CROWD_WAIT_MS_MAX));
+        }
+    }
+}
+
+/*
+ * 2000 connections at once (conns_max raised to let them in; the soft limit
+ * on open files too, or the test is skipped): each gets /health answered,
+ * then each subscribes a framework on the same connection and gets its
+ * SUBSCRIBED, and nobody is refused.
+ */
+static void test_crowd_2000_connections(void **state)
+{
+    (void)state;
+    if (!nofile_raise(2 * CROWD_CLIENTS + 64)) {
+        print_message("skipped: RLIMIT_NOFILE cannot be raised to %u\n", 2 * CROWD_CLIENTS + 64);
+        skip();
+    }
+    struct uvrt_options o;
+    uvrt_options_default(&o);
+    o.conns_max = 2 * CROWD_CLIENTS;
+    struct fx f;
+    fx_master(&f, 15 * RT_NS_PER_SEC, &o);
+    struct crowd w = {&f, calloc(CROWD_CLIENTS, sizeof(struct tc)),
+                      calloc(CROWD_CLIENTS, sizeof(struct tc *)), CROWD_CLIENTS, 0};
+    assert_non_null(w.cs);
+    assert_non_null(w.ps);
+    crowd_open(&w);
+    for (size_t i = 0; i < w.n; i++)
+        tc_send_str(&f, &w.cs[i], "GET /health HTTP/1.1\r\nHost: m\r\n\r\n");
+    struct many m = {w.cs, w.n};
+    assert_true(fx_wait_ms(&f, w.ps, w.n, many_answered, &m, CROWD_WAIT_MS_MAX));
+    struct mc_buf req;
+    mc_buf_init(&req, 1 << 16, NULL);
+    post_format(&req, "/api/v1/scheduler", NULL, SUBSCRIBE_BODY);
+    for (size_t i = 0; i < w.n; i++) {
+        assert_memory_equal(w.cs[i].in.data, "HTTP/1.1 200 OK\r\n", 17);
+        tc_send(&f, &w.cs[i], req.data, req.len);
+    }
+    assert_true(fx_wait_ms(&f, w.ps, w.n, crowd_subscribed, &w, CROWD_WAIT_MS_MAX));
+    struct uvrt_stats st;
+    uvrt_stats_get(f.u, &st);
+    assert_int_equal(st.conns_open, CROWD_CLIENTS);
+    assert_int_equal(st.conns_refused, 0);
+    assert_int_equal(st.requests, 2 * CROWD_CLIENTS);
+    struct master_stats ms;
+    master_stats_get(f.master, &ms);
+    assert_int_equal(ms.frameworks_connected, CROWD_CLIENTS);
+    for (size_t i = 0; i < w.n; i++) {
+        assert_false(w.cs[i].eof);
+        tc_close(&w.cs[i]);
+    }
+    mc_buf_deinit(&req);
+    free(w.cs);
+    free(w.ps);
+    fx_fini(&f, NULL);
+}
+
 /* ---- the runtime, with the test node ------------------------------------ */
 
 /* Past conns_max a connection is accepted and closed at once; the others are served. */
@@ -1398,6 +1793,11 @@ int main(void)
         cmocka_unit_test(test_version_and_health),
         cmocka_unit_test(test_connection_close),
         cmocka_unit_test(test_many_connections),
+        cmocka_unit_test(test_huge_bodies_413),
+        cmocka_unit_test(test_slow_client_byte_by_byte),
+        cmocka_unit_test(test_stalled_clients),
+        cmocka_unit_test(test_resets),
+        cmocka_unit_test(test_crowd_2000_connections),
         cmocka_unit_test(test_conns_max),
         cmocka_unit_test(test_pipelining_waits_for_answer),
         cmocka_unit_test(test_stream_chunks_and_close),
