@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -100,5 +101,26 @@ int cli_write_all(FILE *to, const void *data, size_t len)
         return MC_EIO;
     if (fflush(to) != 0)
         return MC_EIO;
+    return 0;
+}
+
+int cli_usage_fail(const char *command, const char *fmt, const char *arg)
+{
+    fprintf(stderr, "mesos-conform %s: ", command);
+    fprintf(stderr, fmt, arg);
+    fputc('\n', stderr);
+    return CLI_EXIT_USAGE;
+}
+
+int cli_u64_parse(const char *text, uint64_t max, uint64_t *out)
+{
+    if (text == NULL || *text < '0' || *text > '9')
+        return MC_EINVAL;
+    errno = 0;
+    char *end = NULL;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno != 0 || *end != '\0' || v > max)
+        return MC_EINVAL;
+    *out = v;
     return 0;
 }

@@ -4,6 +4,7 @@
 #ifndef MC_CLI_H
 #define MC_CLI_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 /* Exit statuses (DESIGN.md): all passed, some failed, usage or input error. */
@@ -22,5 +23,14 @@ int cli_flag_value(int argc, char **argv, int *i, const char *flag, const char *
 
 /* Writes and flushes; MC_EIO when the output is gone (a closed pipe). */
 int cli_write_all(FILE *to, const void *data, size_t len);
+
+/*
+ * A usage error of COMMAND: one line "mesos-conform COMMAND: <fmt with arg>"
+ * on stderr. Returns CLI_EXIT_USAGE, for `return cli_usage_fail(...)`.
+ */
+int cli_usage_fail(const char *command, const char *fmt, const char *arg);
+
+/* A flag's decimal integer in [0, max], digits only: 0, or MC_EINVAL. */
+int cli_u64_parse(const char *text, uint64_t max, uint64_t *out);
 
 #endif

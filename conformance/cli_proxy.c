@@ -40,10 +40,7 @@ struct proxy_cli {
 
 static int usage_fail(const char *fmt, const char *a)
 {
-    fprintf(stderr, "mesos-conform proxy: ");
-    fprintf(stderr, fmt, a);
-    fprintf(stderr, "\n");
-    return CLI_EXIT_USAGE;
+    return cli_usage_fail("proxy", fmt, a);
 }
 
 /* Fills f from argv; -1 to go on, else the exit status. */

@@ -95,23 +95,7 @@ struct serve {
 
 static int usage_fail(const char *fmt, const char *a)
 {
-    fprintf(stderr, "mesos-conform serve: ");
-    fprintf(stderr, fmt, a);
-    fputc('\n', stderr);
-    return CLI_EXIT_USAGE;
-}
-
-static int u64_parse(const char *s, uint64_t *out)
-{
-    if (s == NULL || *s < '0' || *s > '9')
-        return MC_EINVAL;
-    errno = 0;
-    char *end = NULL;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno != 0 || *end != '\0')
-        return MC_EINVAL;
-    *out = v;
-    return 0;
+    return cli_usage_fail("serve", fmt, a);
 }
 
 static int seconds_parse(const char *s, uint64_t *ns_out)
@@ -152,11 +136,11 @@ static int flag_take(struct serve_flags *f, int argc, char **argv, int *i)
     else if (cli_flag_value(argc, argv, i, "--agent-ping-timeout", &v))
         bad = seconds_parse(v, &f->agent_ping_timeout_ns);
     else if (cli_flag_value(argc, argv, i, "--seed", &v))
-        bad = u64_parse(v, &f->seed);
+        bad = cli_u64_parse(v, UINT64_MAX, &f->seed);
     else if (cli_flag_value(argc, argv, i, "--agents", &v))
-        bad = u64_parse(v, &f->agents);
+        bad = cli_u64_parse(v, UINT64_MAX, &f->agents);
     else if (cli_flag_value(argc, argv, i, "--max-connections", &v))
-        bad = u64_parse(v, &f->conns_max) != 0 || f->conns_max == 0 ||
+        bad = cli_u64_parse(v, UINT64_MAX, &f->conns_max) != 0 || f->conns_max == 0 ||
               f->conns_max > MC_UV_CONNS_FLAG_MAX;
     else if (cli_flag_value(argc, argv, i, "--resources", &v))
         f->resources = v;

@@ -39,23 +39,7 @@ struct simulate_flags {
 
 static int usage_fail(const char *fmt, const char *a)
 {
-    fprintf(stderr, "mesos-conform simulate: ");
-    fprintf(stderr, fmt, a);
-    fputc('\n', stderr);
-    return CLI_EXIT_USAGE;
-}
-
-static int u64_parse(const char *s, uint64_t max, uint64_t *out)
-{
-    if (s == NULL || *s < '0' || *s > '9')
-        return MC_EINVAL;
-    errno = 0;
-    char *end = NULL;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno != 0 || *end != '\0' || v > max)
-        return MC_EINVAL;
-    *out = v;
-    return 0;
+    return cli_usage_fail("simulate", fmt, a);
 }
 
 /* "90", "90s", "1.5m", "1h", "250ms" as nanoseconds; more than zero. */
@@ -103,15 +87,15 @@ static int flags_parse(int argc, char **argv, struct simulate_flags *f)
             continue;
         }
         if (cli_flag_value(argc, argv, &i, "--agents", &v)) {
-            bad = u64_parse(v, SIM_CLUSTER_AGENTS_MAX, &n);
+            bad = cli_u64_parse(v, SIM_CLUSTER_AGENTS_MAX, &n);
             f->soak.agents = (uint32_t)n;
         } else if (cli_flag_value(argc, argv, &i, "--frameworks", &v)) {
-            bad = u64_parse(v, SOAK_FRAMEWORKS_MAX, &n);
+            bad = cli_u64_parse(v, SOAK_FRAMEWORKS_MAX, &n);
             f->soak.frameworks = (uint32_t)n;
         } else if (cli_flag_value(argc, argv, &i, "--duration", &v)) {
             bad = duration_parse(v, &f->soak.duration_ns);
         } else if (cli_flag_value(argc, argv, &i, "--seed", &v)) {
-            bad = u64_parse(v, UINT64_MAX, &f->soak.seed);
+            bad = cli_u64_parse(v, UINT64_MAX, &f->soak.seed);
         } else if (cli_flag_value(argc, argv, &i, "--faults", &v)) {
             bad = v == NULL ? 0 : soak_faults_parse(v, &f->soak.faults);
         } else if (cli_flag_value(argc, argv, &i, "--trace", &v)) {
