@@ -12,8 +12,9 @@
 #include "cli_run.h"
 
 #include <fnmatch.h>
-#include <pthread.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,11 @@
 #define RUN_JOBS_MAX 64u
 
 struct run_args {
+    struct target_hook hooks[TARGET_HOOKS_MAX]; /* commands point into argv */
+    uint32_t hooks_count;
+    const char *agents[TARGET_AGENTS_MAX];
+    uint32_t agents_count;
+    char replay_flags[RUNNER_REPLAY_FLAGS_BYTES_MAX];
     const char *paths[RUN_PATHS_MAX];
     uint32_t paths_count;
     const char *filters[RUN_FILTERS_MAX];
@@ -52,10 +58,16 @@ static const char run_usage[] =
     "                         [--filter GLOB]... [--exclude GLOB]... [--report FORMAT:FILE]...\n"
     "                         [--check-determinism] [--allow-unknown] [--strict] [--jobs N]\n"
     "                         [--verbose] [--cacert FILE] [--insecure] [--principal P --secret S]\n"
-    "                         [--no-follow]\n"
+    "                         [--no-follow] [--via-proxy] [--agent NAME]... [--hook HOOK=CMD]...\n"
     "  Runs the scenarios under PATH (default: scenarios) and reports a verdict per case.\n"
     "  GLOBs match case ids and tags. FORMAT is text, junit, json or tap. Against a real\n"
-    "  master a 307 is followed as clients follow it (--no-follow reports it as it is).\n";
+    "  master a 307 is followed as clients follow it (--no-follow reports it as it is).\n"
+    "  Faults against a real master: --via-proxy sends each actor's traffic through a\n"
+    "  fault proxy of its own (partition, hold, reset, drop heartbeats); --hook runs CMD\n"
+    "  with /bin/sh -c where a scenario restarts the master or crashes or restarts an\n"
+    "  agent: restart-master=CMD, crash-agent:NAME=CMD, restart-agent:NAME=CMD; --agent\n"
+    "  NAME says the cluster has the agent a scenario calls NAME. A case that needs\n"
+    "  more is skipped, and its reason names the option that would run it.\n";
 
 static int usage_error(const char *what, const char *arg)
 {
@@ -87,6 +99,45 @@ static int list_add(const char **list, uint32_t *count, uint32_t max, const char
     return 0;
 }
 
+/* --hook KIND[:AGENT]=COMMAND: what is wrong and where, on one line. */
+static int hook_add(struct run_args *a, const char *spec)
+{
+    struct target_hook h;
+    struct mc_diag diag;
+    mc_diag_clear(&diag);
+    if (target_hook_parse(spec, &h, &diag) != 0) {
+        fprintf(stderr, "mesos-conform run: --hook '%s': byte %" PRIu64 ": %s\n", spec,
+                diag.offset + 1, diag.text);
+        return CLI_EXIT_USAGE;
+    }
+    for (uint32_t i = 0; i < a->hooks_count; i++)
+        if (a->hooks[i].kind == h.kind && strcmp(a->hooks[i].agent, h.agent) == 0) {
+            fprintf(stderr, "mesos-conform run: --hook '%s': %s%s%s is given twice\n", spec,
+                    target_hook_kind_name(h.kind), h.agent[0] ? ":" : "", h.agent);
+            return CLI_EXIT_USAGE;
+        }
+    if (a->hooks_count >= TARGET_HOOKS_MAX)
+        return usage_error("too many", "--hook");
+    a->hooks[a->hooks_count++] = h;
+    return 0;
+}
+
+/* --agent NAME: a name as scenarios write agents' names. */
+static int agent_add(struct run_args *a, const char *name)
+{
+    struct target_hook probe;
+    char spec[TARGET_ACTOR_NAME_BYTES_MAX + 32];
+    snprintf(spec, sizeof(spec), "crash-agent:%.40s=x", name);
+    if (strlen(name) >= TARGET_ACTOR_NAME_BYTES_MAX || target_hook_parse(spec, &probe, NULL) != 0 ||
+        strcmp(probe.agent, name) != 0)
+        return usage_error("--agent wants a name (a letter or '_', then letters, digits, '_' "
+                           "and '-', at most 31 bytes), not", name);
+    for (uint32_t i = 0; i < a->agents_count; i++)
+        if (strcmp(a->agents[i], name) == 0)
+            return usage_error("--agent given twice:", name);
+    return list_add(a->agents, &a->agents_count, TARGET_AGENTS_MAX, name, "--agent");
+}
+
 static int flag_value(int argc, char **argv, int *i, struct run_args *a)
 {
     const char *v = NULL;
@@ -111,12 +162,70 @@ static int flag_value(int argc, char **argv, int *i, struct run_args *a)
         return v ? (a->http.principal = v, 0) : usage_error("--principal needs a value", NULL);
     if (cli_flag_value(argc, argv, i, "--secret", &v))
         return v ? (a->http.secret = v, 0) : usage_error("--secret needs a value", NULL);
+    if (cli_flag_value(argc, argv, i, "--hook", &v))
+        return v ? hook_add(a, v) : usage_error("--hook needs KIND=COMMAND", NULL);
+    if (cli_flag_value(argc, argv, i, "--agent", &v))
+        return v ? agent_add(a, v) : usage_error("--agent needs a name", NULL);
     if (cli_flag_value(argc, argv, i, "--jobs", &v)) {
         a->jobs = v ? (uint32_t)strtoul(v, NULL, 10) : 0;
         return a->jobs >= 1 && a->jobs <= RUN_JOBS_MAX
                    ? 0 : usage_error("--jobs wants a number from 1 to 64, not", v ? v : "");
     }
     return 1; /* not a flag with a value */
+}
+
+/* Appends word to the replay flags, in single quotes when the shell needs them. */
+static int replay_word_put(struct run_args *a, const char *word)
+{
+    size_t len = strlen(a->replay_flags);
+    char *out = a->replay_flags + len;
+    size_t room = sizeof(a->replay_flags) - len;
+    int quote = word[0] == '\0' || strpbrk(word, " \t\n'\"\\$`!*?[]{}()<>|&;~#=") != NULL;
+    size_t need = (len > 0) + strlen(word) * 4 + 3;
+    if (need >= room)
+        return usage_error("the options are too long to repeat in a replay command", NULL);
+    if (len > 0)
+        *out++ = ' ';
+    if (quote)
+        *out++ = '\'';
+    for (const char *p = word; *p != '\0'; p++) {
+        if (*p == '\'' && quote) {
+            memcpy(out, "'\\''", 4);
+            out += 4;
+        } else {
+            *out++ = *p;
+        }
+    }
+    if (quote)
+        *out++ = '\'';
+    *out = '\0';
+    return 0;
+}
+
+/* The options of a real target that the replay command must repeat. */
+static int replay_flags_build(struct run_args *a)
+{
+    int err = 0;
+    a->replay_flags[0] = '\0';
+    if (a->http.redirects_ignored)
+        err = replay_word_put(a, "--no-follow");
+    if (err == 0 && a->http.via_proxy)
+        err = replay_word_put(a, "--via-proxy");
+    for (uint32_t i = 0; err == 0 && i < a->agents_count; i++) {
+        err = replay_word_put(a, "--agent");
+        if (err == 0)
+            err = replay_word_put(a, a->agents[i]);
+    }
+    for (uint32_t i = 0; err == 0 && i < a->hooks_count; i++) {
+        char spec[TARGET_HOOK_COMMAND_BYTES_MAX + 64];
+        const struct target_hook *h = &a->hooks[i];
+        snprintf(spec, sizeof(spec), "%s%s%s=%s", target_hook_kind_name(h->kind),
+                 h->agent[0] ? ":" : "", h->agent, h->command);
+        err = replay_word_put(a, "--hook");
+        if (err == 0)
+            err = replay_word_put(a, spec);
+    }
+    return err;
 }
 
 static int args_parse(int argc, char **argv, struct run_args *a)
@@ -144,6 +253,8 @@ static int args_parse(int argc, char **argv, struct run_args *a)
             a->http.insecure = 1;
         else if (strcmp(argv[i], "--no-follow") == 0)
             a->http.redirects_ignored = 1;
+        else if (strcmp(argv[i], "--via-proxy") == 0)
+            a->http.via_proxy = 1;
         else if (strcmp(argv[i], "--help") == 0)
             return fputs(run_usage, stdout), -1;
         else if (argv[i][0] == '-')
@@ -155,9 +266,20 @@ static int args_parse(int argc, char **argv, struct run_args *a)
         strncmp(a->target, "https://", 8) != 0)
         return usage_error("--target must be sim, http://HOST:PORT or https://HOST:PORT, not",
                            a->target);
+    int real = strcmp(a->target, "sim") != 0;
+    if (!real && (a->http.via_proxy || a->hooks_count > 0 || a->agents_count > 0))
+        return usage_error("--via-proxy, --hook and --agent need a real target "
+                           "(--target http://HOST:PORT); the sim target has every fault", NULL);
+    if (a->http.via_proxy && strncmp(a->target, "https://", 8) == 0)
+        return usage_error("--via-proxy works with http:// targets only (the proxy does not "
+                           "speak TLS), not", a->target);
     if (a->paths_count == 0)
         a->paths[a->paths_count++] = "scenarios";
-    return 0;
+    a->http.hooks = a->hooks;
+    a->http.hooks_count = a->hooks_count;
+    a->http.agents = a->agents;
+    a->http.agents_count = a->agents_count;
+    return replay_flags_build(a);
 }
 
 static int glob_hits(const char *const *globs, uint32_t n, const struct scn_case *c)
@@ -224,7 +346,8 @@ struct job_queue {
 
 static int job_run(const struct job_queue *q, const struct job *j)
 {
-    struct runner_options o = {q->a->target, &q->a->http, j->seed, q->program};
+    struct runner_options o = {q->a->target, &q->a->http, j->seed, q->program,
+                               q->a->replay_flags};
     int err = runner_case_run(j->c, &o, j->rc);
     if (err == 0 && q->a->check_determinism && strcmp(q->a->target, "sim") == 0 &&
         j->rc->verdict != REPORT_SKIP)
@@ -349,7 +472,9 @@ static int outputs_write(const struct report_run *run, const struct run_args *a)
 {
     struct mc_buf text;
     mc_buf_init(&text, MC_REPORT_OUTPUT_BYTES_MAX, NULL);
-    int err = report_write_text(run, &text, isatty(STDOUT_FILENO) ? REPORT_TEXT_COLOUR : 0);
+    uint32_t flags = (isatty(STDOUT_FILENO) ? REPORT_TEXT_COLOUR : 0) |
+                     (a->verbose ? REPORT_TEXT_VERBOSE : 0);
+    int err = report_write_text(run, &text, flags);
     if (err == 0)
         err = cli_write_all(stdout, text.data, text.len);
     mc_buf_deinit(&text);
@@ -372,6 +497,8 @@ int cli_run(int argc, char **argv)
     int r = args_parse(argc, argv, &a);
     if (r != 0)
         return r < 0 ? CLI_EXIT_OK : r;
+    if (a.http.via_proxy)
+        signal(SIGPIPE, SIG_IGN); /* the proxies write to peers that may have left */
     struct scn_suite suite;
     struct mc_diag diag;
     struct mc_buf rendered;

@@ -675,6 +675,11 @@ void proxy_drop_heartbeats_set(struct proxy *p, int on)
     p->drop_heartbeats = on != 0;
 }
 
+void proxy_streams_rebuild_set(struct proxy *p, int on)
+{
+    p->rebuild_streams = on != 0;
+}
+
 void proxy_stall_set(struct proxy *p, int on)
 {
     p->stall = on != 0;

@@ -132,6 +132,18 @@ void proxy_drop_heartbeats_set(struct proxy *p, int on);
 void proxy_stall_set(struct proxy *p, int on);
 
 /*
+ * With on, every chunked response whose head arrives from now on is
+ * rebuilt record by record (one RecordIO record per chunk, as libprocess
+ * writes them) whatever faults are on, so that body faults switched on
+ * later (split, drop heartbeats) act on a stream already under way, and a
+ * partition drops whole records of such a stream instead of bytes: its
+ * framing stays intact, and heal does not reset it (the simulator's
+ * partitions behave the same). The scenario runner's --via-proxy uses it.
+ * Off (the default) forwards bodies as they came unless a body fault is on.
+ */
+void proxy_streams_rebuild_set(struct proxy *p, int on);
+
+/*
  * Answers new requests locally: status 307 (leader is "host:port", put in
  * Location as "//leader/master/api/v1/scheduler"), 503 ("No leader
  * elected"), or 0 (off, leader ignored). MC_EINVAL for another status or a

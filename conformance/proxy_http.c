@@ -380,6 +380,11 @@ static int record_out(struct proxy_pair *pair, const struct rio_record *rec)
         p->stats.heartbeats_dropped++;
         return 0;
     }
+    if (p->partitioned && p->rebuild_streams) {
+        /* A whole record lost: the stream's framing stays intact (no reset at heal). */
+        p->stats.bytes_dropped += rec->bytes;
+        return 0;
+    }
     if (p->merge_records < 2) {
         int err = merged_flush(pair);
         if (err != 0)
@@ -440,14 +445,15 @@ static void rewrite_begin(struct proxy_pair *pair, const struct http_response *h
     const char *te = http_headers_get(&head->headers, "Transfer-Encoding");
     if (te == NULL || strstr(te, "chunked") == NULL)
         return;
-    if (p->split_bytes == 0 && p->merge_records == 0 && !p->drop_heartbeats)
+    if (p->split_bytes == 0 && p->merge_records == 0 && !p->drop_heartbeats &&
+        !p->rebuild_streams)
         return;
     rw->active = 1;
     const char *ct = http_headers_get(&head->headers, "Content-Type");
     rw->protobuf = ct != NULL && strncmp(ct, "application/x-protobuf", 22) == 0;
     const struct proxy_pending *front = pending_front(pair);
     rw->api = front != NULL ? front->api : PROXY_API_OTHER;
-    rw->records = p->merge_records != 0 || p->drop_heartbeats;
+    rw->records = p->merge_records != 0 || p->drop_heartbeats || p->rebuild_streams;
     if (rw->records)
         rio_decoder_init(&rw->decoder, MC_RECORD_BYTES_MAX, p->alloc);
 }

@@ -132,6 +132,7 @@ struct proxy {
     int holding;
     int stall;
     int drop_heartbeats;
+    int rebuild_streams; /* proxy_streams_rebuild_set: not a fault, kept by clear */
     uint64_t delay_ns;
     uint32_t split_bytes;   /* 0 off, PROXY_SPLIT_RANDOM, or a piece size */
     uint32_t merge_records; /* 0 off, else records per chunk */

@@ -156,12 +156,27 @@ static void subscription_learn(struct run *r, uint32_t actor, int x)
     json_decref(first);
 }
 
+/*
+ * A 307 the target followed (S2, M3) goes into the case's report: the
+ * verdict may not show it, but where the answer came from matters. Past
+ * REPORT_REDIRECTS_MAX the rest are not listed.
+ */
+static void redirect_note(struct run *r, const struct scn_step *s, uint32_t actor, const char *to)
+{
+    int err = report_case_redirect_add(r->rc, runner__actor_name(r, actor), s->source,
+                                       s->pos.line, to);
+    if (err != 0 && err != MC_ELIMIT && r->report_err == 0)
+        r->report_err = err;
+}
+
 enum step_result runner__wait_answer(struct run *r, const struct scn_step *s, uint32_t actor, int x)
 {
     struct wait_ctx w = {r, actor, x, 0};
     if (target_advance(r->t, SCN_WITHIN_NS_DEFAULT, answered, &w, NULL) != 0)
         return runner__fail(r, STEP_UNKNOWN, "time to pass", "", "the target stopped");
     const struct client_exchange *e = exchange(r, actor, x);
+    if (e->redirected_to[0] != '\0')
+        redirect_note(r, s, actor, e->redirected_to);
     /* Any 200 stream is the actor's subscription now (a raw SUBSCRIBE too). */
     if (e->status == 200 && e->is_stream)
         subscription_learn(r, actor, x);
@@ -566,13 +581,19 @@ static enum step_result let(struct run *r, const struct scn_step *s)
 }
 
 /* A fault's outcome: a target that cannot inject it makes the case a skip. */
-static enum step_result fault_result(struct run *r, int err)
+static enum step_result fault_result(struct run *r, const struct scn_step *s, int err)
 {
     if (err == 0)
         return STEP_OK;
-    if (err == MC_EUNSUPPORTED)
-        return runner__fail(r, STEP_SKIP, "", "", "the target cannot inject this fault");
-    return runner__fail(r, STEP_FAIL, "a fault applied", mc_strerror(err), "");
+    if (err == MC_EUNSUPPORTED) {
+        char why[RUNNER_TEXT_BYTES_MAX];
+        snprintf(why, sizeof(why), "the %s target cannot inject '%s'",
+                 target_caps_get(r->t)->time_jumps ? "sim" : "http", s->source);
+        return runner__fail(r, STEP_SKIP, "", "", why);
+    }
+    const char *why = target_fault_error(r->t);
+    return runner__fail(r, STEP_FAIL, "the fault applied",
+                        err == MC_EIO && why[0] != '\0' ? why : mc_strerror(err), "");
 }
 
 static enum step_result fault(struct run *r, const struct scn_step *s)
@@ -580,26 +601,32 @@ static enum step_result fault(struct run *r, const struct scn_step *s)
     const char *actor = s->actor != SCN_ACTOR_NONE ? runner__actor_name(r, s->actor) : NULL;
     switch (s->kind) {
     case SCN_STEP_PARTITION:
-        return fault_result(r, target_partition(r->t, (const char *const *)s->names,
-                                                s->side_a_count,
-                                                (const char *const *)s->names + s->side_a_count,
-                                                s->names_count - s->side_a_count));
+        return fault_result(r, s, target_partition(r->t, (const char *const *)s->names,
+                                                   s->side_a_count,
+                                                   (const char *const *)s->names + s->side_a_count,
+                                                   s->names_count - s->side_a_count));
     case SCN_STEP_HEAL:
-        return fault_result(r, target_heal(r->t));
+        return fault_result(r, s, target_heal(r->t));
     case SCN_STEP_HOLD:
     case SCN_STEP_RELEASE:
-        return fault_result(r, target_hold(r->t, actor, s->kind == SCN_STEP_RELEASE));
+        return fault_result(r, s, target_hold(r->t, actor, s->kind == SCN_STEP_RELEASE));
     case SCN_STEP_RESET:
-        return fault_result(r, target_reset(r->t, actor, r->actors[s->actor].sub));
+        return fault_result(r, s, target_reset(r->t, actor, r->actors[s->actor].sub));
     case SCN_STEP_CLOSE:
         target_hang_up(r->t, actor, r->actors[s->actor].sub);
         return STEP_OK;
+    case SCN_STEP_SPLIT:
+        return fault_result(r, s, target_split(r->t, actor, s->split_bytes));
+    case SCN_STEP_DROP_HEARTBEATS:
+        return fault_result(r, s, target_drop_heartbeats(r->t, actor, step_ns(r, s)));
     case SCN_STEP_RESTART:
         if (strcmp(s->name, "master") == 0)
-            return fault_result(r, target_restart_master(r->t));
-        return fault_result(r, MC_EUNSUPPORTED);
+            return fault_result(r, s, target_restart_master(r->t));
+        return fault_result(r, s, target_restart_agent(r->t, s->name));
+    case SCN_STEP_CRASH:
+        return fault_result(r, s, target_crash_agent(r->t, s->name));
     default:
-        return fault_result(r, MC_EUNSUPPORTED); /* crash, split, drop: not yet */
+        MC_UNREACHABLE();
     }
 }
 
@@ -636,29 +663,93 @@ static enum step_result step_run(struct run *r, const struct scn_step *s)
     }
 }
 
-/* Needs a kind of target lacks, as a skip reason ("" when none). */
-static void needs_check(const struct scn_case *c, const struct target_caps *caps, char *why,
+/* Appends "; " and a reason to why, once per distinct reason. */
+static void why_add(char *why, size_t why_bytes, const char *reason)
+{
+    if (reason[0] == '\0' || strstr(why, reason) != NULL)
+        return;
+    snprintf(why + strlen(why), why_bytes - strlen(why), "%s%s", why[0] ? "; " : "", reason);
+}
+
+/* What a need asks of the target in general (agents and names are checked per step). */
+static const struct {
+    enum scn_need need;
+    enum target_ability ability;
+} need_abilities[] = {
+    {SCN_NEED_PARTITIONS, TARGET_CAN_PARTITION},
+    {SCN_NEED_HOLDS, TARGET_CAN_HOLD},
+    {SCN_NEED_MASTER_RESTART, TARGET_CAN_RESTART_MASTER},
+    {SCN_NEED_DROPS, TARGET_CAN_DROP_HEARTBEATS},
+    {SCN_NEED_SPLITS, TARGET_CAN_SPLIT},
+};
+
+/* The ability a step needs, and for which name; 0 when it needs none. */
+static int step_ability(const struct scn_step *s, uint32_t k, enum target_ability *what,
+                        const char **name)
+{
+    *name = NULL;
+    switch (s->kind) {
+    case SCN_STEP_PARTITION:
+        *what = TARGET_CAN_PARTITION;
+        *name = k < s->names_count ? s->names[k] : NULL;
+        return *name != NULL;
+    case SCN_STEP_RESET:
+        *what = TARGET_CAN_RESET;
+        return k == 0;
+    case SCN_STEP_CRASH:
+        *what = TARGET_CAN_CRASH_AGENT;
+        *name = s->name;
+        return k == 0;
+    case SCN_STEP_RESTART:
+        *what = strcmp(s->name, "master") == 0 ? TARGET_CAN_RESTART_MASTER
+                                                : TARGET_CAN_RESTART_AGENT;
+        *name = *what == TARGET_CAN_RESTART_AGENT ? s->name : NULL;
+        return k == 0;
+    default:
+        return 0;
+    }
+}
+
+/*
+ * What the case needs that the target cannot do, as a skip reason ("" when
+ * nothing): its needs first, then its agents, then each fault step for the
+ * names it acts on (an agent without a hook, a partition of an agent).
+ */
+static void needs_check(const struct scn_case *c, const struct target *t, char *why,
                         size_t why_bytes)
 {
-    static const uint32_t sim_unsupported = SCN_NEED_AGENT_RESTART |
-                                            SCN_NEED_DROPS | SCN_NEED_SPLITS;
-    uint32_t lacking = caps->faults ? c->needs & sim_unsupported
-                                    : c->needs & ~(uint32_t)SCN_NEED_PROTOBUF;
+    char reason[RUNNER_TEXT_BYTES_MAX];
     why[0] = '\0';
-    for (uint32_t bit = 0; bit < SCN_NEED_COUNT; bit++)
-        if (lacking & (1u << bit))
-            snprintf(why + strlen(why), why_bytes - strlen(why), "%sneeds %s", why[0] ? ", " : "",
-                     scn_need_name((enum scn_need)(1u << bit)));
-    if (why[0] != '\0')
-        snprintf(why + strlen(why), why_bytes - strlen(why), ": the %s target cannot %s",
-                 caps->faults ? "sim" : "http", caps->faults ? "do this yet" : "inject faults");
+    for (size_t i = 0; i < sizeof(need_abilities) / sizeof(need_abilities[0]); i++)
+        if ((c->needs & need_abilities[i].need) &&
+            !target_can(t, need_abilities[i].ability, NULL, reason, sizeof(reason)))
+            why_add(why, why_bytes, reason);
+    for (uint32_t i = 0; i < c->agents_count; i++)
+        if (!target_can(t, TARGET_CAN_AGENT, c->agents[i].name, reason, sizeof(reason)))
+            why_add(why, why_bytes, reason);
+    struct mc_list_node *it;
+    MC_LIST_FOR_EACH(it, &c->steps) {
+        const struct scn_step *s = MC_CONTAINER_OF(it, struct scn_step, node);
+        enum target_ability what;
+        const char *name;
+        for (uint32_t k = 0; step_ability(s, k, &what, &name); k++)
+            if (!target_can(t, what, name, reason, sizeof(reason)))
+                why_add(why, why_bytes, reason);
+    }
 }
 
 static int target_make(const struct scn_case *c, const struct runner_options *o,
                        struct target **t, struct mc_diag *diag)
 {
-    if (o->target != NULL && strcmp(o->target, "sim") != 0)
-        return target_http_create(o->target, o->http, t, diag);
+    if (o->target != NULL && strcmp(o->target, "sim") != 0) {
+        struct target_http_options http;
+        memset(&http, 0, sizeof(http));
+        if (o->http != NULL)
+            http = *o->http;
+        http.seed = o->seed;
+        http.case_id = c->id;
+        return target_http_create(o->target, &http, t, diag);
+    }
     struct target_setup setup;
     memset(&setup, 0, sizeof(setup));
     setup.seed = o->seed;
@@ -703,6 +794,38 @@ static int actor_logs(struct run *r, struct report_case *rc)
     return 0;
 }
 
+/*
+ * A world that broke one of its invariants (the simulated cluster's checks)
+ * ran a wrong reference, whatever the steps saw: a case that would pass or
+ * skip fails with the first violation; a case that failed anyway keeps its
+ * failure and says there was one.
+ */
+static enum step_result violations_apply(struct run *r, enum step_result res,
+                                         const struct scn_step **failed)
+{
+    uint64_t at_ns = 0;
+    const char *text = NULL;
+    uint64_t n = target_violations(r->t, &at_ns, &text);
+    if (n == 0)
+        return res;
+    char observed[RUNNER_TEXT_BYTES_MAX / 2];
+    snprintf(observed, sizeof(observed), "at %" PRIu64 ".%09" PRIu64 "s: %.1900s",
+             at_ns / 1000000000u, at_ns % 1000000000u, text != NULL ? text : "");
+    if (res == STEP_FAIL || res == STEP_UNKNOWN) {
+        char message[RUNNER_TEXT_BYTES_MAX];
+        snprintf(message, sizeof(message), "%.1800s%sand the world broke an invariant %s",
+                 r->message, r->message[0] ? "; " : "", observed);
+        snprintf(r->message, sizeof(r->message), "%s", message);
+        return res;
+    }
+    char message[128];
+    snprintf(message, sizeof(message), "the simulated cluster broke an invariant (%" PRIu64
+             " violation%s)", n, n == 1 ? "" : "s");
+    *failed = NULL;
+    return runner__fail(r, STEP_FAIL, "every invariant of the simulated cluster to hold",
+                        observed, message);
+}
+
 static int verdict_record(struct run *r, const struct scn_step *s, enum step_result res,
                           struct report_case *rc)
 {
@@ -734,10 +857,11 @@ static int case_meta(const struct scn_case *c, const struct runner_options *o,
         err = report_case_spec_add(rc, c->spec_rows[i]);
     for (uint32_t i = 0; err == 0 && i < c->tags_count; i++)
         err = report_case_tag_add(rc, c->tags[i]);
-    char replay[MC_SCN_PATH_BYTES_MAX * 2 + 256];
-    snprintf(replay, sizeof(replay), "%s run %s --target %s --seed %" PRIu64 " --filter %s",
+    char replay[MC_SCN_PATH_BYTES_MAX * 2 + 256 + RUNNER_REPLAY_FLAGS_BYTES_MAX];
+    snprintf(replay, sizeof(replay), "%s run %s --target %s --seed %" PRIu64 " --filter %s%s%s",
              o->program ? o->program : "mesos-conform", c->file, o->target ? o->target : "sim",
-             o->seed, c->id);
+             o->seed, c->id, o->replay_flags != NULL && o->replay_flags[0] ? " " : "",
+             o->replay_flags != NULL ? o->replay_flags : "");
     if (err == 0)
         err = report_case_replay_set(rc, replay);
     return err;
@@ -750,8 +874,26 @@ static uint64_t wall_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-int runner_case_run(const struct scn_case *c, const struct runner_options *o,
-                    struct report_case *rc)
+/* Runs the steps on r->t until one does not go on; *failed is that step. */
+static enum step_result steps_run(struct run *r, const struct scn_step **failed)
+{
+    needs_check(r->c, r->t, r->message, sizeof(r->message));
+    if (r->message[0] != '\0')
+        return STEP_SKIP;
+    enum step_result res = STEP_OK;
+    struct mc_list_node *it;
+    MC_LIST_FOR_EACH(it, &r->c->steps) {
+        *failed = MC_CONTAINER_OF(it, struct scn_step, node);
+        res = step_run(r, *failed);
+        if (res != STEP_OK)
+            break;
+    }
+    return violations_apply(r, res, failed);
+}
+
+/* Runs c on t (or, with t NULL, records why there is no target: diag_text). */
+static int case_run(const struct scn_case *c, const struct runner_options *o, struct target *t,
+                    const char *diag_text, struct report_case *rc)
 {
     uint64_t wall0 = wall_ns();
     int err = case_meta(c, o, rc);
@@ -761,35 +903,46 @@ int runner_case_run(const struct scn_case *c, const struct runner_options *o,
     if (r == NULL)
         return MC_ENOMEM;
     r->c = c;
+    r->t = t;
+    r->rc = rc;
     r->heartbeat_ns = c->master.heartbeat_interval_ns ? c->master.heartbeat_interval_ns
                                                       : RUNNER_HEARTBEAT_NS_DEFAULT;
     for (uint32_t a = 0; a < MC_SCN_ACTORS_MAX; a++)
         r->actors[a].last = r->actors[a].sub = -1;
+    enum step_result res;
+    const struct scn_step *failed = NULL;
+    if (t == NULL)
+        res = runner__fail(r, STEP_UNKNOWN, "a target", "", diag_text);
+    else
+        res = steps_run(r, &failed);
+    err = verdict_record(r, res == STEP_OK ? NULL : failed, res, rc);
+    if (t != NULL) {
+        report_case_trace_hash_set(rc, target_trace_hash(t));
+        report_case_duration_set(rc, target_caps_get(t)->time_jumps ? target_now_ns(t) : 0,
+                                 wall_ns() - wall0);
+    }
+    if (err == 0)
+        err = r->report_err;
+    free(r);
+    return err;
+}
+
+int runner_case_run_on(const struct scn_case *c, const struct runner_options *o,
+                       struct target *t, struct report_case *rc)
+{
+    MC_ASSERT(t != NULL);
+    return case_run(c, o, t, NULL, rc);
+}
+
+int runner_case_run(const struct scn_case *c, const struct runner_options *o,
+                    struct report_case *rc)
+{
     struct mc_diag diag;
     mc_diag_clear(&diag);
-    enum step_result res = STEP_OK;
-    const struct scn_step *failed = NULL;
-    if (target_make(c, o, &r->t, &diag) != 0) {
-        res = runner__fail(r, STEP_UNKNOWN, "a target", "", diag.text);
-    } else {
-        needs_check(c, target_caps_get(r->t), r->message, sizeof(r->message));
-        if (r->message[0] != '\0')
-            res = STEP_SKIP;
-        struct mc_list_node *it;
-        MC_LIST_FOR_EACH(it, &c->steps) {
-            if (res != STEP_OK)
-                break;
-            failed = MC_CONTAINER_OF(it, struct scn_step, node);
-            res = step_run(r, failed);
-        }
-    }
-    err = verdict_record(r, res == STEP_OK ? NULL : failed, res, rc);
-    if (r->t != NULL) {
-        report_case_trace_hash_set(rc, target_trace_hash(r->t));
-        report_case_duration_set(rc, target_caps_get(r->t)->time_jumps ? target_now_ns(r->t) : 0,
-                                 wall_ns() - wall0);
-        target_destroy(r->t);
-    }
-    free(r);
+    struct target *t = NULL;
+    if (target_make(c, o, &t, &diag) != 0)
+        t = NULL;
+    int err = case_run(c, o, t, diag.text, rc);
+    target_destroy(t);
     return err;
 }

@@ -31,6 +31,8 @@ enum step_result { STEP_OK = 0, STEP_FAIL = 1, STEP_UNKNOWN = 2, STEP_SKIP = 3 }
 struct run {
     const struct scn_case *c;
     struct target *t;
+    struct report_case *rc; /* where the verdict and the notes (redirects) go */
+    int report_err;         /* the first error writing a note (MC_ENOMEM) */
     struct run_actor actors[MC_SCN_ACTORS_MAX];
     struct run_var vars[MC_SCN_VARS_MAX];
     uint32_t vars_count;

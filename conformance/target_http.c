@@ -6,6 +6,14 @@
  * so the runner reads both kinds of target the same way. Transfers are only
  * driven from target_advance, never from inside a client's call, which
  * keeps rt.h's rule 1.
+ *
+ * Faults. A real endpoint can do what its options give it: with via_proxy
+ * each actor talks to the master through a fault proxy of its own
+ * (target_proxy.c), whose loop this file polls together with libcurl's
+ * sockets; hooks (target_hook.c) restart the master or crash and restart
+ * agents by running the user's commands. The split fault needs neither:
+ * it cuts what the actor's client receives (target.c). What is missing
+ * makes target_can say which option would give it.
  */
 #include <curl/curl.h>
 #include <stdio.h>
@@ -48,7 +56,12 @@ struct target_http {
     struct target base; /* first */
     struct target_http_options options; /* strings copied below */
     char scheme[8];
-    char *cacert, *principal, *secret;
+    char *cacert, *principal, *secret, *case_id;
+    struct target_hook hooks[TARGET_HOOKS_MAX]; /* commands copied */
+    uint32_t hooks_count;
+    char agents[TARGET_AGENTS_MAX][TARGET_ACTOR_NAME_BYTES_MAX];
+    uint32_t agents_count;
+    struct target_proxies *proxies; /* via_proxy; else NULL */
     CURLM *multi;
     uint64_t start_ns;
     uint64_t call_seq;
@@ -170,7 +183,7 @@ static void deliver_head(struct http_transfer *x)
         return;
     x->head.is_stream = x->is_stream;
     x->delivered = 1;
-    client_node_ops.call_response(&x->actor->client, x->call, &x->head);
+    target__actor_node_ops.call_response(x->actor, x->call, &x->head);
 }
 
 static size_t on_body(char *data, size_t size, size_t n, void *userdata)
@@ -179,7 +192,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *userdata)
     size_t len = size * n;
     if (x->is_stream) {
         deliver_head(x);
-        client_node_ops.call_data(&x->actor->client, x->call, (const uint8_t *)data, len);
+        target__actor_node_ops.call_data(x->actor, x->call, (const uint8_t *)data, len);
         return len;
     }
     return mc_buf_append(&x->head.body, data, len) == 0 ? len : 0;
@@ -344,9 +357,40 @@ static void transfers_reap(struct target_http *h)
             continue;
         if (ok || x->head_done)
             deliver_head(x);
-        client_node_ops.call_end(&x->actor->client, x->call, ok ? 0 : MC_ECLOSED);
+        target__actor_node_ops.call_end(x->actor, x->call, ok ? 0 : MC_ECLOSED);
         transfer_free(h, x);
     }
+}
+
+/* One pass: libcurl's transfers, then the proxies' loop (when there are proxies). */
+static int http_pass(struct target_http *h)
+{
+    int running = 0;
+    if (curl_multi_perform(h->multi, &running) != CURLM_OK)
+        return MC_EIO;
+    transfers_reap(h);
+    if (h->proxies != NULL)
+        target__proxies_run(h->proxies, mono_ns() - h->start_ns);
+    return 0;
+}
+
+/* Waits up to wait_ms for libcurl's sockets or the proxies' loop to have work. */
+static int http_wait(struct target_http *h, int wait_ms)
+{
+    struct curl_waitfd extra = {0};
+    unsigned extra_count = 0;
+    if (h->proxies != NULL) {
+        int timeout = target__proxies_timeout_ms(h->proxies);
+        if (timeout >= 0 && timeout < wait_ms)
+            wait_ms = timeout;
+        extra.fd = target__proxies_fd(h->proxies);
+        extra.events = CURL_WAIT_POLLIN;
+        extra_count = 1;
+    }
+    if (curl_multi_poll(h->multi, extra_count ? &extra : NULL, extra_count,
+                        wait_ms > 0 ? wait_ms : 0, NULL) != CURLM_OK)
+        return MC_EIO;
+    return 0;
 }
 
 static int http_advance(struct target *t, uint64_t d_ns, int (*done)(void *), void *ctx,
@@ -355,10 +399,9 @@ static int http_advance(struct target *t, uint64_t d_ns, int (*done)(void *), vo
     struct target_http *h = (struct target_http *)t;
     uint64_t end = mono_ns() + d_ns;
     for (;;) {
-        int running = 0;
-        if (curl_multi_perform(h->multi, &running) != CURLM_OK)
-            return MC_EIO;
-        transfers_reap(h);
+        int err = http_pass(h);
+        if (err != 0)
+            return err;
         if (done != NULL && done(ctx)) {
             *stopped_early = 1;
             return 0;
@@ -366,10 +409,10 @@ static int http_advance(struct target *t, uint64_t d_ns, int (*done)(void *), vo
         uint64_t now = mono_ns();
         if (now >= end)
             return 0;
-        uint64_t left_ms = (end - now) / 1000000u;
-        int wait_ms = left_ms < HTTP_POLL_MS_MAX ? (int)left_ms : HTTP_POLL_MS_MAX;
-        if (curl_multi_poll(h->multi, NULL, 0, wait_ms > 0 ? wait_ms : 1, NULL) != CURLM_OK)
-            return MC_EIO;
+        uint64_t left_ms = (end - now + 999999u) / 1000000u;
+        err = http_wait(h, left_ms < HTTP_POLL_MS_MAX ? (int)left_ms : HTTP_POLL_MS_MAX);
+        if (err != 0)
+            return err;
     }
 }
 
@@ -394,7 +437,15 @@ static int http_actor_attach(struct target *t, struct target_actor *a)
     c->rt.ctx = c;
     c->rt.alloc = NULL;
     a->client.rt = &c->rt;
-    return 0;
+    if (h->proxies == NULL)
+        return 0;
+    struct mc_diag diag;
+    mc_diag_clear(&diag);
+    int err = target__proxies_add(h->proxies, t->actors_count, a->peer, sizeof(a->peer), &diag);
+    if (err != 0)
+        snprintf(t->fault_error, sizeof(t->fault_error), "the proxy of %s: %.400s", a->name,
+                 diag.text);
+    return err;
 }
 
 static void http_destroy(struct target *t)
@@ -404,20 +455,288 @@ static void http_destroy(struct target *t)
         transfer_free(h, h->transfers);
     if (h->multi != NULL)
         curl_multi_cleanup(h->multi);
+    target__proxies_destroy(h->proxies);
     target__actors_deinit(t);
     free(h->cacert);
     free(h->principal);
     free(h->secret);
+    free(h->case_id);
+    for (uint32_t i = 0; i < h->hooks_count; i++)
+        free((char *)h->hooks[i].command);
     free(h);
 }
 
+/* ---- what it can do -------------------------------------------------------------- */
+
+static const struct target_hook *hook_find(const struct target_http *h, enum target_hook_kind kind,
+                                           const char *agent)
+{
+    for (uint32_t i = 0; i < h->hooks_count; i++)
+        if (h->hooks[i].kind == kind && (agent == NULL || strcmp(h->hooks[i].agent, agent) == 0))
+            return &h->hooks[i];
+    return NULL;
+}
+
+static int agent_known(const struct target_http *h, const char *name)
+{
+    for (uint32_t i = 0; i < h->agents_count; i++)
+        if (strcmp(h->agents[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+static int http_can_hook(const struct target_http *h, enum target_hook_kind kind,
+                         const char *agent, char *why, size_t why_bytes)
+{
+    if (hook_find(h, kind, agent) != NULL)
+        return 1;
+    if (kind == TARGET_HOOK_RESTART_MASTER)
+        snprintf(why, why_bytes, "the http target cannot restart the master without "
+                                 "--hook restart-master=CMD");
+    else
+        snprintf(why, why_bytes, "the http target cannot %s agent %s without --hook %s:%s=CMD",
+                 kind == TARGET_HOOK_CRASH_AGENT ? "crash" : "restart", agent,
+                 target_hook_kind_name(kind), agent);
+    return 0;
+}
+
+static int http_can(const struct target *t, enum target_ability what, const char *name, char *why,
+                    size_t why_bytes)
+{
+    const struct target_http *h = (const struct target_http *)t;
+    static const char *const proxied[] = {
+        [TARGET_CAN_PARTITION] = "partition actors from the master",
+        [TARGET_CAN_HOLD] = "hold an actor's traffic",
+        [TARGET_CAN_RESET] = "reset an actor's connections",
+        [TARGET_CAN_DROP_HEARTBEATS] = "drop heartbeats",
+    };
+    switch (what) {
+    case TARGET_CAN_AGENT:
+        if (agent_known(h, name))
+            return 1;
+        snprintf(why, why_bytes, "the http target has no agent %s (name the real cluster's "
+                                 "agents with --agent NAME)", name);
+        return 0;
+    case TARGET_CAN_PARTITION:
+        if (name != NULL && agent_known(h, name)) {
+            snprintf(why, why_bytes, "the http target cannot cut agent %s off the master "
+                                     "(its traffic does not pass the suite's proxies)", name);
+            return 0;
+        }
+        /* fall through */
+    case TARGET_CAN_HOLD:
+    case TARGET_CAN_RESET:
+    case TARGET_CAN_DROP_HEARTBEATS:
+        if (h->proxies != NULL)
+            return 1;
+        snprintf(why, why_bytes, "the http target cannot %s without --via-proxy", proxied[what]);
+        return 0;
+    case TARGET_CAN_SPLIT:
+        return 1;
+    case TARGET_CAN_RESTART_MASTER:
+        return http_can_hook(h, TARGET_HOOK_RESTART_MASTER, NULL, why, why_bytes);
+    case TARGET_CAN_CRASH_AGENT:
+        return http_can_hook(h, TARGET_HOOK_CRASH_AGENT, name, why, why_bytes);
+    case TARGET_CAN_RESTART_AGENT:
+        return http_can_hook(h, TARGET_HOOK_RESTART_AGENT, name, why, why_bytes);
+    }
+    return 0;
+}
+
+/* ---- faults through the proxies ----------------------------------------------------- */
+
+/*
+ * Cuts every actor on one side off the master on the other: each actor's
+ * proxy is its link to the master. Actors never talk to each other, so a
+ * cut between two actors changes nothing. An actor that has sent nothing
+ * yet gets its proxy now, cut from the start.
+ */
+static int http_partition(struct target *t, const char *const *a, uint32_t na,
+                          const char *const *b, uint32_t nb)
+{
+    struct target_http *h = (struct target_http *)t;
+    if (h->proxies == NULL)
+        return MC_EUNSUPPORTED;
+    for (int side = 0; side < 2; side++) {
+        const char *const *mine = side == 0 ? a : b, *const *other = side == 0 ? b : a;
+        uint32_t n_mine = side == 0 ? na : nb, n_other = side == 0 ? nb : na;
+        int master_there = 0;
+        for (uint32_t i = 0; i < n_other; i++)
+            master_there |= strcmp(other[i], "master") == 0;
+        for (uint32_t i = 0; master_there && i < n_mine; i++) {
+            if (strcmp(mine[i], "master") == 0)
+                continue;
+            if (agent_known(h, mine[i]))
+                return MC_EUNSUPPORTED;
+            struct target_actor *actor;
+            int err = target__actor_get(t, mine[i], &actor);
+            if (err != 0)
+                return err;
+            target__proxies_partition(h->proxies, (uint32_t)(actor - t->actors));
+        }
+    }
+    return 0;
+}
+
+static int http_heal(struct target *t)
+{
+    struct target_http *h = (struct target_http *)t;
+    if (h->proxies == NULL)
+        return MC_EUNSUPPORTED;
+    target__proxies_heal_all(h->proxies);
+    return 0;
+}
+
+static int http_hold(struct target *t, struct target_actor *a, int release)
+{
+    struct target_http *h = (struct target_http *)t;
+    if (h->proxies == NULL)
+        return MC_EUNSUPPORTED;
+    target__proxies_hold(h->proxies, (uint32_t)(a - t->actors), release);
+    return 0;
+}
+
+/* Every connection of the actor's proxy is reset under both ends (TCP RST). */
+static int http_reset(struct target *t, struct target_actor *a, int exchange)
+{
+    struct target_http *h = (struct target_http *)t;
+    (void)exchange;
+    if (h->proxies == NULL)
+        return MC_EUNSUPPORTED;
+    target__proxies_reset(h->proxies, (uint32_t)(a - t->actors));
+    return 0;
+}
+
+/* The client already gets its pieces (target.c); the proxy re-chunks the stream too. */
+static int http_split(struct target *t, struct target_actor *a)
+{
+    struct target_http *h = (struct target_http *)t;
+    if (h->proxies != NULL)
+        target__proxies_split(h->proxies, (uint32_t)(a - t->actors), a->split_bytes);
+    return 0;
+}
+
+static int http_drop_heartbeats(struct target *t, struct target_actor *a, uint64_t d_ns)
+{
+    struct target_http *h = (struct target_http *)t;
+    if (h->proxies == NULL)
+        return MC_EUNSUPPORTED;
+    uint64_t now = http_now(t);
+    target__proxies_drop_heartbeats(h->proxies, (uint32_t)(a - t->actors),
+                                    d_ns > UINT64_MAX - now ? UINT64_MAX : now + d_ns);
+    return 0;
+}
+
+/* ---- faults through hooks ------------------------------------------------------------- */
+
+/* While a hook runs: traffic flows for a moment. */
+static int hook_wait_step(void *ctx)
+{
+    struct target_http *h = ctx;
+    int err = http_pass(h);
+    return err == 0 ? http_wait(h, HTTP_POLL_MS_MAX) : err;
+}
+
+static int hook_fault(struct target_http *h, enum target_hook_kind kind, const char *agent)
+{
+    const struct target_hook *hook = hook_find(h, kind, agent);
+    if (hook == NULL)
+        return MC_EUNSUPPORTED;
+    struct target_hook_env env = {target_hook_kind_name(kind), agent, h->base.master_address,
+                                  h->case_id};
+    char why[TARGET_ERROR_BYTES_MAX - 64];
+    why[0] = '\0';
+    int err = target__hook_run(hook->command, &env, hook_wait_step, h, why, sizeof(why));
+    if (err != 0)
+        snprintf(h->base.fault_error, sizeof(h->base.fault_error), "hook %s%s%s: %s",
+                 target_hook_kind_name(kind), agent != NULL ? ":" : "", agent != NULL ? agent : "",
+                 why[0] != '\0' ? why : mc_strerror(err));
+    return err != 0 ? MC_EIO : 0;
+}
+
+static int http_restart_master(struct target *t)
+{
+    return hook_fault((struct target_http *)t, TARGET_HOOK_RESTART_MASTER, NULL);
+}
+
+static int http_crash_agent(struct target *t, const char *agent)
+{
+    return hook_fault((struct target_http *)t, TARGET_HOOK_CRASH_AGENT, agent);
+}
+
+static int http_restart_agent(struct target *t, const char *agent)
+{
+    return hook_fault((struct target_http *)t, TARGET_HOOK_RESTART_AGENT, agent);
+}
+
 static const struct target_ops http_ops = {
-    http_actor_attach, http_advance, http_now, http_hash, http_destroy, NULL, NULL, NULL, NULL, NULL,
+    .actor_attach = http_actor_attach,
+    .advance = http_advance,
+    .now_ns = http_now,
+    .trace_hash = http_hash,
+    .destroy = http_destroy,
+    .can = http_can,
+    .partition = http_partition,
+    .heal = http_heal,
+    .hold = http_hold,
+    .reset = http_reset,
+    .split = http_split,
+    .drop_heartbeats = http_drop_heartbeats,
+    .restart_master = http_restart_master,
+    .crash_agent = http_crash_agent,
+    .restart_agent = http_restart_agent,
 };
 
 static char *opt_dup(const char *s)
 {
     return s != NULL ? strdup(s) : NULL;
+}
+
+/* Copies the options' hooks and agents; MC_EINVAL past their limits, MC_ENOMEM. */
+static int options_copy(struct target_http *h, const struct target_http_options *o,
+                        struct mc_diag *diag)
+{
+    if (o->hooks_count > TARGET_HOOKS_MAX || o->agents_count > TARGET_AGENTS_MAX) {
+        mc_diag_set(diag, "at most %u hooks and %u agents", TARGET_HOOKS_MAX, TARGET_AGENTS_MAX);
+        return MC_EINVAL;
+    }
+    for (uint32_t i = 0; i < o->agents_count; i++) {
+        if (strlen(o->agents[i]) >= sizeof(h->agents[i])) {
+            mc_diag_set(diag, "agent name '%s' is too long", o->agents[i]);
+            return MC_EINVAL;
+        }
+        snprintf(h->agents[h->agents_count++], sizeof(h->agents[i]), "%s", o->agents[i]);
+    }
+    for (uint32_t i = 0; i < o->hooks_count; i++) {
+        h->hooks[i] = o->hooks[i];
+        h->hooks[i].command = strdup(o->hooks[i].command);
+        if (h->hooks[i].command == NULL)
+            return MC_ENOMEM;
+        h->hooks_count++;
+    }
+    h->principal = opt_dup(o->principal);
+    h->secret = opt_dup(o->secret);
+    h->cacert = opt_dup(o->cacert);
+    h->case_id = opt_dup(o->case_id);
+    if ((o->cacert && !h->cacert) || (o->principal && !h->principal) ||
+        (o->secret && !h->secret) || (o->case_id && !h->case_id))
+        return MC_ENOMEM;
+    return 0;
+}
+
+/* The faults its options give it. */
+static uint32_t http_faults(const struct target_http *h)
+{
+    uint32_t f = TARGET_FAULT_SPLIT;
+    if (h->proxies != NULL)
+        f |= TARGET_FAULT_PARTITION | TARGET_FAULT_HOLD | TARGET_FAULT_RESET |
+             TARGET_FAULT_DROP_HEARTBEATS;
+    if (hook_find(h, TARGET_HOOK_RESTART_MASTER, NULL) != NULL)
+        f |= TARGET_FAULT_RESTART_MASTER;
+    if (hook_find(h, TARGET_HOOK_CRASH_AGENT, NULL) != NULL ||
+        hook_find(h, TARGET_HOOK_RESTART_AGENT, NULL) != NULL)
+        f |= TARGET_FAULT_AGENTS;
+    return f;
 }
 
 int target_http_create(const char *url, const struct target_http_options *options,
@@ -435,22 +754,30 @@ int target_http_create(const char *url, const struct target_http_options *option
     if (h == NULL)
         return MC_ENOMEM;
     h->base.ops = &http_ops;
-    h->base.caps = (struct target_caps){0, 0, 0};
     if (options != NULL)
         h->options = *options;
+    h->options.hooks = NULL; /* copied below; the caller's are borrowed for this call */
+    h->options.agents = NULL;
     snprintf(h->scheme, sizeof(h->scheme), "%s", https ? "https" : "http");
-    h->cacert = opt_dup(h->options.cacert);
-    h->principal = opt_dup(h->options.principal);
-    h->secret = opt_dup(h->options.secret);
     memcpy(h->base.master_address, hostport, n);
     h->base.master_address[n] = '\0';
     h->multi = curl_multi_init();
     h->start_ns = mono_ns();
-    if (h->multi == NULL || (h->options.cacert && !h->cacert) ||
-        (h->options.principal && !h->principal) || (h->options.secret && !h->secret)) {
-        http_destroy(&h->base);
-        return MC_ENOMEM;
+    int err = h->multi == NULL ? MC_ENOMEM : 0;
+    if (err == 0 && options != NULL)
+        err = options_copy(h, options, diag);
+    if (err == 0 && h->options.via_proxy && https) {
+        mc_diag_set(diag, "--via-proxy works with http:// targets only (the proxy does not "
+                          "speak TLS)");
+        err = MC_EINVAL;
     }
+    if (err == 0 && h->options.via_proxy)
+        err = target__proxies_create(h->base.master_address, h->options.seed, &h->proxies, diag);
+    if (err != 0) {
+        http_destroy(&h->base);
+        return err;
+    }
+    h->base.caps.faults = http_faults(h);
     *out = &h->base;
     return 0;
 }

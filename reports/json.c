@@ -108,6 +108,23 @@ static json_t *failure_object(const struct report_failure *f)
     return built(o, bad);
 }
 
+static json_t *redirects_array(const struct report_case *c)
+{
+    json_t *a = json_array();
+    int bad = a == NULL;
+    for (uint32_t i = 0; i < c->redirects_count && !bad; i++) {
+        const struct report_redirect *r = &c->redirects[i];
+        json_t *o = json_object();
+        bad |= o == NULL;
+        bad |= json_object_set_new(o, "actor", json_string(r->actor));
+        bad |= json_object_set_new(o, "step", str_or_null(r->step));
+        bad |= json_object_set_new(o, "line", r->line > 0 ? json_integer(r->line) : json_null());
+        bad |= json_object_set_new(o, "to", json_string(r->to));
+        bad |= json_array_append_new(a, built(o, bad));
+    }
+    return built(a, bad);
+}
+
 static json_t *case_object(const struct report_case *c)
 {
     json_t *o = json_object();
@@ -125,6 +142,7 @@ static json_t *case_object(const struct report_case *c)
     bad |= json_object_set_new(o, "duration_ms", json_real((double)c->wall_ns / 1e6));
     bad |= json_object_set_new(o, "sim_seconds", json_real((double)c->sim_ns / 1e9));
     bad |= json_object_set_new(o, "replay", str_or_null(c->replay));
+    bad |= json_object_set_new(o, "redirects", redirects_array(c));
     bad |= json_object_set_new(o, "failure", failure_object(c->failure));
     return built(o, bad);
 }

@@ -379,6 +379,57 @@ static int failure_read(struct report_case *c, const json_t *o, const char *pare
     return actors_read(c, f, path, diag);
 }
 
+/* One item of "redirects": {"actor", "step", "line", "to"}. */
+static int redirect_read(struct report_case *c, const json_t *r, const char *path,
+                         struct mc_diag *diag)
+{
+    if (!json_is_object(r))
+        return field_error(diag, MC_EPARSE, path, "expected an object, got %s", json_type_name(r));
+    const char *actor = NULL, *step = NULL, *to = NULL;
+    int err = string_get(r, path, "actor", 0, &actor, diag);
+    if (err == 0)
+        err = string_get(r, path, "step", 1, &step, diag);
+    if (err == 0)
+        err = string_get(r, path, "to", 0, &to, diag);
+    if (err != 0)
+        return err;
+    char line_path[PATH_BYTES_MAX];
+    json_t *line = NULL;
+    err = member_get(r, path, "line", &line, line_path, diag);
+    if (err != 0)
+        return err;
+    if (!json_is_null(line) && !(json_is_integer(line) && json_integer_value(line) >= 1 &&
+                                 json_integer_value(line) <= UINT32_MAX))
+        return field_error(diag, MC_EPARSE, line_path, "expected a line number or null, got %s",
+                           json_type_name(line));
+    uint32_t line_no = json_is_null(line) ? 0 : (uint32_t)json_integer_value(line);
+    err = report_case_redirect_add(c, actor, step, line_no, to);
+    if (err != 0)
+        return model_error(diag, err, path, REPORT_REDIRECTS_MAX, "redirects");
+    return 0;
+}
+
+/* "redirects", optional: reports written before it existed have none. */
+static int redirects_read(struct report_case *c, const json_t *o, const char *parent,
+                          struct mc_diag *diag)
+{
+    json_t *a = json_object_get(o, "redirects");
+    if (a == NULL)
+        return 0;
+    char path[PATH_BYTES_MAX];
+    path_join(path, parent, "redirects");
+    if (!json_is_array(a))
+        return field_error(diag, MC_EPARSE, path, "expected an array, got %s", json_type_name(a));
+    for (size_t i = 0; i < json_array_size(a); i++) {
+        char item_path[PATH_BYTES_MAX];
+        snprintf(item_path, sizeof(item_path), "%.100s[%zu]", path, i);
+        int err = redirect_read(c, json_array_get(a, i), item_path, diag);
+        if (err != 0)
+            return err;
+    }
+    return 0;
+}
+
 /* The scalar members of a case, read before the case is added. */
 struct case_fields {
     const char *id;
@@ -446,6 +497,8 @@ static int case_read(struct report_run *run, const json_t *o, size_t index, stru
     err = strings_read(o, path, "spec", c, report_case_spec_add, MC_REPORT_SPEC_ROWS_MAX, diag);
     if (err == 0)
         err = strings_read(o, path, "tags", c, report_case_tag_add, MC_REPORT_TAGS_MAX, diag);
+    if (err == 0)
+        err = redirects_read(c, o, path, diag);
     if (err == 0)
         err = failure_read(c, o, path, diag);
     return err;

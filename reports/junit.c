@@ -173,6 +173,44 @@ static int case_meta_text(const struct report_case *c, struct mc_buf *tmp)
     return err;
 }
 
+/*
+ * The case's redirects as <properties>, one <property name="redirect"> each
+ * ("s1 (line 12, s1 subscribe) to HOST:PORT"), before its outcome, as
+ * pytest writes a test case's properties; nothing when there are none.
+ */
+static int case_properties_put(struct mc_buf *out, const struct report_case *c,
+                               struct mc_buf *tmp)
+{
+    if (c->redirects_count == 0)
+        return 0;
+    int err = mc_buf_append_str(out, "      <properties>\n");
+    for (uint32_t i = 0; i < c->redirects_count && err == 0; i++) {
+        const struct report_redirect *r = &c->redirects[i];
+        mc_buf_reset(tmp);
+        err = mc_buf_append_str(tmp, r->actor);
+        if (err == 0 && (r->line > 0 || r->step != NULL)) {
+            err = mc_buf_append_str(tmp, " (");
+            if (err == 0 && r->line > 0)
+                err = mc_buf_appendf(tmp, "line %" PRIu32 "%s", r->line, r->step ? ", " : "");
+            if (err == 0 && r->step != NULL)
+                err = mc_buf_append_str(tmp, r->step);
+            if (err == 0)
+                err = mc_buf_append_byte(tmp, ')');
+        }
+        if (err == 0)
+            err = mc_buf_appendf(tmp, " to %s", r->to);
+        if (err == 0)
+            err = mc_buf_append_str(out, "        <property name=\"redirect\"");
+        if (err == 0)
+            err = attr_put(out, "value", mc_buf_str(tmp));
+        if (err == 0)
+            err = mc_buf_append_str(out, "/>\n");
+    }
+    if (err == 0)
+        err = mc_buf_append_str(out, "      </properties>\n");
+    return err;
+}
+
 /* <failure>, <error> or <skipped>, as the verdict asks; nothing for a pass. */
 static int outcome_put(struct mc_buf *out, const struct report_case *c, struct mc_buf *tmp)
 {
@@ -220,6 +258,8 @@ static int case_put(struct mc_buf *out, const struct report_case *c, struct mc_b
     if (err == 0)
         err =
             mc_buf_appendf(out, " time=\"%s\">\n", report__seconds_format(c->wall_ns, 3, seconds));
+    if (err == 0)
+        err = case_properties_put(out, c, tmp);
     if (err == 0)
         err = outcome_put(out, c, tmp);
     if (err == 0) {

@@ -136,6 +136,12 @@ static void case_destroy(struct report_case *c)
     mc_free(alloc, c->reason);
     mc_free(alloc, c->replay);
     failure_destroy(alloc, c->failure);
+    MC_ASSERT(c->redirects_count <= REPORT_REDIRECTS_MAX);
+    for (uint32_t i = 0; i < c->redirects_count; i++) {
+        mc_free(alloc, c->redirects[i].actor);
+        mc_free(alloc, c->redirects[i].step);
+        mc_free(alloc, c->redirects[i].to);
+    }
     mc_free(alloc, c);
 }
 
@@ -451,4 +457,27 @@ int report_write(const struct report_run *run, enum report_format format, struct
         return report_write_tap(run, out);
     }
     MC_UNREACHABLE();
+}
+
+int report_case_redirect_add(struct report_case *c, const char *actor, const char *step,
+                             uint32_t line, const char *to)
+{
+    MC_ASSERT(c != NULL && actor != NULL && to != NULL);
+    MC_ASSERT(c->redirects_count <= REPORT_REDIRECTS_MAX);
+    if (c->redirects_count == REPORT_REDIRECTS_MAX)
+        return MC_ELIMIT;
+    struct report_redirect r = {NULL, NULL, line, NULL};
+    int err = report__str_copy(c->alloc, actor, MC_REPORT_LINE_BYTES_MAX, &r.actor);
+    if (err == 0)
+        err = report__str_copy(c->alloc, step, MC_REPORT_LINE_BYTES_MAX, &r.step);
+    if (err == 0)
+        err = report__str_copy(c->alloc, to, MC_REPORT_LINE_BYTES_MAX, &r.to);
+    if (err != 0) {
+        mc_free(c->alloc, r.actor);
+        mc_free(c->alloc, r.step);
+        mc_free(c->alloc, r.to);
+        return err;
+    }
+    c->redirects[c->redirects_count++] = r;
+    return 0;
 }

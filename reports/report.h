@@ -93,6 +93,20 @@ struct report_failure_desc {
 };
 
 /*
+ * A 307 that a real target answered and the runner followed, as clients
+ * follow it (SPEC S2, M3): which actor's request, and where it went. At
+ * most REPORT_REDIRECTS_MAX per case are kept.
+ */
+#define REPORT_REDIRECTS_MAX 64u
+
+struct report_redirect {
+    char *actor;   /* "s1" */
+    char *step;    /* the request step as the scenario writes it; NULL if not known */
+    uint32_t line; /* its line in the case's file; 0 when not known */
+    char *to;      /* "host:port" the request was sent to next */
+};
+
+/*
  * One case. Read its fields directly; change them only through the
  * report_case_* functions, which copy strings and keep the limits.
  */
@@ -114,6 +128,8 @@ struct report_case {
     char *reason;                   /* why skip or unknown; NULL if none */
     char *replay;                   /* the command that replays the case; NULL if none */
     struct report_failure *failure; /* NULL unless report_case_failure_set was called */
+    struct report_redirect redirects[REPORT_REDIRECTS_MAX]; /* in the order followed */
+    uint32_t redirects_count;
 };
 
 /* The run: what ran against what, and its cases in the order added. */
@@ -144,7 +160,8 @@ enum report_format {
 };
 
 /* Flags of report_write_text and report_write. */
-#define REPORT_TEXT_COLOUR 0x1u /* ANSI colours on verdict words; the caller asks isatty */
+#define REPORT_TEXT_COLOUR 0x1u  /* ANSI colours on verdict words; the caller asks isatty */
+#define REPORT_TEXT_VERBOSE 0x2u /* also each case's redirects, under its line */
 
 /* "pass", "fail", "skip", "unknown"; never NULL (asserts a valid verdict). */
 const char *report_verdict_name(enum report_verdict verdict);
@@ -242,6 +259,14 @@ int report_case_failure_set(struct report_case *c,
 int report_case_actor_log_append(struct report_case *c, const char *actor,
                                  const char *line) MC_MUST_USE;
 
+/*
+ * Notes a redirect the case's run followed (every string copied; step may
+ * be NULL, line 0). Errors: MC_ELIMIT past REPORT_REDIRECTS_MAX, MC_ENOMEM;
+ * on error the case is unchanged.
+ */
+int report_case_redirect_add(struct report_case *c, const char *actor, const char *step,
+                             uint32_t line, const char *to) MC_MUST_USE;
+
 /* The index-th oldest line kept (index < log->lines_count). */
 const char *report_actor_log_line_get(const struct report_actor_log *log, uint32_t index);
 
@@ -252,10 +277,11 @@ const char *report_actor_log_line_get(const struct report_actor_log *log, uint32
  * Output depends only on the run: the same run gives the same bytes.
  *
  * text: one line per case, the details of each failed or unknown case
- * (where, expected and observed, the last events per actor, the line
- * "replay: COMMAND"), a summary line, and last the line CI systems read,
- * "N passed, N failed, N skipped" (", N unknown" added when N > 0). flags:
- * REPORT_TEXT_COLOUR.
+ * (where, expected and observed, the redirects followed, the last events
+ * per actor, the line "replay: COMMAND"), a summary line, and last the line
+ * CI systems read, "N passed, N failed, N skipped" (", N unknown" added
+ * when N > 0). flags: REPORT_TEXT_COLOUR, REPORT_TEXT_VERBOSE (each case's
+ * redirects under its line, whatever its verdict).
  */
 int report_write_text(const struct report_run *run, struct mc_buf *out, uint32_t flags) MC_MUST_USE;
 

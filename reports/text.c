@@ -130,6 +130,34 @@ static int actor_log_put(const struct report_actor_log *log, struct mc_buf *out)
     return err;
 }
 
+/* "PREFIXredirected: s1 (line 12, s1 subscribe) to 10.0.0.2:5050", one per redirect. */
+static int redirects_put(const struct report_case *c, const char *prefix, struct mc_buf *out)
+{
+    int err = 0;
+    for (uint32_t i = 0; i < c->redirects_count && err == 0; i++) {
+        const struct report_redirect *r = &c->redirects[i];
+        err = mc_buf_appendf(out, "%sredirected: ", prefix);
+        if (err == 0)
+            err = report__text_escaped_put(out, r->actor, NULL);
+        if (err == 0 && (r->line > 0 || r->step != NULL)) {
+            err = mc_buf_append_str(out, " (");
+            if (err == 0 && r->line > 0)
+                err = mc_buf_appendf(out, "line %" PRIu32 "%s", r->line, r->step ? ", " : "");
+            if (err == 0 && r->step != NULL)
+                err = report__text_escaped_put(out, r->step, NULL);
+            if (err == 0)
+                err = mc_buf_append_byte(out, ')');
+        }
+        if (err == 0)
+            err = mc_buf_append_str(out, " to ");
+        if (err == 0)
+            err = report__text_escaped_put(out, r->to, NULL);
+        if (err == 0)
+            err = mc_buf_append_byte(out, '\n');
+    }
+    return err;
+}
+
 /* The failure's own lines: step, message, expected, observed, actor logs. */
 static int failure_put(const struct report_failure *f, struct mc_buf *out)
 {
@@ -157,6 +185,8 @@ int report__case_detail_write(const struct report_case *c, struct mc_buf *out)
         err = field_put(out, "  reason: ", c->reason);
     if (err == 0 && c->failure != NULL)
         err = failure_put(c->failure, out);
+    if (err == 0)
+        err = redirects_put(c, "  ", out);
     if (err == 0)
         err = mc_buf_appendf(out, "  seed: %" PRIu64 ", trace hash: %016" PRIx64 "\n", c->seed,
                              c->trace_hash);
@@ -205,6 +235,8 @@ static int case_line_put(const struct report_case *c, struct mc_buf *out, uint32
                              report__seconds_format(c->wall_ns, 3, wall));
     if (err == 0 && c->verdict == REPORT_SKIP && c->reason != NULL)
         err = field_put(out, "        reason: ", c->reason);
+    if (err == 0 && (flags & REPORT_TEXT_VERBOSE))
+        err = redirects_put(c, "        ", out);
     return err;
 }
 
@@ -272,7 +304,7 @@ static int summary_put(const struct report_run *run, struct mc_buf *out)
 int report_write_text(const struct report_run *run, struct mc_buf *out, uint32_t flags)
 {
     MC_ASSERT(run != NULL && out != NULL);
-    MC_ASSERT((flags & ~REPORT_TEXT_COLOUR) == 0);
+    MC_ASSERT((flags & ~(REPORT_TEXT_COLOUR | REPORT_TEXT_VERBOSE)) == 0);
     size_t len_before = out->len;
     int err = 0;
     for (uint32_t i = 0; i < run->cases_count && err == 0; i++)

@@ -174,7 +174,8 @@ static int total_has_range(const struct res_set *total, const char *name, uint64
 static int scalars_check(struct held *l, size_t n, const struct total *totals, size_t tn,
                          char *text, size_t text_bytes)
 {
-    qsort(l, n, sizeof(*l), held_cmp);
+    if (n > 0) /* qsort(NULL, 0, ...) is undefined behaviour */
+        qsort(l, n, sizeof(*l), held_cmp);
     for (size_t i = 0; i < n;) {
         const struct held *h = &l[i];
         int64_t sum = 0;
@@ -196,7 +197,8 @@ static int scalars_check(struct held *l, size_t n, const struct total *totals, s
 static int ranges_check(struct held *l, size_t n, const struct total *totals, size_t tn,
                         char *text, size_t text_bytes)
 {
-    qsort(l, n, sizeof(*l), held_cmp);
+    if (n > 0)
+        qsort(l, n, sizeof(*l), held_cmp);
     for (size_t i = 0; i < n; i++) {
         const struct held *h = &l[i];
         if (i > 0 && same_group(&l[i - 1], h) && l[i - 1].end >= h->begin) {

@@ -174,6 +174,8 @@ static int sample_unknown_add(struct report_run *run)
                                 "connection refused: http://127.0.0.1:5050/api/v1/scheduler"));
     struct report_failure_desc desc = {.message = "no answer within 10s"};
     TRY(report_case_failure_set(c, &desc));
+    TRY(report_case_redirect_add(c, "s1", "s1 subscribe", 14, "10.0.0.2:5050"));
+    TRY(report_case_redirect_add(c, "s2", NULL, 0, "<leader> & \"quoted\"\x01"));
     TRY(report_case_replay_set(c, "mesos-conform run scenarios/executor/launch.scn "
                                   "--target http://127.0.0.1:5050 --seed 7"));
 fail:
@@ -217,6 +219,7 @@ struct writer_row {
 static const struct writer_row writer_rows[] = {
     {REPORT_FORMAT_TEXT, 0, "text.txt"},
     {REPORT_FORMAT_TEXT, REPORT_TEXT_COLOUR, "text_colour.txt"},
+    {REPORT_FORMAT_TEXT, REPORT_TEXT_VERBOSE, "text_verbose.txt"},
     {REPORT_FORMAT_JUNIT, 0, "junit.xml"},
     {REPORT_FORMAT_JSON, 0, "report.json"},
     {REPORT_FORMAT_TAP, 0, "tap.txt"},
@@ -965,6 +968,26 @@ static void writers_stop_at_the_buffer_limit(void **state)
     report_run_destroy(run);
 }
 
+/* Redirects are kept in order up to their limit; the next is refused and changes nothing. */
+static void redirects_have_a_limit(void **state)
+{
+    (void)state;
+    struct report_run *run = NULL;
+    struct report_case *c = NULL;
+    assert_int_equal(report_run_create(NULL, "0", "http://h:1", "", &run), 0);
+    assert_int_equal(report_run_case_add(run, "a/b/1", "t", "f.scn", &c), 0);
+    for (uint32_t i = 0; i < REPORT_REDIRECTS_MAX; i++) {
+        char to[32];
+        snprintf(to, sizeof(to), "h%u:5050", i);
+        assert_int_equal(report_case_redirect_add(c, "s1", "s1 subscribe", i + 1, to), 0);
+    }
+    assert_int_equal(report_case_redirect_add(c, "s1", NULL, 0, "x:1"), MC_ELIMIT);
+    assert_int_equal(c->redirects_count, REPORT_REDIRECTS_MAX);
+    assert_string_equal(c->redirects[0].to, "h0:5050");
+    assert_int_equal(c->redirects[REPORT_REDIRECTS_MAX - 1].line, REPORT_REDIRECTS_MAX);
+    report_run_destroy(run);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -988,6 +1011,7 @@ int main(void)
         cmocka_unit_test(failed_setters_change_nothing),
         cmocka_unit_test(writers_survive_every_allocation_failure),
         cmocka_unit_test(writers_stop_at_the_buffer_limit),
+        cmocka_unit_test(redirects_have_a_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
