@@ -183,9 +183,25 @@ static_assert(MC_RES_SCALAR_MILLI_MAX < (1LL << 53), "a scalar is exact in a dou
 #define MC_AGENT_ADDRESS_BYTES_MAX 272u  /* "hostname:port" with its NUL */
 #define MC_AGENT_RESOURCES_BYTES_MAX (64u * 1024u) /* the configured resources text */
 #define MC_AGENT_STREAM_ID_BYTES_MAX 129u /* a Mesos-Stream-Id (at most 128 bytes, L1) and NUL */
+/*
+ * What the master and the agent keep in their durable stores (one value
+ * each, rewritten whole): the master's registry of agents (id and
+ * AgentInfo, a few hundred bytes each) and the agent's checkpoint of its
+ * checkpointed tasks (TaskInfo and unacknowledged updates). Both fit one
+ * stored value of either runtime, and the agent's checkpointed tasks fit
+ * one REREGISTER call.
+ */
+#define MC_MASTER_REGISTRY_BYTES_MAX (16u * 1024u * 1024u)
+#define MC_AGENT_CHECKPOINT_BYTES_MAX (8u * 1024u * 1024u)
 
 static_assert(MC_AGENT_ADDRESS_BYTES_MAX >= 255u + 7u, "a hostname and a port fit");
 static_assert(MC_AGENT_RESOURCES_BYTES_MAX < MC_HTTP_BODY_BYTES_MAX, "resources fit in a call");
+static_assert(MC_MASTER_REGISTRY_BYTES_MAX <= MC_SIM_STORE_VALUE_BYTES_MAX,
+              "the registry is one stored value");
+static_assert(MC_AGENT_CHECKPOINT_BYTES_MAX <= MC_SIM_STORE_VALUE_BYTES_MAX,
+              "the checkpoint is one stored value");
+static_assert(MC_AGENT_CHECKPOINT_BYTES_MAX + MC_AGENT_RESOURCES_BYTES_MAX < MC_HTTP_BODY_BYTES_MAX,
+              "the checkpointed tasks fit a REREGISTER");
 
 /*
  * Scenario files (conformance/scn.h). A scenario is a small text read

@@ -23,6 +23,12 @@
  * no PING for the total ping timeout (75 s by default, or what REGISTERED
  * says), the master is lost; the agent drops the stream and starts over
  * with REREGISTER, as it does when the stream ends or breaks (A1, A6).
+ *
+ * A REREGISTER lists every task the agent has and the FrameworkInfo of
+ * their frameworks (executor.c builds the list); REGISTERED may then ask
+ * about tasks the master has and the agent does not (reconciliations).
+ * At creation the agent reads its id and its checkpointed tasks back from
+ * the store (A5).
  */
 #include "agent.h"
 #include "agent_internal.h"
@@ -186,16 +192,29 @@ static uint64_t registration_post(struct agent *a)
         reg.agent_info = &info;
         reg.resources_text = (char *)a->config.resources;
         call.register_ = &reg;
-    } else {
-        id.value = a->id;
-        info.id = &id;
-        call.type = ICALL(REREGISTER);
-        call.agent_id = &id;
-        rereg.agent_info = &info;
-        rereg.resources_text = (char *)a->config.resources;
-        call.reregister = &rereg;
+        return agent__call_post(a, &call, NULL);
     }
-    return agent__call_post(a, &call, NULL);
+    id.value = a->id;
+    info.id = &id;
+    call.type = ICALL(REREGISTER);
+    call.agent_id = &id;
+    rereg.agent_info = &info;
+    rereg.resources_text = (char *)a->config.resources;
+    call.reregister = &rereg;
+    /* Every task it still has, and their frameworks (Slave::doReliableRegistration). */
+    struct agent_report report;
+    uint64_t posted = 0;
+    if (agent__tasks_report(a, &report, &id) != 0) {
+        agent__log(a, RT_LOG_ERROR, "%s", "re-registration not sent: out of memory");
+    } else {
+        rereg.n_tasks = report.n_tasks;
+        rereg.tasks = report.tasks;
+        rereg.n_frameworks = report.n_frameworks;
+        rereg.frameworks = report.frameworks;
+        posted = agent__call_post(a, &call, NULL);
+    }
+    agent__report_deinit(a, &report);
+    return posted;
 }
 
 /*
@@ -263,6 +282,8 @@ static void ag_registered(struct agent *a, const MesosConform__Internal__Event *
     a->stats.registrations++;
     agent__log(a, RT_LOG_INFO, "%s", "registered");
     agent__tasks_resend(a, NULL); /* pending updates go at once to the (new) master */
+    /* Tasks the master has and this agent does not (Slave::reregistered). */
+    agent__tasks_reconcile(a, reg->reconciliations, reg->n_reconciliations);
 }
 
 static void ag_pong(struct agent *a, const MesosConform__Internal__Event *ev)
@@ -374,10 +395,13 @@ int agent_create(const struct rt *rt, const struct agent_config *cfg, struct age
     pbjson_allocator_init(&a->pb_alloc, a->rt.alloc);
     rio_decoder_init(&a->decoder, MC_RECORD_BYTES_MAX, a->rt.alloc);
     mc_list_init(&a->tasks);
+    mc_list_init(&a->frameworks);
     a->state = AGENT_STATE_DISCONNECTED;
     int err = config_copy(a, cfg);
     if (err == 0)
         err = id_recover(a);
+    if (err == 0)
+        err = agent__tasks_recover(a); /* checkpointed tasks of a previous incarnation (A5) */
     if (err != 0) {
         agent_destroy(a);
         return err;
@@ -423,6 +447,7 @@ const char *agent_id(const struct agent *a)
 void agent_stats_get(const struct agent *a, struct agent_stats *out)
 {
     *out = a->stats;
+    out->tasks = a->tasks_count;
 }
 
 /* ---- the runtime's entry points ---- */
@@ -447,9 +472,12 @@ static void node_call_response(void *node, uint64_t call, const struct http_resp
         a->stats.refusals++;
         agent__log(a, RT_LOG_WARN, "registration refused: %s", mc_buf_str(&response->body));
         if (response->status == 403 && a->id[0] != '\0') {
-            /* The master removed this id (A9): register anew under a new one. */
+            /* The master removed this id (A9): register anew under a new one, with
+             * nothing of the old one (Mesos' agent shuts everything down on the
+             * master's ShutdownMessage). */
             a->id[0] = '\0';
             (void)a->rt.ops->store_del(a->rt.ctx, AGENT_STORE_KEY_ID);
+            agent__tasks_forget_all(a);
         }
         return; /* call_end follows */
     }

@@ -6,9 +6,12 @@
  * The agent registers with the master over mesos-conform's internal API
  * (POST /api/v1/internal, reference/agent/README.md), keeps the AgentID the
  * master gives it in its durable store (key "agent/id") so that it survives
- * a restart, answers the master's PINGs, and re-registers with that id
- * whenever it loses the master: its stream ended, or no PING came for the
- * total ping timeout. Like the master it is driven only through a struct rt
+ * a restart, answers the master's PINGs, and re-registers with that id and
+ * the tasks it runs whenever it loses the master: its stream ended, or no
+ * PING came for the total ping timeout. The tasks of checkpointing
+ * frameworks and their unacknowledged updates are kept in the store too
+ * (key "agent/tasks"), so that a restarted agent recovers them (A5).
+ * Like the master it is driven only through a struct rt
  * (reference/rt.h): the simulator and the libuv runtime both drive it
  * through agent_node_ops.
  */
@@ -31,8 +34,9 @@
 #define AGENT_PING_TIMEOUT_NS_DEFAULT (15 * RT_NS_PER_SEC)
 #define AGENT_MAX_PING_TIMEOUTS_DEFAULT 5
 #define AGENT_PORT_DEFAULT 5051
-/* The durable key of the agent's id. */
+/* The durable keys of the agent's id and of its checkpointed tasks (internal.proto Checkpoint). */
 #define AGENT_STORE_KEY_ID "agent/id"
+#define AGENT_STORE_KEY_TASKS "agent/tasks"
 
 struct agent_config {
     const char *master;   /* the master's "host:port" */
@@ -63,8 +67,8 @@ struct agent;
  * (re-)registration. cfg is copied, strings included. Returns 0, MC_EINVAL
  * (a missing master or hostname, a zero timeout or factor, a hostname
  * longer than 255 bytes, resources longer than MC_AGENT_RESOURCES_BYTES_MAX,
- * or a stored id that is not a valid id) or MC_ENOMEM. *out is set only on
- * success.
+ * a stored id that is not a valid id, or a damaged checkpoint) or
+ * MC_ENOMEM. *out is set only on success.
  */
 int agent_create(const struct rt *rt, const struct agent_config *cfg,
                  struct agent **out) MC_MUST_USE;
@@ -105,6 +109,10 @@ struct agent_stats {
     uint64_t tasks_launched; /* RUN_TASK events that started a task */
     uint64_t updates_sent;   /* STATUS_UPDATE calls started, resends included */
     uint64_t updates_acked;  /* updates removed by their ACKNOWLEDGE_UPDATE */
+    uint64_t checkpoints;    /* writes (or removals) of the checkpoint */
+    uint64_t tasks_recovered; /* tasks read back from the checkpoint at creation (A5) */
+    uint64_t reconciliations_answered; /* tasks the master asked about and the agent did not know */
+    uint32_t tasks;          /* tasks it has now (running, or waiting for an acknowledgement) */
 };
 
 void agent_stats_get(const struct agent *a, struct agent_stats *out);

@@ -38,7 +38,26 @@ struct agent {
     /* executor.c: struct agent_task, in launch order, at most MC_AGENT_TASKS_MAX. */
     struct mc_list_node tasks;
     uint32_t tasks_count;
+    /* executor.c: struct agent_framework, the frameworks those tasks belong to. */
+    struct mc_list_node frameworks;
+    int checkpoint_dirty; /* a checkpointed task changed since the last write (A5) */
     uint64_t updates_lost; /* updates dropped because a task's queue was full */
+};
+
+/* One task of a REREGISTER, pointing into the agent's records. */
+struct agent_report_task {
+    Mesos__V1__Task task;
+    Mesos__V1__FrameworkID framework_id;
+    Mesos__V1__Resource **resources; /* owned array; the resources are the TaskInfo's */
+};
+
+/* What a REREGISTER tells of the agent's tasks (agent__tasks_report). */
+struct agent_report {
+    struct agent_report_task *items;
+    Mesos__V1__Task **tasks;
+    size_t n_tasks;
+    Mesos__V1__FrameworkInfo **frameworks; /* borrowed from the agent's records */
+    size_t n_frameworks;
 };
 
 /* agent.c */
@@ -64,7 +83,30 @@ uint64_t agent__call_post(struct agent *a, const MesosConform__Internal__Call *c
 void agent__tasks_event(struct agent *a, const MesosConform__Internal__Event *ev);
 /* Sends the pending update of every task (of framework_id; NULL: all) now (T10). */
 void agent__tasks_resend(struct agent *a, const char *framework_id);
-/* Frees every task and cancels their timers, sending nothing. */
+/* Frees every task and cancels their timers, sending nothing; the checkpoint is not touched. */
 void agent__tasks_free(struct agent *a);
+/* Drops every task and the checkpoint: the master removed this agent's id. */
+void agent__tasks_forget_all(struct agent *a);
+/*
+ * Reads the checkpoint (AGENT_STORE_KEY_TASKS) of a previous incarnation
+ * at creation (A5): its tasks run again, their pending updates wait for
+ * the registration. 0 also when there is none; MC_EINVAL for a damaged
+ * checkpoint, MC_ENOMEM.
+ */
+int agent__tasks_recover(struct agent *a) MC_MUST_USE;
+/* Writes the checkpoint when a checkpointed task changed since the last write. */
+void agent__tasks_checkpoint(struct agent *a);
+/*
+ * Fills r with every task for REREGISTER (agent_id borrowed into each),
+ * and the FrameworkInfo of their frameworks; valid until the tasks change.
+ * Free with agent__report_deinit, also on error (MC_ENOMEM).
+ */
+void agent__report_init(struct agent_report *r);
+int agent__tasks_report(struct agent *a, struct agent_report *r,
+                        Mesos__V1__AgentID *agent_id) MC_MUST_USE;
+void agent__report_deinit(struct agent *a, struct agent_report *r);
+/* REGISTERED.reconciliations (borrowed): each task the agent does not know is answered. */
+void agent__tasks_reconcile(struct agent *a,
+                            MesosConform__Internal__Event__ReconcileTasks *const *recs, size_t n);
 
 #endif

@@ -22,6 +22,27 @@
  * is sent at once. A task whose terminal update is acknowledged is
  * forgotten. Pending heads are resent at once on RESEND_UPDATES (T10) and
  * after every (re-)registration.
+ *
+ * Checkpointing (SPEC A5; src/slave/slave.cpp `recover`, src/slave/state.hpp).
+ * The tasks of frameworks with FrameworkInfo.checkpoint, with their
+ * TaskInfo, latest state, unacknowledged updates and, for "sleep N", the
+ * time they finish, are written to the durable store (AGENT_STORE_KEY_TASKS,
+ * internal.proto Checkpoint) at the end of every event that changed one of
+ * them, so a crash can only lose what had not happened yet. A restarted
+ * agent reads them back: their executors kept running while it was down
+ * (a "sleep N" that should have ended has finished), their pending updates
+ * are resent once it is registered again, with their old uuids. Tasks of
+ * other frameworks are never written: a restart loses them, and the master
+ * learns it from the agent's re-registration (A5, A6).
+ *
+ * Re-registration: every task but those the agent only answers for (below)
+ * is listed in REREGISTER with its framework's FrameworkInfo (agent.c).
+ * When the master asks about tasks it knows and the agent does not
+ * (REGISTERED.reconciliations), each gets a status update of its own,
+ * TASK_DROPPED for a PARTITION_AWARE framework and TASK_LOST otherwise,
+ * SOURCE_AGENT, REASON_RECONCILIATION, "Reconciliation: task unknown to the
+ * agent", through the same queue and acknowledgement as any update, and is
+ * forgotten once acknowledged (Slave::reregistered).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,14 +50,36 @@
 
 #include "agent_internal.h"
 #include "mc_assert.h"
+#include "mc_buf.h"
+#include "pbjson.h"
 
 #define TASK_STATE(name) MESOS__V1__TASK_STATE__##name
+#define SOURCE(name) MESOS__V1__TASK_STATUS__SOURCE__##name
+
+/* Every message an update of this agent carries (a checkpoint stores the text). */
+static const char *const update_messages[] = {
+    "Command exited with status 0",
+    "Command exited with status 1",
+    "Command terminated with signal Terminated",
+    "Reconciliation: task unknown to the agent",
+};
 
 struct agent_update {
     Mesos__V1__TaskState state;
-    const char *message; /* a constant, or NULL */
+    const char *message; /* one of update_messages, or NULL */
     uint8_t uuid[16];
     double timestamp;
+    Mesos__V1__TaskStatus__Source source;
+    int has_reason;
+    Mesos__V1__TaskStatus__Reason reason;
+};
+
+/* A framework the agent runs tasks of: its FrameworkInfo, kept while it has any. */
+struct agent_framework {
+    struct mc_list_node link; /* in agent.frameworks, first task first */
+    char id[MC_TASK_ID_BYTES_MAX];
+    Mesos__V1__FrameworkInfo *info; /* owned (agent.pb_alloc) */
+    uint32_t tasks;                 /* tasks that refer to it */
 };
 
 struct agent_task {
@@ -45,9 +88,19 @@ struct agent_task {
     char framework_id[MC_TASK_ID_BYTES_MAX];
     char task_id[MC_TASK_ID_BYTES_MAX];
     char executor_id[MC_TASK_ID_BYTES_MAX];
+    /* NULL only for a task the agent answers a reconciliation for and never ran. */
+    struct agent_framework *framework;
+    Mesos__V1__TaskInfo *info; /* owned (agent.pb_alloc); NULL with framework */
+    int checkpoint;      /* its framework checkpoints: it is in the durable store (A5) */
     int killing_capable; /* the framework has TASK_KILLING_STATE */
     Mesos__V1__TaskState state; /* the latest state the executor reported */
+    /* The state and uuid of the last update sent to a master (Mesos'
+     * Task.status_update_state and status_update_uuid, set by Slave::forward). */
+    int has_status_update_state;
+    Mesos__V1__TaskState status_update_state;
+    uint8_t status_update_uuid[16];
     struct rt_timer run_timer;  /* "sleep N": when it finishes */
+    uint64_t end_ns;            /* that time; 0 when no run timer runs */
     struct agent_update queue[MC_AGENT_TASK_UPDATES_MAX]; /* unacknowledged, oldest first */
     uint32_t queue_head;
     uint32_t queue_count;
@@ -76,14 +129,78 @@ static struct agent_task *task_find(struct agent *a, const char *framework_id,
     return NULL;
 }
 
+static struct agent_framework *framework_find(struct agent *a, const char *id)
+{
+    struct mc_list_node *it;
+    MC_LIST_FOR_EACH(it, &a->frameworks) {
+        struct agent_framework *f = MC_CONTAINER_OF(it, struct agent_framework, link);
+        if (strcmp(f->id, id) == 0)
+            return f;
+    }
+    return NULL;
+}
+
+static void framework_unref(struct agent *a, struct agent_framework *f)
+{
+    MC_ASSERT(f->tasks > 0);
+    if (--f->tasks > 0)
+        return;
+    mc_list_remove(&f->link);
+    protobuf_c_message_free_unpacked(&f->info->base, &a->pb_alloc);
+    mc_free(a->rt.alloc, f);
+}
+
+/* A deep copy of msg (of type desc) through the agent's allocator, or NULL. */
+static ProtobufCMessage *message_copy(struct agent *a, const ProtobufCMessage *msg)
+{
+    struct mc_buf bytes;
+    mc_buf_init(&bytes, MC_RECORD_BYTES_MAX, a->rt.alloc);
+    ProtobufCMessage *copy = NULL;
+    if (pbjson_pack(msg, &bytes) != 0 ||
+        pbjson_unpack(msg->descriptor, bytes.data, bytes.len, &a->pb_alloc, &copy, NULL) != 0)
+        copy = NULL;
+    mc_buf_deinit(&bytes);
+    return copy;
+}
+
+/*
+ * The agent's record of framework info->id, with info (taken: owned by
+ * the record or freed) as its FrameworkInfo from now on, one more task
+ * referring to it. NULL without memory (info is freed).
+ */
+static struct agent_framework *framework_ref(struct agent *a, Mesos__V1__FrameworkInfo *info)
+{
+    struct agent_framework *f = framework_find(a, info->id->value);
+    if (f == NULL) {
+        f = mc_calloc(a->rt.alloc, 1, sizeof(*f));
+        if (f == NULL) {
+            protobuf_c_message_free_unpacked(&info->base, &a->pb_alloc);
+            return NULL;
+        }
+        snprintf(f->id, sizeof(f->id), "%s", info->id->value);
+        mc_list_push_back(&a->frameworks, &f->link);
+    } else {
+        protobuf_c_message_free_unpacked(&f->info->base, &a->pb_alloc);
+    }
+    f->info = info;
+    f->tasks++;
+    return f;
+}
+
 static void task_free(struct agent *a, struct agent_task *t)
 {
     if (t->run_timer.active)
         rt_timer_cancel(&a->rt, &t->run_timer);
     if (t->retry_timer.active)
         rt_timer_cancel(&a->rt, &t->retry_timer);
+    if (t->checkpoint)
+        a->checkpoint_dirty = 1;
     mc_list_remove(&t->link);
     a->tasks_count--;
+    if (t->info != NULL)
+        protobuf_c_message_free_unpacked(&t->info->base, &a->pb_alloc);
+    if (t->framework != NULL)
+        framework_unref(a, t->framework);
     mc_free(a->rt.alloc, t);
 }
 
@@ -113,9 +230,12 @@ static void head_send(struct agent_task *t)
     status.state = u->state;
     status.message = (char *)u->message;
     status.has_source = 1;
-    status.source = MESOS__V1__TASK_STATUS__SOURCE__SOURCE_EXECUTOR;
+    status.source = u->source;
+    status.has_reason = u->has_reason;
+    status.reason = u->reason;
     status.agent_id = &aid;
-    status.executor_id = &eid;
+    /* The agent's own answer to a reconciliation names no executor (createStatusUpdate). */
+    status.executor_id = t->framework != NULL ? &eid : NULL;
     status.has_timestamp = 1;
     status.timestamp = u->timestamp;
     status.has_uuid = 1;
@@ -131,8 +251,12 @@ static void head_send(struct agent_task *t)
     call.status_update = &su;
     /* Without a stream the update waits for its retry or the next registration. */
     if (a->state == AGENT_STATE_REGISTERED && a->stream_id[0] != '\0' &&
-        agent__call_post(a, &call, a->stream_id) != 0)
+        agent__call_post(a, &call, a->stream_id) != 0) {
         a->stats.updates_sent++;
+        t->has_status_update_state = 1; /* Slave::forward */
+        t->status_update_state = u->state;
+        memcpy(t->status_update_uuid, u->uuid, sizeof(t->status_update_uuid));
+    }
     rt_timer_start(&a->rt, &t->retry_timer, t->retry_ns, retry_fire);
 }
 
@@ -156,10 +280,14 @@ static void uuid_make(struct agent *a, uint8_t out[16])
     out[8] = (uint8_t)((out[8] & 0x3f) | 0x80);
 }
 
-/* The executor reports state: queued, and sent at once when nothing is pending. */
-static void update_push(struct agent_task *t, Mesos__V1__TaskState state, const char *message)
+/* An update from source with reason (has_reason 0: none): queued, sent at once when alone. */
+static void update_push_from(struct agent_task *t, Mesos__V1__TaskState state, const char *message,
+                             Mesos__V1__TaskStatus__Source source, int has_reason,
+                             Mesos__V1__TaskStatus__Reason reason)
 {
     struct agent *a = t->agent;
+    if (t->checkpoint)
+        a->checkpoint_dirty = 1;
     t->state = state;
     if (state_terminal(state))
         t->terminal_pushed++;
@@ -174,11 +302,20 @@ static void update_push(struct agent_task *t, Mesos__V1__TaskState state, const 
     u->message = message;
     uuid_make(a, u->uuid);
     u->timestamp = (double)rt_now_ns(&a->rt) / (double)RT_NS_PER_SEC;
+    u->source = source;
+    u->has_reason = has_reason;
+    u->reason = reason;
     t->queue_count++;
     if (t->queue_count == 1) {
         t->retry_ns = AGENT_STATUS_UPDATE_RETRY_NS_MIN;
         head_send(t);
     }
+}
+
+/* The executor reports state. */
+static void update_push(struct agent_task *t, Mesos__V1__TaskState state, const char *message)
+{
+    update_push_from(t, state, message, SOURCE(SOURCE_EXECUTOR), 0, 0);
 }
 
 static void task_acknowledge(struct agent *a, const MesosConform__Internal__Event__AcknowledgeUpdate *ack)
@@ -190,6 +327,8 @@ static void task_acknowledge(struct agent *a, const MesosConform__Internal__Even
         return; /* unknown task or uuid: Mesos' agent ignores it too (T3) */
     }
     a->stats.updates_acked++;
+    if (t->checkpoint)
+        a->checkpoint_dirty = 1;
     t->queue_head = (t->queue_head + 1) % MC_AGENT_TASK_UPDATES_MAX;
     t->queue_count--;
     if (t->retry_timer.active)
@@ -218,7 +357,19 @@ void agent__tasks_resend(struct agent *a, const char *framework_id)
 static void run_fire(struct rt_timer *timer)
 {
     struct agent_task *t = MC_CONTAINER_OF(timer, struct agent_task, run_timer);
-    update_push(t, TASK_STATE(TASK_FINISHED), "Command exited with status 0");
+    struct agent *a = t->agent;
+    t->end_ns = 0;
+    update_push(t, TASK_STATE(TASK_FINISHED), update_messages[0]);
+    agent__tasks_checkpoint(a);
+}
+
+/* "sleep N": the task finishes at end_ns (now or later: at once). */
+static void run_until(struct agent_task *t, uint64_t end_ns)
+{
+    struct agent *a = t->agent;
+    uint64_t now = rt_now_ns(&a->rt);
+    t->end_ns = end_ns > 0 ? end_ns : 1; /* 0 means "no timer" */
+    rt_timer_start(&a->rt, &t->run_timer, end_ns > now ? end_ns - now : 0, run_fire);
 }
 
 /* "sleep N" with N a whole or decimal number of seconds: N in ns, else -1. */
@@ -235,68 +386,114 @@ static int64_t sleep_ns(const char *command)
     return (int64_t)(s * (double)RT_NS_PER_SEC);
 }
 
-static int framework_killing_capable(const Mesos__V1__FrameworkInfo *info)
+static int framework_capable(const Mesos__V1__FrameworkInfo *info,
+                             Mesos__V1__FrameworkInfo__Capability__Type type)
 {
     for (size_t i = 0; i < info->n_capabilities; i++)
-        if (info->capabilities[i]->has_type &&
-            info->capabilities[i]->type ==
-                MESOS__V1__FRAMEWORK_INFO__CAPABILITY__TYPE__TASK_KILLING_STATE)
+        if (info->capabilities[i]->has_type && info->capabilities[i]->type == type)
             return 1;
     return 0;
+}
+
+static int framework_killing_capable(const Mesos__V1__FrameworkInfo *info)
+{
+    return framework_capable(info, MESOS__V1__FRAMEWORK_INFO__CAPABILITY__TYPE__TASK_KILLING_STATE);
+}
+
+static int framework_checkpoints(const Mesos__V1__FrameworkInfo *info)
+{
+    return info->has_checkpoint && info->checkpoint;
+}
+
+/* The command a task's executor runs ("" when none). */
+static const char *task_command(const Mesos__V1__TaskInfo *ti)
+{
+    const Mesos__V1__CommandInfo *cmd = ti->executor != NULL ? ti->executor->command : ti->command;
+    return cmd != NULL && cmd->value != NULL ? cmd->value : "";
+}
+
+/*
+ * A task record for ti (taken) of framework f (its reference taken), in
+ * the agent's list; its executor's id is the task's for a command task.
+ * NULL past MC_AGENT_TASKS_MAX or without memory (both freed then).
+ */
+static struct agent_task *task_new(struct agent *a, struct agent_framework *f,
+                                   Mesos__V1__TaskInfo *ti)
+{
+    struct agent_task *t = a->tasks_count < MC_AGENT_TASKS_MAX
+                               ? mc_calloc(a->rt.alloc, 1, sizeof(*t))
+                               : NULL;
+    if (t == NULL) {
+        protobuf_c_message_free_unpacked(&ti->base, &a->pb_alloc);
+        framework_unref(a, f);
+        return NULL;
+    }
+    t->agent = a;
+    t->framework = f;
+    t->info = ti;
+    snprintf(t->framework_id, sizeof(t->framework_id), "%s", f->id);
+    snprintf(t->task_id, sizeof(t->task_id), "%s", ti->task_id->value);
+    if (ti->executor != NULL)
+        snprintf(t->executor_id, sizeof(t->executor_id), "%s",
+                 ti->executor->executor_id != NULL ? ti->executor->executor_id->value : "");
+    else
+        snprintf(t->executor_id, sizeof(t->executor_id), "%s", ti->task_id->value);
+    t->killing_capable = framework_killing_capable(f->info);
+    t->checkpoint = framework_checkpoints(f->info);
+    mc_list_push_back(&a->tasks, &t->link);
+    a->tasks_count++;
+    return t;
 }
 
 static void task_run(struct agent *a, const MesosConform__Internal__Event__RunTask *run)
 {
     const Mesos__V1__TaskInfo *ti = run->task;
     const char *fw_id = run->framework_info->id != NULL ? run->framework_info->id->value : "";
-    if (task_find(a, fw_id, ti->task_id->value) != NULL || a->tasks_count >= MC_AGENT_TASKS_MAX ||
-        strlen(fw_id) >= MC_TASK_ID_BYTES_MAX || strlen(ti->task_id->value) >= MC_TASK_ID_BYTES_MAX) {
+    if (fw_id[0] == '\0' || task_find(a, fw_id, ti->task_id->value) != NULL ||
+        a->tasks_count >= MC_AGENT_TASKS_MAX || strlen(fw_id) >= MC_TASK_ID_BYTES_MAX ||
+        strlen(ti->task_id->value) >= MC_TASK_ID_BYTES_MAX) {
         agent__log(a, RT_LOG_WARN, "RUN_TASK refused (duplicate, too long or too many): %s",
                    ti->task_id->value);
         return;
     }
-    struct agent_task *t = mc_calloc(a->rt.alloc, 1, sizeof(*t));
+    /* The framework's info as the master sends it now (Mesos' runTask updates it too). */
+    Mesos__V1__FrameworkInfo *info =
+        (Mesos__V1__FrameworkInfo *)message_copy(a, &run->framework_info->base);
+    Mesos__V1__TaskInfo *copy = (Mesos__V1__TaskInfo *)message_copy(a, &ti->base);
+    struct agent_framework *f = info != NULL && copy != NULL ? framework_ref(a, info) : NULL;
+    struct agent_task *t = f != NULL ? task_new(a, f, copy) : NULL;
     if (t == NULL) {
+        if (f == NULL && info != NULL && copy == NULL)
+            protobuf_c_message_free_unpacked(&info->base, &a->pb_alloc);
+        if (f == NULL && copy != NULL)
+            protobuf_c_message_free_unpacked(&copy->base, &a->pb_alloc);
         agent__log(a, RT_LOG_ERROR, "RUN_TASK %s: out of memory", ti->task_id->value);
         return;
     }
-    t->agent = a;
-    snprintf(t->framework_id, sizeof(t->framework_id), "%s", fw_id);
-    snprintf(t->task_id, sizeof(t->task_id), "%s", ti->task_id->value);
-    const Mesos__V1__CommandInfo *cmd = ti->command;
-    if (ti->executor != NULL) {
-        cmd = ti->executor->command;
-        snprintf(t->executor_id, sizeof(t->executor_id), "%s",
-                 ti->executor->executor_id != NULL ? ti->executor->executor_id->value : "");
-    } else {
-        snprintf(t->executor_id, sizeof(t->executor_id), "%s", ti->task_id->value);
-    }
-    t->killing_capable = framework_killing_capable(run->framework_info);
-    mc_list_push_back(&a->tasks, &t->link);
-    a->tasks_count++;
     a->stats.tasks_launched++;
-    const char *value = cmd != NULL && cmd->value != NULL ? cmd->value : "";
+    const char *value = task_command(t->info);
     update_push(t, TASK_STATE(TASK_STARTING), NULL);
     update_push(t, TASK_STATE(TASK_RUNNING), NULL);
     int64_t ns = sleep_ns(value);
     if (strcmp(value, "true") == 0)
-        update_push(t, TASK_STATE(TASK_FINISHED), "Command exited with status 0");
+        update_push(t, TASK_STATE(TASK_FINISHED), update_messages[0]);
     else if (strcmp(value, "false") == 0)
-        update_push(t, TASK_STATE(TASK_FAILED), "Command exited with status 1");
+        update_push(t, TASK_STATE(TASK_FAILED), update_messages[1]);
     else if (ns >= 0)
-        rt_timer_start(&a->rt, &t->run_timer, (uint64_t)ns, run_fire);
+        run_until(t, rt_now_ns(&a->rt) + (uint64_t)ns);
 }
 
 /* KILL_TASK and SHUTDOWN_EXECUTOR: KILLING (when the framework knows it), then KILLED (T4, T8). */
 static void task_kill(struct agent_task *t)
 {
-    if (state_terminal(t->state))
+    if (state_terminal(t->state) || t->framework == NULL)
         return;
     if (t->run_timer.active)
         rt_timer_cancel(&t->agent->rt, &t->run_timer);
+    t->end_ns = 0;
     if (t->killing_capable && t->state != TASK_STATE(TASK_KILLING))
         update_push(t, TASK_STATE(TASK_KILLING), NULL);
-    update_push(t, TASK_STATE(TASK_KILLED), "Command terminated with signal Terminated");
+    update_push(t, TASK_STATE(TASK_KILLED), update_messages[2]);
 }
 
 /* Calls fn on each task of framework_id (and executor_id, when not NULL). */
@@ -325,7 +522,7 @@ static void message_echo(struct agent *a, const MesosConform__Internal__Event__F
     int found = 0;
     MC_LIST_FOR_EACH(it, &a->tasks) {
         const struct agent_task *t = MC_CONTAINER_OF(it, struct agent_task, link);
-        found |= strcmp(t->framework_id, fm->framework_id->value) == 0 &&
+        found |= t->framework != NULL && strcmp(t->framework_id, fm->framework_id->value) == 0 &&
                  strcmp(t->executor_id, fm->executor_id->value) == 0 && !state_terminal(t->state);
     }
     if (!found) {
@@ -375,6 +572,7 @@ void agent__tasks_event(struct agent *a, const MesosConform__Internal__Event *ev
     } else {
         agent__log(a, RT_LOG_WARN, "%s", "an event the agent does not know, ignored");
     }
+    agent__tasks_checkpoint(a); /* before anything else can happen (A5) */
 }
 
 void agent__tasks_free(struct agent *a)
@@ -383,6 +581,7 @@ void agent__tasks_free(struct agent *a)
     MC_LIST_FOR_EACH_SAFE(it, tmp, &a->tasks) {
         task_free(a, MC_CONTAINER_OF(it, struct agent_task, link));
     }
+    MC_ASSERT(mc_list_empty(&a->frameworks));
 }
 
 int agent_invariants_check(const struct agent *a, char *text, size_t text_bytes)
@@ -408,4 +607,333 @@ int agent_invariants_check(const struct agent *a, char *text, size_t text_bytes)
         }
     }
     return 0;
+}
+
+/* ---- checkpointing (A5) ---- */
+
+/* The constant of update_messages equal to text, or NULL for any other text. */
+static const char *message_intern(const char *text)
+{
+    size_t n = sizeof(update_messages) / sizeof(update_messages[0]);
+    for (size_t i = 0; text != NULL && i < n; i++)
+        if (strcmp(text, update_messages[i]) == 0)
+            return update_messages[i];
+    return NULL;
+}
+
+/* The parts of one checkpointed task; they point into the task's record. */
+struct checkpoint_task {
+    MesosConform__Internal__Checkpoint__Task task;
+    Mesos__V1__FrameworkID framework_id;
+    MesosConform__Internal__Checkpoint__Update updates[MC_AGENT_TASK_UPDATES_MAX];
+    MesosConform__Internal__Checkpoint__Update *update_ptrs[MC_AGENT_TASK_UPDATES_MAX];
+};
+
+static void checkpoint_task_fill(struct checkpoint_task *c, struct agent_task *t)
+{
+    mesos_conform__internal__checkpoint__task__init(&c->task);
+    mesos__v1__framework_id__init(&c->framework_id);
+    c->framework_id.value = t->framework_id;
+    c->task.framework_id = &c->framework_id;
+    c->task.task = t->info;
+    c->task.state = t->state;
+    for (uint32_t i = 0; i < t->queue_count; i++) {
+        struct agent_update *u = &t->queue[(t->queue_head + i) % MC_AGENT_TASK_UPDATES_MAX];
+        MesosConform__Internal__Checkpoint__Update *cu = &c->updates[i];
+        mesos_conform__internal__checkpoint__update__init(cu);
+        cu->state = u->state;
+        cu->message = (char *)u->message;
+        cu->uuid.data = u->uuid;
+        cu->uuid.len = sizeof(u->uuid);
+        cu->has_timestamp = 1;
+        cu->timestamp = u->timestamp;
+        cu->has_source = 1;
+        cu->source = u->source;
+        cu->has_reason = u->has_reason;
+        cu->reason = u->reason;
+        c->update_ptrs[i] = cu;
+    }
+    c->task.n_updates = t->queue_count;
+    c->task.updates = c->update_ptrs;
+    c->task.has_end_ns = t->end_ns != 0;
+    c->task.end_ns = t->end_ns;
+}
+
+/* The checkpoint's bytes: the checkpointed tasks and their frameworks, in the agent's order. */
+static int checkpoint_pack(struct agent *a, uint32_t tasks, struct mc_buf *out)
+{
+    MesosConform__Internal__Checkpoint cp = MESOS_CONFORM__INTERNAL__CHECKPOINT__INIT;
+    struct checkpoint_task *items = mc_calloc(a->rt.alloc, tasks, sizeof(*items));
+    MesosConform__Internal__Checkpoint__Task **task_ptrs =
+        mc_calloc(a->rt.alloc, tasks, sizeof(*task_ptrs));
+    Mesos__V1__FrameworkInfo **fw_ptrs = mc_calloc(a->rt.alloc, tasks, sizeof(*fw_ptrs));
+    int err = items == NULL || task_ptrs == NULL || fw_ptrs == NULL ? MC_ENOMEM : 0;
+    struct mc_list_node *it;
+    MC_LIST_FOR_EACH(it, &a->frameworks) {
+        struct agent_framework *f = MC_CONTAINER_OF(it, struct agent_framework, link);
+        if (err == 0 && framework_checkpoints(f->info)) {
+            MC_ASSERT(cp.n_frameworks < tasks);
+            fw_ptrs[cp.n_frameworks++] = f->info;
+        }
+    }
+    MC_LIST_FOR_EACH(it, &a->tasks) {
+        struct agent_task *t = MC_CONTAINER_OF(it, struct agent_task, link);
+        if (err != 0 || !t->checkpoint)
+            continue;
+        MC_ASSERT(cp.n_tasks < tasks);
+        checkpoint_task_fill(&items[cp.n_tasks], t);
+        task_ptrs[cp.n_tasks] = &items[cp.n_tasks].task;
+        cp.n_tasks++;
+    }
+    cp.frameworks = fw_ptrs;
+    cp.tasks = task_ptrs;
+    if (err == 0)
+        err = pbjson_pack(&cp.base, out);
+    mc_free(a->rt.alloc, items);
+    mc_free(a->rt.alloc, task_ptrs);
+    mc_free(a->rt.alloc, fw_ptrs);
+    return err;
+}
+
+void agent__tasks_checkpoint(struct agent *a)
+{
+    if (!a->checkpoint_dirty)
+        return;
+    a->checkpoint_dirty = 0;
+    uint32_t tasks = 0;
+    struct mc_list_node *it;
+    MC_LIST_FOR_EACH(it, &a->tasks) {
+        tasks += MC_CONTAINER_OF(it, struct agent_task, link)->checkpoint;
+    }
+    int err;
+    if (tasks == 0) {
+        err = a->rt.ops->store_del(a->rt.ctx, AGENT_STORE_KEY_TASKS);
+        err = err == MC_ENOTFOUND ? 0 : err;
+    } else {
+        struct mc_buf bytes;
+        mc_buf_init(&bytes, MC_AGENT_CHECKPOINT_BYTES_MAX, a->rt.alloc);
+        err = checkpoint_pack(a, tasks, &bytes);
+        if (err == 0)
+            err = a->rt.ops->store_put(a->rt.ctx, AGENT_STORE_KEY_TASKS, bytes.data, bytes.len);
+        mc_buf_deinit(&bytes);
+    }
+    if (err == 0)
+        a->stats.checkpoints++;
+    else
+        agent__log(a, RT_LOG_ERROR, "tasks not checkpointed: %s", mc_strerror(err));
+}
+
+/* One checkpointed task back in the agent's list, its updates queued again (uuids kept). */
+static int task_recover(struct agent *a, MesosConform__Internal__Checkpoint__Task *ct)
+{
+    Mesos__V1__TaskInfo *ti = ct->task;
+    const char *fid = ct->framework_id->value;
+    struct agent_framework *f = framework_find(a, fid);
+    if (f == NULL || ct->n_updates > MC_AGENT_TASK_UPDATES_MAX ||
+        strlen(ti->task_id->value) >= MC_TASK_ID_BYTES_MAX ||
+        task_find(a, fid, ti->task_id->value) != NULL)
+        return MC_EINVAL;
+    f->tasks++;
+    ct->task = NULL; /* taken over by the task */
+    struct agent_task *t = task_new(a, f, ti);
+    if (t == NULL)
+        return MC_ENOMEM;
+    t->state = ct->state;
+    t->terminal_pushed = state_terminal(t->state);
+    for (size_t i = 0; i < ct->n_updates; i++) {
+        const MesosConform__Internal__Checkpoint__Update *cu = ct->updates[i];
+        struct agent_update *u = &t->queue[i];
+        if (cu->uuid.len != sizeof(u->uuid))
+            return MC_EINVAL;
+        u->state = cu->state;
+        u->message = message_intern(cu->message);
+        memcpy(u->uuid, cu->uuid.data, sizeof(u->uuid));
+        u->timestamp = cu->timestamp;
+        u->source = cu->has_source ? cu->source : SOURCE(SOURCE_EXECUTOR);
+        u->has_reason = cu->has_reason;
+        u->reason = cu->reason;
+        t->queue_count++;
+    }
+    if (t->queue_count > 0) {
+        t->retry_ns = AGENT_STATUS_UPDATE_RETRY_NS_MIN;
+        head_send(t); /* not registered yet: this arms its retry */
+    }
+    /* The executor kept running while the agent was down: a "sleep N" that should
+     * have ended has finished by now. */
+    if (ct->has_end_ns && ct->end_ns != 0 && !state_terminal(t->state))
+        run_until(t, ct->end_ns);
+    a->stats.tasks_recovered++;
+    return 0;
+}
+
+int agent__tasks_recover(struct agent *a)
+{
+    struct mc_buf bytes;
+    mc_buf_init(&bytes, MC_AGENT_CHECKPOINT_BYTES_MAX, a->rt.alloc);
+    int err = a->rt.ops->store_get(a->rt.ctx, AGENT_STORE_KEY_TASKS, &bytes);
+    ProtobufCMessage *msg = NULL;
+    if (err == 0 && pbjson_unpack(&mesos_conform__internal__checkpoint__descriptor, bytes.data,
+                                  bytes.len, &a->pb_alloc, &msg, NULL) != 0)
+        err = MC_EINVAL; /* a damaged checkpoint: Mesos' agent refuses to recover too */
+    mc_buf_deinit(&bytes);
+    if (err == MC_ENOTFOUND)
+        return 0;
+    if (err == MC_ELIMIT)
+        err = MC_EINVAL;
+    MesosConform__Internal__Checkpoint *cp = (MesosConform__Internal__Checkpoint *)msg;
+    for (size_t i = 0; err == 0 && i < cp->n_frameworks; i++) {
+        Mesos__V1__FrameworkInfo *info = cp->frameworks[i];
+        if (info->id == NULL || info->id->value[0] == '\0' ||
+            strlen(info->id->value) >= MC_TASK_ID_BYTES_MAX ||
+            framework_find(a, info->id->value) != NULL) {
+            err = MC_EINVAL;
+            break;
+        }
+        cp->frameworks[i] = NULL; /* taken: freed with its record */
+        struct agent_framework *f = framework_ref(a, info);
+        if (f == NULL)
+            err = MC_ENOMEM;
+        else
+            f->tasks--; /* no task refers to it yet */
+    }
+    for (size_t i = 0; err == 0 && i < cp->n_tasks; i++)
+        err = task_recover(a, cp->tasks[i]);
+    /* Frameworks no task refers to are not kept. */
+    struct mc_list_node *it, *tmp;
+    MC_LIST_FOR_EACH_SAFE(it, tmp, &a->frameworks) {
+        struct agent_framework *f = MC_CONTAINER_OF(it, struct agent_framework, link);
+        if (f->tasks == 0) {
+            f->tasks = 1;
+            framework_unref(a, f);
+        }
+    }
+    if (msg != NULL)
+        protobuf_c_message_free_unpacked(msg, &a->pb_alloc);
+    agent__tasks_checkpoint(a); /* what finished while the agent was down */
+    return err;
+}
+
+/* ---- re-registration (A1, A5, A6) ---- */
+
+void agent__report_init(struct agent_report *r)
+{
+    memset(r, 0, sizeof(*r));
+}
+
+int agent__tasks_report(struct agent *a, struct agent_report *r, Mesos__V1__AgentID *agent_id)
+{
+    agent__report_init(r);
+    uint32_t n = 0, nf = 0;
+    struct mc_list_node *it;
+    MC_LIST_FOR_EACH(it, &a->tasks) {
+        n += MC_CONTAINER_OF(it, struct agent_task, link)->framework != NULL;
+    }
+    MC_LIST_FOR_EACH(it, &a->frameworks) {
+        nf++;
+    }
+    if (n == 0 && nf == 0)
+        return 0;
+    r->items = mc_calloc(a->rt.alloc, n > 0 ? n : 1, sizeof(*r->items));
+    r->tasks = mc_calloc(a->rt.alloc, n > 0 ? n : 1, sizeof(*r->tasks));
+    r->frameworks = mc_calloc(a->rt.alloc, nf > 0 ? nf : 1, sizeof(*r->frameworks));
+    if (r->items == NULL || r->tasks == NULL || r->frameworks == NULL)
+        return MC_ENOMEM;
+    MC_LIST_FOR_EACH(it, &a->frameworks) {
+        r->frameworks[r->n_frameworks++] = MC_CONTAINER_OF(it, struct agent_framework, link)->info;
+    }
+    MC_LIST_FOR_EACH(it, &a->tasks) {
+        struct agent_task *t = MC_CONTAINER_OF(it, struct agent_task, link);
+        if (t->framework == NULL)
+            continue; /* only a reconciliation's answer: Mesos has no task for it */
+        struct agent_report_task *rt = &r->items[r->n_tasks];
+        const Mesos__V1__TaskInfo *ti = t->info;
+        size_t nres = ti->n_resources + (ti->executor != NULL ? ti->executor->n_resources : 0);
+        rt->resources = nres > 0 ? mc_calloc(a->rt.alloc, nres, sizeof(*rt->resources)) : NULL;
+        if (nres > 0 && rt->resources == NULL)
+            return MC_ENOMEM;
+        /* The executor's resources go with its task: the master holds them for it. */
+        for (size_t i = 0; i < ti->n_resources; i++)
+            rt->resources[i] = ti->resources[i];
+        for (size_t i = 0; ti->executor != NULL && i < ti->executor->n_resources; i++)
+            rt->resources[ti->n_resources + i] = ti->executor->resources[i];
+        mesos__v1__task__init(&rt->task);
+        mesos__v1__framework_id__init(&rt->framework_id);
+        rt->framework_id.value = t->framework_id;
+        rt->task.name = ti->name;
+        rt->task.task_id = ti->task_id;
+        rt->task.framework_id = &rt->framework_id;
+        rt->task.agent_id = agent_id;
+        rt->task.state = t->state;
+        rt->task.n_resources = nres;
+        rt->task.resources = rt->resources;
+        if (ti->executor != NULL)
+            rt->task.executor_id = ti->executor->executor_id;
+        rt->task.has_status_update_state = t->has_status_update_state;
+        rt->task.status_update_state = t->status_update_state;
+        rt->task.has_status_update_uuid = t->has_status_update_state;
+        rt->task.status_update_uuid.data = t->status_update_uuid;
+        rt->task.status_update_uuid.len = sizeof(t->status_update_uuid);
+        r->tasks[r->n_tasks++] = &rt->task;
+    }
+    return 0;
+}
+
+void agent__report_deinit(struct agent *a, struct agent_report *r)
+{
+    for (size_t i = 0; r->items != NULL && i < r->n_tasks; i++)
+        mc_free(a->rt.alloc, r->items[i].resources);
+    mc_free(a->rt.alloc, r->items);
+    mc_free(a->rt.alloc, r->tasks);
+    mc_free(a->rt.alloc, r->frameworks);
+    agent__report_init(r);
+}
+
+/* One task the master knows and this agent does not: a terminal update of its own. */
+static void reconcile_unknown(struct agent *a, const char *framework_id, const char *task_id,
+                              int partition_aware)
+{
+    if (a->tasks_count >= MC_AGENT_TASKS_MAX || strlen(framework_id) >= MC_TASK_ID_BYTES_MAX ||
+        strlen(task_id) >= MC_TASK_ID_BYTES_MAX) {
+        agent__log(a, RT_LOG_WARN, "reconciliation of task %s not answered (limit)", task_id);
+        return;
+    }
+    struct agent_task *t = mc_calloc(a->rt.alloc, 1, sizeof(*t));
+    if (t == NULL) {
+        agent__log(a, RT_LOG_ERROR, "reconciliation of task %s: out of memory", task_id);
+        return;
+    }
+    t->agent = a;
+    snprintf(t->framework_id, sizeof(t->framework_id), "%s", framework_id);
+    snprintf(t->task_id, sizeof(t->task_id), "%s", task_id);
+    mc_list_push_back(&a->tasks, &t->link);
+    a->tasks_count++;
+    a->stats.reconciliations_answered++;
+    agent__log(a, RT_LOG_WARN, "reconciling task %s: task unknown to the agent", task_id);
+    update_push_from(t, partition_aware ? TASK_STATE(TASK_DROPPED) : TASK_STATE(TASK_LOST),
+                     update_messages[3], SOURCE(SOURCE_AGENT), 1,
+                     MESOS__V1__TASK_STATUS__REASON__REASON_RECONCILIATION);
+}
+
+void agent__tasks_reconcile(struct agent *a,
+                            MesosConform__Internal__Event__ReconcileTasks *const *recs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const MesosConform__Internal__Event__ReconcileTasks *rec = recs[i];
+        int aware = rec->framework != NULL &&
+                    framework_capable(rec->framework,
+                                      MESOS__V1__FRAMEWORK_INFO__CAPABILITY__TYPE__PARTITION_AWARE);
+        for (size_t k = 0; k < rec->n_statuses; k++) {
+            const char *task_id = rec->statuses[k]->task_id->value;
+            /* A task the agent has needs no answer: its own updates go on. */
+            if (task_find(a, rec->framework_id->value, task_id) == NULL)
+                reconcile_unknown(a, rec->framework_id->value, task_id, aware);
+        }
+    }
+}
+
+void agent__tasks_forget_all(struct agent *a)
+{
+    agent__tasks_free(a);
+    a->checkpoint_dirty = 1;
+    agent__tasks_checkpoint(a);
 }

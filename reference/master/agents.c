@@ -1,7 +1,7 @@
 /*
  * agents.c: the master's side of its agents: the internal API on
- * /api/v1/internal, agent liveness and partitions (SPEC.md A1, A2, A3, A5,
- * A6, A9 and M1, for agents without tasks so far).
+ * /api/v1/internal, agent liveness and partitions, and the registry that
+ * outlives the master (SPEC.md A1-A7, A9, M1, M2).
  *
  * Theory of operation. An agent opens its event stream with a REGISTER
  * call (no id yet) or a REREGISTER call (with the id it keeps in its
@@ -29,18 +29,41 @@
  * it re-registers first. Becoming UNREACHABLE stops the pings, ends the
  * stream from the master's side (so an agent that still hears the master
  * learns it must re-register) and sends every connected framework a
- * FAILURE event with the agent_id alone (A3; task updates and offer
- * rescinds come later, with tasks and offers).
+ * FAILURE event with the agent_id alone, after its tasks' updates and its
+ * offers' rescinds (A3). A RECOVERED agent is not pinged.
  *
  * Ids are Mesos' Master::newSlaveId, "<master id>-S<n>", n from 0 in
  * registration order. A re-registration keeps the id whatever the state
- * (A1, A5); an id the master never saw, e.g. after a master restart, is
- * taken as it is (M1). A REGISTER from the address ("hostname:port") of an
- * agent that is still REGISTERED is a retry: it gets the same id again.
+ * (A1, A5); an id the master never saw (one it removed before it
+ * restarted) is taken as it is, as Mesos' MarkSlaveReachable admits an
+ * agent missing from its unreachable list. A REGISTER from the address
+ * ("hostname:port") of an agent that is still REGISTERED is a retry: it
+ * gets the same id again.
  * From the address of a DISCONNECTED one it is a new agent, and the old one
  * is REMOVED at once, with a FAILURE to the frameworks (Mesos' "a new agent
  * registered at the same address", A9). An UNREACHABLE agent at that
  * address simply stays UNREACHABLE under its old id.
+ *
+ * The registry (Mesos' Registrar, src/master/registry.proto): every
+ * admitted agent (REGISTERED, DISCONNECTED, RECOVERED) with its AgentInfo,
+ * and every UNREACHABLE one with the time it became so, written whole to
+ * the durable store (MASTER_STORE_KEY_REGISTRY, internal.proto Registry)
+ * after every transition that changes it. A restarted master reads it
+ * back (Master::_recover): admitted agents become RECOVERED, unreachable
+ * ones UNREACHABLE, and a timer of agent_reregister_timeout starts; each
+ * agent still RECOVERED when it fires becomes UNREACHABLE with a FAILURE
+ * to the frameworks and no task update, since the master never learned its
+ * tasks (Master::recoveredSlavesTimeout, _markUnreachable with
+ * duringMasterFailover: sendSlaveLost; M2).
+ *
+ * Tasks (A1, A4-A7, M1): a REREGISTER lists the agent's tasks and their
+ * frameworks. What the master does with them depends on the state the
+ * agent comes back from, as in Mesos' Master::_reregisterSlave: from
+ * REGISTERED or DISCONNECTED it keeps its own tasks and asks the agent
+ * about the ones missing from the list (reconcileKnownSlave, carried in
+ * REGISTERED.reconciliations); from RECOVERED, UNREACHABLE or as an
+ * unknown id it takes the agent's list (__reregisterSlave). tasks.c does
+ * both (master__tasks_agent_readmitted).
  *
  * Resources: a (re-)registration's resources text (Register.resources_text,
  * AGENT_RESOURCES_DEFAULT when absent) is parsed before anything else
@@ -96,15 +119,24 @@ struct agent_rec {
     int pinged;             /* a PING went out and no PONG came since */
     enum master_agent_state prev_state; /* before the last transition (A4 needs it) */
     uint64_t unreachable_ns;            /* when it last became UNREACHABLE */
+    int admitted; /* it registered with this master, or came from its registry */
+    /* The REREGISTER of the ATTACH being handled (borrowed for the action), or NULL. */
+    const MesosConform__Internal__Call__Reregister *reregister;
 };
 
 struct master_agents {
+    struct master *master;
     struct mc_list_node list;
     uint32_t count;
     uint64_t next_number; /* n of the next "<master id>-S<n>" */
     uint64_t pings_sent;
     uint64_t pongs;
     uint64_t unreachable;
+    uint64_t registry_writes;
+    uint64_t registry_hash; /* of the bytes last written */
+    int registry_written;
+    /* After a restart with agents in the registry: agent_reregister_timeout (M2). */
+    struct rt_timer reregister_timer;
 };
 
 /* The stream a (re-)registration brings, and the agent's resources (borrowed). */
@@ -113,6 +145,7 @@ struct attachment {
     enum media_codec codec;
     char stream_id[MASTER_UUID_TEXT_BYTES];
     const struct res_set *resources;
+    const MesosConform__Internal__Call__Reregister *reregister; /* NULL for a REGISTER */
 };
 
 enum ag_event {
@@ -121,6 +154,7 @@ enum ag_event {
     AG_EVENT_PONG,            /* the agent answered a PING */
     AG_EVENT_PINGS_EXHAUSTED, /* max_agent_ping_timeouts in a row */
     AG_EVENT_REPLACED,        /* a new agent registered at its address */
+    AG_EVENT_REREGISTER_TIMEOUT, /* agent_reregister_timeout after a master restart (M2) */
     AG_EVENT_COUNT
 };
 
@@ -131,6 +165,7 @@ static void ag_disconnect(struct agent_rec *a, const struct attachment *att);
 static void ag_pong(struct agent_rec *a, const struct attachment *att);
 static void ag_unreachable(struct agent_rec *a, const struct attachment *att);
 static void ag_remove(struct agent_rec *a, const struct attachment *att);
+static void ag_recovered_timeout(struct agent_rec *a, const struct attachment *att);
 
 static const struct ag_transition {
     enum master_agent_state next;
@@ -142,6 +177,7 @@ static const struct ag_transition {
         [AG_EVENT_PONG] = {MASTER_AGENT_REGISTERED, ag_pong},                /* A2 */
         [AG_EVENT_PINGS_EXHAUSTED] = {MASTER_AGENT_UNREACHABLE, ag_unreachable}, /* A2, A3 */
         [AG_EVENT_REPLACED] = {MASTER_AGENT_REGISTERED, NULL},
+        [AG_EVENT_REREGISTER_TIMEOUT] = {MASTER_AGENT_REGISTERED, NULL},
     },
     [MASTER_AGENT_DISCONNECTED] = {
         [AG_EVENT_ATTACH] = {MASTER_AGENT_REGISTERED, ag_attach},            /* A1, A5 */
@@ -149,6 +185,7 @@ static const struct ag_transition {
         [AG_EVENT_PONG] = {MASTER_AGENT_DISCONNECTED, NULL},
         [AG_EVENT_PINGS_EXHAUSTED] = {MASTER_AGENT_UNREACHABLE, ag_unreachable}, /* A6 */
         [AG_EVENT_REPLACED] = {MASTER_AGENT_REMOVED, ag_remove},             /* A9 */
+        [AG_EVENT_REREGISTER_TIMEOUT] = {MASTER_AGENT_DISCONNECTED, NULL},
     },
     [MASTER_AGENT_UNREACHABLE] = {
         [AG_EVENT_ATTACH] = {MASTER_AGENT_REGISTERED, ag_attach},            /* A1 */
@@ -156,6 +193,7 @@ static const struct ag_transition {
         [AG_EVENT_PONG] = {MASTER_AGENT_UNREACHABLE, NULL},
         [AG_EVENT_PINGS_EXHAUSTED] = {MASTER_AGENT_UNREACHABLE, NULL},
         [AG_EVENT_REPLACED] = {MASTER_AGENT_UNREACHABLE, NULL},
+        [AG_EVENT_REREGISTER_TIMEOUT] = {MASTER_AGENT_UNREACHABLE, NULL},
     },
     [MASTER_AGENT_REMOVED] = {
         [AG_EVENT_ATTACH] = {MASTER_AGENT_REMOVED, NULL},
@@ -163,12 +201,24 @@ static const struct ag_transition {
         [AG_EVENT_PONG] = {MASTER_AGENT_REMOVED, NULL},
         [AG_EVENT_PINGS_EXHAUSTED] = {MASTER_AGENT_REMOVED, NULL},
         [AG_EVENT_REPLACED] = {MASTER_AGENT_REMOVED, NULL},
+        [AG_EVENT_REREGISTER_TIMEOUT] = {MASTER_AGENT_REMOVED, NULL},
+    },
+    /* Not pinged, no stream, not at any address: only a REREGISTER or the timeout. */
+    [MASTER_AGENT_RECOVERED] = {
+        [AG_EVENT_ATTACH] = {MASTER_AGENT_REGISTERED, ag_attach},            /* M1 */
+        [AG_EVENT_STREAM_CLOSED] = {MASTER_AGENT_RECOVERED, NULL},
+        [AG_EVENT_PONG] = {MASTER_AGENT_RECOVERED, NULL},
+        [AG_EVENT_PINGS_EXHAUSTED] = {MASTER_AGENT_RECOVERED, NULL},
+        [AG_EVENT_REPLACED] = {MASTER_AGENT_RECOVERED, NULL},
+        [AG_EVENT_REREGISTER_TIMEOUT] = {MASTER_AGENT_UNREACHABLE, ag_recovered_timeout}, /* M2 */
     },
 };
 
 static const char *const state_names[MASTER_AGENT_STATE_COUNT] = {
-    "REGISTERED", "DISCONNECTED", "UNREACHABLE", "REMOVED",
+    "REGISTERED", "DISCONNECTED", "UNREACHABLE", "REMOVED", "RECOVERED",
 };
+
+static void registry_save(struct master *m);
 
 static void ag_fire(struct agent_rec *a, enum ag_event event, const struct attachment *att)
 {
@@ -178,7 +228,13 @@ static void ag_fire(struct agent_rec *a, enum ag_event event, const struct attac
     MC_ASSERT(t->action != NULL);
     a->prev_state = a->state;
     a->state = t->next;
+    struct master *m = a->master; /* the action may not free a, but keep it simple */
     t->action(a, att);
+    /* A stream closing or a PONG changes nothing the registry holds (M1);
+     * the re-registration timeout saves once for all its agents. */
+    if (event != AG_EVENT_STREAM_CLOSED && event != AG_EVENT_PONG &&
+        event != AG_EVENT_REREGISTER_TIMEOUT)
+        registry_save(m);
 }
 
 static void log_agent(struct master *m, enum rt_log_level level, const struct agent_rec *a,
@@ -212,7 +268,9 @@ static void agent_send(struct agent_rec *a, const MesosConform__Internal__Event 
     mc_buf_deinit(&framed);
 }
 
-static void send_registered(struct agent_rec *a)
+/* REGISTERED, with the reconciliations (borrowed; may be none) a known agent is asked for. */
+static void send_registered(struct agent_rec *a,
+                            MesosConform__Internal__Event__ReconcileTasks **recs, size_t recs_count)
 {
     struct master *m = a->master;
     MesosConform__Internal__Event ev = MESOS_CONFORM__INTERNAL__EVENT__INIT;
@@ -234,6 +292,8 @@ static void send_registered(struct agent_rec *a)
     registered.total_ping_timeout_seconds = (double)m->config.agent_ping_timeout_ns *
                                             (double)m->config.max_agent_ping_timeouts /
                                             (double)RT_NS_PER_SEC;
+    registered.n_reconciliations = recs_count;
+    registered.reconciliations = recs;
     ev.has_type = 1;
     ev.type = IEVENT(REGISTERED);
     ev.registered = &registered;
@@ -286,15 +346,44 @@ static void stream_detach(struct agent_rec *a, int close_it)
     a->stream_id[0] = '\0';
 }
 
+/*
+ * How the agent comes back, by the state it was in (Mesos'
+ * Master::_reregisterSlave: slaves.registered, slaves.recovered, or
+ * neither: MarkSlaveReachable).
+ */
+static enum master_readmission readmission_of(const struct agent_rec *a)
+{
+    if (!a->admitted)
+        return MASTER_READMIT_UNKNOWN;
+    switch (a->prev_state) {
+    case MASTER_AGENT_RECOVERED:
+        return MASTER_READMIT_RECOVERED;
+    case MASTER_AGENT_UNREACHABLE:
+        return MASTER_READMIT_UNREACHABLE;
+    default:
+        return MASTER_READMIT_KNOWN;
+    }
+}
+
 static void ag_attach(struct agent_rec *a, const struct attachment *att)
 {
     struct master *m = a->master;
     MC_ASSERT(att != NULL && att->req != 0 && att->req != a->stream_req);
+    MC_ASSERT(a->prev_state != MASTER_AGENT_REMOVED);
+    enum master_readmission how = readmission_of(a);
+    a->admitted = 1;
     stream_detach(a, 1); /* an older stream of this agent is replaced, not kept */
     a->stream_req = att->req;
     a->codec = att->codec;
     memcpy(a->stream_id, att->stream_id, sizeof(a->stream_id));
-    send_registered(a);
+    /* A known agent is asked about the tasks its REREGISTER left out (reconcileKnownSlave). */
+    MesosConform__Internal__Event__ReconcileTasks **recs = NULL;
+    size_t recs_count = 0;
+    if (att->reregister != NULL && how == MASTER_READMIT_KNOWN &&
+        master__tasks_reconciliations(m, a->id, att->reregister, &recs, &recs_count) != 0)
+        log_agent(m, RT_LOG_ERROR, a, "reconciliation not asked: out of memory");
+    send_registered(a, recs, recs_count);
+    master__tasks_reconciliations_free(m, recs, recs_count);
     /* A (re-)registration starts the observer afresh: PING at once, no timeouts counted. */
     if (a->ping_timer.active)
         rt_timer_cancel(&m->rt, &a->ping_timer);
@@ -304,8 +393,9 @@ static void ag_attach(struct agent_rec *a, const struct attachment *att)
     int err = master__offers_agent_attached(m, a->id, att->resources);
     if (err != 0)
         log_agent(m, RT_LOG_ERROR, a, mc_strerror(err)); /* registered, but not offered */
-    if (a->prev_state == MASTER_AGENT_UNREACHABLE)
-        master__tasks_agent_reregistered(m, a->id); /* A4 */
+    /* Its tasks: kept, re-added or announced again (A4, A5, A7, M1). */
+    if (att->reregister != NULL)
+        master__tasks_agent_readmitted(m, a->id, how, att->reregister);
 }
 
 static void ag_disconnect(struct agent_rec *a, const struct attachment *att)
@@ -357,6 +447,23 @@ static void ag_unreachable(struct agent_rec *a, const struct attachment *att)
     log_agent(a->master, RT_LOG_WARN, a, "unreachable: health check timed out");
     master__tasks_agent_unreachable(a->master, a->id); /* UPDATE before RESCIND (A3) */
     master__offers_agent_lost(a->master, a->id, MASTER_AGENT_UNREACHABLE); /* RESCIND first */
+    failure_broadcast(a);
+}
+
+/*
+ * M2: not back within agent_reregister_timeout of the master's restart.
+ * The master never learned its tasks, so the frameworks hear only FAILURE
+ * (Master::_markUnreachable with duringMasterFailover: sendSlaveLost).
+ */
+static void ag_recovered_timeout(struct agent_rec *a, const struct attachment *att)
+{
+    (void)att;
+    MC_ASSERT(a->stream_req == 0 && !a->ping_timer.active);
+    a->master->agents->unreachable++;
+    a->unreachable_ns = rt_now_ns(&a->master->rt);
+    log_agent(a->master, RT_LOG_WARN, a,
+              "unreachable: did not reregister within agent_reregister_timeout after master "
+              "failover");
     failure_broadcast(a);
 }
 
@@ -432,6 +539,157 @@ static struct agent_rec *agent_new(struct master *m, const char *id)
     return a;
 }
 
+/* ---- the registry (M1, M2) ---- */
+
+static uint64_t bytes_hash(const uint8_t *p, size_t n)
+{
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= UINT64_C(0x100000001b3);
+    }
+    return h;
+}
+
+/*
+ * Writes the registry whole when it changed: every admitted agent
+ * (REGISTERED, DISCONNECTED, RECOVERED) and every UNREACHABLE one, in
+ * registration order. A write that fails is logged: the master goes on
+ * with what it has in memory, as the next write will carry it.
+ */
+static void registry_save(struct master *m)
+{
+    struct master_agents *ags = m->agents;
+    MesosConform__Internal__Registry reg = MESOS_CONFORM__INTERNAL__REGISTRY__INIT;
+    MesosConform__Internal__Registry__Agent *items =
+        ags->count > 0 ? mc_calloc(m->rt.alloc, ags->count, sizeof(*items)) : NULL;
+    MesosConform__Internal__Registry__Agent **ptrs =
+        ags->count > 0 ? mc_calloc(m->rt.alloc, ags->count, sizeof(*ptrs)) : NULL;
+    struct mc_buf bytes;
+    mc_buf_init(&bytes, MC_MASTER_REGISTRY_BYTES_MAX, m->rt.alloc);
+    int err = ags->count > 0 && (items == NULL || ptrs == NULL) ? MC_ENOMEM : 0;
+    size_t n = 0;
+    struct mc_list_node *it;
+    MC_LIST_FOR_EACH(it, &ags->list) {
+        const struct agent_rec *a = MC_CONTAINER_OF(it, struct agent_rec, link);
+        if (err != 0 || a->state == MASTER_AGENT_REMOVED || a->info == NULL)
+            continue;
+        MC_ASSERT(n < ags->count);
+        mesos_conform__internal__registry__agent__init(&items[n]);
+        items[n].info = a->info;
+        if (a->state == MASTER_AGENT_UNREACHABLE) {
+            items[n].has_unreachable = items[n].unreachable = 1;
+            items[n].has_unreachable_ns = 1;
+            items[n].unreachable_ns = a->unreachable_ns;
+        }
+        ptrs[n] = &items[n];
+        n++;
+    }
+    reg.n_agents = n;
+    reg.agents = ptrs;
+    if (err == 0)
+        err = pbjson_pack(&reg.base, &bytes);
+    uint64_t h = err == 0 ? bytes_hash(bytes.data, bytes.len) : 0;
+    if (err == 0 && (h != ags->registry_hash || !ags->registry_written)) {
+        err = m->rt.ops->store_put(m->rt.ctx, MASTER_STORE_KEY_REGISTRY, bytes.data, bytes.len);
+        if (err == 0) {
+            ags->registry_hash = h;
+            ags->registry_written = 1;
+            ags->registry_writes++;
+        }
+    }
+    if (err != 0) {
+        char text[128];
+        snprintf(text, sizeof(text), "registry not written: %s", mc_strerror(err));
+        m->rt.ops->log(m->rt.ctx, RT_LOG_ERROR, text);
+    }
+    mc_buf_deinit(&bytes);
+    mc_free(m->rt.alloc, items);
+    mc_free(m->rt.alloc, ptrs);
+}
+
+static const char *agent_id_validate(const char *id);
+
+/* One agent of a registry read back: RECOVERED, or UNREACHABLE as it was (M1). */
+static int registry_agent_take(struct master *m, MesosConform__Internal__Registry__Agent *item)
+{
+    Mesos__V1__AgentInfo *info = item->info;
+    if (info->id == NULL || agent_id_validate(info->id->value) != NULL ||
+        info->hostname[0] == '\0' || agent_find(m, info->id->value) != NULL)
+        return MC_EINVAL; /* a damaged registry: Mesos' master does not recover either */
+    struct agent_rec *a = agent_new(m, info->id->value);
+    if (a == NULL)
+        return MC_ENOMEM;
+    item->info = NULL; /* taken over by the agent */
+    a->info = info;
+    snprintf(a->address, sizeof(a->address), "%s:%d", info->hostname,
+             info->has_port ? (int)info->port : 5051);
+    a->admitted = 1;
+    if (item->has_unreachable && item->unreachable) {
+        a->state = MASTER_AGENT_UNREACHABLE;
+        a->unreachable_ns = item->unreachable_ns;
+    } else {
+        a->state = MASTER_AGENT_RECOVERED;
+    }
+    a->prev_state = a->state;
+    return 0;
+}
+
+static void reregister_timer_fire(struct rt_timer *timer)
+{
+    struct master_agents *ags = MC_CONTAINER_OF(timer, struct master_agents, reregister_timer);
+    struct master *m = ags->master;
+    struct mc_list_node *it;
+    MC_LIST_FOR_EACH(it, &ags->list) {
+        struct agent_rec *a = MC_CONTAINER_OF(it, struct agent_rec, link);
+        if (a->state == MASTER_AGENT_RECOVERED)
+            ag_fire(a, AG_EVENT_REREGISTER_TIMEOUT, NULL);
+    }
+    registry_save(m);
+}
+
+int master__agents_recover(struct master *m)
+{
+    struct mc_buf bytes;
+    mc_buf_init(&bytes, MC_MASTER_REGISTRY_BYTES_MAX, m->rt.alloc);
+    int err = m->rt.ops->store_get(m->rt.ctx, MASTER_STORE_KEY_REGISTRY, &bytes);
+    ProtobufCMessage *msg = NULL;
+    if (err == 0)
+        err = pbjson_unpack(&mesos_conform__internal__registry__descriptor, bytes.data, bytes.len,
+                            &m->pb_alloc, &msg, NULL) != 0 ? MC_EINVAL : 0;
+    else if (err == MC_ELIMIT)
+        err = MC_EINVAL;
+    mc_buf_deinit(&bytes);
+    if (err == MC_ENOTFOUND)
+        return 0; /* a master that never ran here */
+    uint32_t recovered = 0;
+    MesosConform__Internal__Registry *reg = (MesosConform__Internal__Registry *)msg;
+    for (size_t i = 0; err == 0 && i < reg->n_agents; i++) {
+        err = registry_agent_take(m, reg->agents[i]);
+        recovered += err == 0 && !(reg->agents[i]->has_unreachable && reg->agents[i]->unreachable);
+    }
+    if (msg != NULL)
+        protobuf_c_message_free_unpacked(msg, &m->pb_alloc);
+    if (err != 0)
+        return err;
+    m->agents->registry_written = 1; /* what is stored is what was just read */
+    m->agents->registry_hash = 0;    /* but rewrite it at the first change */
+    if (recovered > 0)
+        rt_timer_start(&m->rt, &m->agents->reregister_timer,
+                       m->config.agent_reregister_timeout_ns, reregister_timer_fire);
+    return 0;
+}
+
+int master__agents_recovered_any(const struct master *m)
+{
+    const struct mc_list_node *it;
+    MC_LIST_FOR_EACH(it, &m->agents->list) {
+        if (MC_CONTAINER_OF(it, const struct agent_rec, link)->state == MASTER_AGENT_RECOVERED)
+            return 1;
+    }
+    return 0;
+}
+
 int master__agents_create(struct master *m)
 {
     if (m->config.agent_ping_timeout_ns == 0 || m->config.max_agent_ping_timeouts == 0)
@@ -439,6 +697,7 @@ int master__agents_create(struct master *m)
     m->agents = mc_calloc(m->rt.alloc, 1, sizeof(*m->agents));
     if (m->agents == NULL)
         return MC_ENOMEM;
+    m->agents->master = m;
     mc_list_init(&m->agents->list);
     return 0;
 }
@@ -447,6 +706,8 @@ void master__agents_destroy(struct master *m)
 {
     if (m->agents == NULL)
         return;
+    if (m->agents->reregister_timer.active)
+        rt_timer_cancel(&m->rt, &m->agents->reregister_timer);
     struct mc_list_node *it, *tmp;
     MC_LIST_FOR_EACH_SAFE(it, tmp, &m->agents->list) {
         agent_free(m, MC_CONTAINER_OF(it, struct agent_rec, link));
@@ -527,6 +788,7 @@ void master_agent_stats_get(const struct master *m, struct master_agent_stats *o
     out->pings_sent = m->agents->pings_sent;
     out->pongs = m->agents->pongs;
     out->unreachable = m->agents->unreachable;
+    out->registry_writes = m->agents->registry_writes;
 }
 
 /* ---- /api/v1/internal: the order of checks, as scheduler_api.c's ---- */
@@ -572,6 +834,77 @@ static const char *agent_info_validate(const Mesos__V1__AgentInfo *info)
     return NULL;
 }
 
+/* common::validation::validateID's texts; NULL for a valid id. */
+static const char *id_problem(const char *id, char *buf, size_t buf_bytes)
+{
+    size_t len = strlen(id);
+    if (len == 0)
+        return "ID must not be empty";
+    if (len > 255)
+        return "ID must not be greater than 255 characters";
+    const char *what = NULL;
+    if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
+        what = "is disallowed";
+    for (size_t i = 0; what == NULL && i < len; i++) {
+        unsigned char c = (unsigned char)id[i];
+        if (c < 0x20 || c == 0x7f || c == '/' || c == '\\')
+            what = "contains invalid characters";
+    }
+    if (what == NULL)
+        return NULL;
+    snprintf(buf, buf_bytes, "'%s' %s", id, what);
+    return buf;
+}
+
+/*
+ * The tasks and frameworks a REREGISTER reports, as Mesos'
+ * validation::master::message::reregisterSlave checks them (the parts the
+ * internal API carries); NULL when they are valid.
+ */
+static const char *report_validate(const MesosConform__Internal__Call *call, char *buf,
+                                   size_t buf_bytes)
+{
+    const MesosConform__Internal__Call__Reregister *rr = call->reregister;
+    char inner[300];
+    for (size_t i = 0; i < rr->n_frameworks; i++) {
+        const Mesos__V1__FrameworkID *id = rr->frameworks[i]->id;
+        if (id == NULL)
+            return "Framework has no FrameworkID"; /* Mesos CHECKs it (updateSlaveFrameworks) */
+        const char *bad = id_problem(id->value, inner, sizeof(inner));
+        if (bad != NULL) {
+            snprintf(buf, buf_bytes, "'FrameworkInfo.id' is invalid: %s", bad);
+            return buf;
+        }
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(rr->frameworks[k]->id->value, id->value) == 0) {
+                snprintf(buf, buf_bytes, "Framework has a duplicate FrameworkID: '%s'", id->value);
+                return buf;
+            }
+    }
+    for (size_t i = 0; i < rr->n_tasks; i++) {
+        const Mesos__V1__Task *t = rr->tasks[i];
+        const char *bad = id_problem(t->task_id->value, inner, sizeof(inner));
+        if (bad != NULL) {
+            snprintf(buf, buf_bytes, "Task has an invalid TaskID: %s", bad);
+            return buf;
+        }
+        if (strcmp(t->agent_id->value, call->agent_id->value) != 0) {
+            snprintf(buf, buf_bytes, "Task has an invalid SlaveID '%.255s'", t->agent_id->value);
+            return buf;
+        }
+        size_t k = 0;
+        while (k < rr->n_frameworks && strcmp(rr->frameworks[k]->id->value,
+                                              t->framework_id->value) != 0)
+            k++;
+        if (k == rr->n_frameworks) {
+            snprintf(buf, buf_bytes, "Task has an invalid FrameworkID '%.255s'",
+                     t->framework_id->value);
+            return buf;
+        }
+    }
+    return NULL;
+}
+
 /* NULL when the call is valid, else why (Failed to validate internal::Call: <why>). */
 static const char *call_validate(const MesosConform__Internal__Call *call, char *buf,
                                  size_t buf_bytes)
@@ -602,7 +935,8 @@ static const char *call_validate(const MesosConform__Internal__Call *call, char 
         const Mesos__V1__AgentID *inner = call->reregister->agent_info->id;
         if (inner != NULL && strcmp(inner->value, call->agent_id->value) != 0)
             return "'agent_id' differs from 'reregister.agent_info.id'";
-        return agent_info_validate(call->reregister->agent_info);
+        const char *bad = agent_info_validate(call->reregister->agent_info);
+        return bad != NULL ? bad : report_validate(call, buf, buf_bytes);
     }
     return NULL;
 }
@@ -612,7 +946,7 @@ static int check_call(const struct http_request *request,
                       const MesosConform__Internal__Call *call, struct master_verdict *v,
                       enum media_codec *accept_codec)
 {
-    char buf[128];
+    char buf[MC_TASK_ID_BYTES_MAX + 600];
     const char *invalid = call_validate(call, buf, sizeof(buf));
     if (invalid != NULL)
         return master__verdict_set(v, 400, "Failed to validate internal::Call: ", invalid);
@@ -791,7 +1125,7 @@ static void registration_attach(struct master *m, uint64_t req, enum media_codec
         master__verdict_set(v, 503, "", "Service Unavailable");
         return;
     }
-    struct attachment att = {req, codec, "", resources};
+    struct attachment att = {req, codec, "", resources, rereg ? call->reregister : NULL};
     master__uuid_make(m, att.stream_id);
     struct http_response r;
     int err = http_response_stream_init(&r, media_codec_type(codec), m->rt.alloc);

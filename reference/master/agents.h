@@ -2,8 +2,9 @@
  * agents.h: what the master tells about its agents, for tests and reports.
  *
  * The agent side of the master lives in agents.c (the internal API on
- * /api/v1/internal, pings, partitions; SPEC.md A). Its state table is
- * described at the top of that file. These functions only read it.
+ * /api/v1/internal, pings, partitions, the registry; SPEC.md A, M1, M2).
+ * Its state table is described at the top of that file. These functions
+ * only read it.
  */
 #ifndef MC_MASTER_AGENTS_H
 #define MC_MASTER_AGENTS_H
@@ -20,13 +21,18 @@
  *  UNREACHABLE   too many pings went unanswered (A2, A3); it keeps its id
  *                and becomes REGISTERED again when it re-registers (A1);
  *  REMOVED       replaced by a new agent at the same address (A9); only its
- *                id is kept, and a re-registration with it is refused.
+ *                id is kept, and a re-registration with it is refused;
+ *  RECOVERED     read from the registry by a restarted master (M1): known by
+ *                id and AgentInfo only (its tasks are not), not offered, not
+ *                pinged, until it re-registers; UNREACHABLE when it does not
+ *                within agent_reregister_timeout (M2).
  */
 enum master_agent_state {
     MASTER_AGENT_REGISTERED,
     MASTER_AGENT_DISCONNECTED,
     MASTER_AGENT_UNREACHABLE,
     MASTER_AGENT_REMOVED,
+    MASTER_AGENT_RECOVERED,
     MASTER_AGENT_STATE_COUNT
 };
 
@@ -37,6 +43,9 @@ enum master_agent_state {
  */
 int master_agent_state(const struct master *m, const char *agent_id) MC_MUST_USE;
 
+/* The key of the master's registry in its durable store (internal.proto Registry). */
+#define MASTER_STORE_KEY_REGISTRY "master/registry"
+
 /* The name of a state, "REGISTERED" ..., for messages; never NULL. */
 const char *master_agent_state_name(int state);
 
@@ -46,6 +55,7 @@ struct master_agent_stats {
     uint64_t pings_sent;   /* PING events written to agents' streams */
     uint64_t pongs;        /* PONG calls accepted */
     uint64_t unreachable;  /* transitions to UNREACHABLE */
+    uint64_t registry_writes; /* the registry written to the durable store */
 };
 
 void master_agent_stats_get(const struct master *m, struct master_agent_stats *out);

@@ -19,6 +19,17 @@
  * stream, if any, gets ERROR "Framework failed over" and ends (L2), and the
  * new stream gets SUBSCRIBED followed at once by a HEARTBEAT, then one per
  * heartbeat interval (H1, H2).
+ *
+ * After a master failover (M1) the new master learns frameworks from two
+ * sides, whichever comes first (Master::recoverFramework): an agent that
+ * re-registers with tasks of a framework it does not know makes it
+ * RECOVERED from the agent's FrameworkInfo (listed, inactive in the
+ * allocator, holding its tasks' resources, no event to anybody), and a
+ * SUBSCRIBE with an id it never saw makes it RECOVERED just before it
+ * connects (L4). The first SUBSCRIBE adopts a RECOVERED framework with its
+ * tasks (Master::connectAndActivateRecoveredFramework). Mesos never times
+ * a RECOVERED framework out: it has no failover timer until it has
+ * connected once and lost its stream.
  */
 #include <math.h>
 #include <stdio.h>
@@ -48,6 +59,7 @@ static void fw_failover(struct framework *fw, const struct subscription *sub);
 static void fw_reconnect(struct framework *fw, const struct subscription *sub);
 static void fw_disconnect(struct framework *fw, const struct subscription *sub);
 static void fw_remove(struct framework *fw, const struct subscription *sub);
+static void fw_adopt(struct framework *fw, const struct subscription *sub);
 
 static const struct fw_transition {
     enum fw_state next;
@@ -70,6 +82,12 @@ static const struct fw_transition {
         [FW_EVENT_STREAM_CLOSED] = {FW_STATE_REMOVED, NULL},
         [FW_EVENT_FAILOVER_TIMEOUT] = {FW_STATE_REMOVED, NULL},
         [FW_EVENT_TEARDOWN] = {FW_STATE_REMOVED, NULL},
+    },
+    [FW_STATE_RECOVERED] = {
+        [FW_EVENT_SUBSCRIBE] = {FW_STATE_CONNECTED, fw_adopt},             /* L4, M1 */
+        [FW_EVENT_STREAM_CLOSED] = {FW_STATE_RECOVERED, NULL},             /* it has none */
+        [FW_EVENT_FAILOVER_TIMEOUT] = {FW_STATE_RECOVERED, NULL},          /* no timer */
+        [FW_EVENT_TEARDOWN] = {FW_STATE_REMOVED, fw_remove},               /* operator */
     },
 };
 
@@ -191,6 +209,19 @@ static void fw_reconnect(struct framework *fw, const struct subscription *sub)
 {
     if (fw->failover_timer.active)
         rt_timer_cancel(&fw->master->rt, &fw->failover_timer);
+    stream_attach(fw, sub);
+    master__tasks_framework_resubscribed(fw->master, fw); /* T10 */
+}
+
+/*
+ * The first SUBSCRIBE of a RECOVERED framework (L4, M1): it takes the
+ * stream and is activated with the tasks agents reported for it; agents
+ * resend its pending updates at once, as Mesos' sendFrameworkUpdates makes
+ * them do (T10).
+ */
+static void fw_adopt(struct framework *fw, const struct subscription *sub)
+{
+    MC_ASSERT(!fw->failover_timer.active && fw->stream_req == 0);
     stream_attach(fw, sub);
     master__tasks_framework_resubscribed(fw->master, fw); /* T10 */
 }
@@ -478,7 +509,7 @@ static void subscription_refuse(struct master *m, const struct subscription *sub
     m->rt.ops->stream_close(m->rt.ctx, sub->req);
 }
 
-static struct framework *framework_new(struct master *m, const char *id)
+static struct framework *framework_new(struct master *m, const char *id, enum fw_state state)
 {
     if (m->frameworks_count >= m->config.frameworks_max)
         return NULL;
@@ -487,7 +518,7 @@ static struct framework *framework_new(struct master *m, const char *id)
         return NULL;
     fw->master = m;
     snprintf(fw->id, sizeof(fw->id), "%s", id);
-    fw->state = FW_STATE_DISCONNECTED; /* a SUBSCRIBE event connects it */
+    fw->state = state; /* DISCONNECTED or RECOVERED: a SUBSCRIBE event connects it */
     mc_list_init(&fw->tasks);
     mc_list_push_back(&m->frameworks, &fw->link);
     m->frameworks_count++;
@@ -517,7 +548,7 @@ static struct framework *subscribe_new(struct master *m, Mesos__V1__FrameworkInf
 {
     char id[MASTER_ID_BYTES_MAX];
     snprintf(id, sizeof(id), "%s-%04llu", m->id, (unsigned long long)m->framework_seq);
-    struct framework *fw = framework_new(m, id);
+    struct framework *fw = framework_new(m, id, FW_STATE_DISCONNECTED);
     if (fw == NULL || info_id_set(m, info, id) != 0)
         return NULL;
     m->framework_seq++;
@@ -531,7 +562,8 @@ static const char *subscribe_known(struct master *m, Mesos__V1__FrameworkInfo *i
 {
     struct framework *fw = master__framework_find(m, info->id->value);
     if (fw == NULL) {
-        fw = framework_new(m, info->id->value);
+        /* Recovered from its own FrameworkInfo, then connected (Mesos' _subscribe). */
+        fw = framework_new(m, info->id->value, FW_STATE_RECOVERED);
         if (fw == NULL)
             return "Too many frameworks";
         fw->info = info;
@@ -611,6 +643,49 @@ void master__frameworks_broadcast(struct master *m, const Mesos__V1__Scheduler__
         if (fw->state == FW_STATE_CONNECTED)
             master__framework_send(m, fw, ev);
     }
+}
+
+int master__framework_completed(const struct master *m, const char *id)
+{
+    return completed_contains(m, id);
+}
+
+/* A deep copy of info through the master's allocator, or NULL. */
+static Mesos__V1__FrameworkInfo *info_copy(struct master *m, const Mesos__V1__FrameworkInfo *info)
+{
+    struct mc_buf bytes;
+    mc_buf_init(&bytes, MC_RECORD_BYTES_MAX, m->rt.alloc);
+    ProtobufCMessage *copy = NULL;
+    if (pbjson_pack(&info->base, &bytes) != 0 ||
+        pbjson_unpack(&mesos__v1__framework_info__descriptor, bytes.data, bytes.len, &m->pb_alloc,
+                      &copy, NULL) != 0)
+        copy = NULL;
+    mc_buf_deinit(&bytes);
+    return (Mesos__V1__FrameworkInfo *)copy;
+}
+
+struct framework *master__framework_recover(struct master *m, const Mesos__V1__FrameworkInfo *info)
+{
+    MC_ASSERT(info->id != NULL);
+    MC_ASSERT(master__framework_find(m, info->id->value) == NULL);
+    MC_ASSERT(!completed_contains(m, info->id->value));
+    char buf[512];
+    const char *bad = id_validate(info->id->value, buf, sizeof(buf));
+    Mesos__V1__FrameworkInfo *copy = bad == NULL ? info_copy(m, info) : NULL;
+    struct framework *fw = copy != NULL ? framework_new(m, info->id->value, FW_STATE_RECOVERED)
+                                        : NULL;
+    if (fw == NULL) {
+        char text[MASTER_CLIENT_ID_BYTES_MAX + 600];
+        snprintf(text, sizeof(text), "framework %.255s not recovered: %s", info->id->value,
+                 bad != NULL ? bad : copy == NULL ? "out of memory" : "too many frameworks");
+        m->rt.ops->log(m->rt.ctx, RT_LOG_WARN, text);
+        if (copy != NULL)
+            protobuf_c_message_free_unpacked(&copy->base, &m->pb_alloc);
+        return NULL;
+    }
+    fw->info = copy;
+    master__offers_framework_recovered(m, fw);
+    return fw;
 }
 
 void master__framework_teardown(struct master *m, struct framework *fw)

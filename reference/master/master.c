@@ -2,7 +2,8 @@
  * master.c: the master's frame: creation, request routing, ids, MasterInfo
  * and the sending of events. The protocol itself lives in scheduler_api.c
  * (the HTTP checks), framework.c (the framework state machine), agents.c
- * (the agents) and offers.c (the allocator and the offers).
+ * (the agents and the registry), offers.c (the allocator and the offers)
+ * and tasks.c (tasks, status updates, reconciliation).
  */
 #include "master_internal.h"
 
@@ -85,6 +86,8 @@ int master_create(const struct rt *rt, const struct master_config *cfg, struct m
         master__uuid_make(m, m->id); /* offer ids begin with it */
         err = master__offers_create(m);
     }
+    if (err == 0)
+        err = master__agents_recover(m); /* the registry a previous master left (M1) */
     if (err != 0) {
         master_destroy(m);
         return err;
@@ -141,6 +144,8 @@ void master_stats_get(const struct master *m, struct master_stats *out)
         const struct framework *fw = MC_CONTAINER_OF(it, struct framework, link);
         if (fw->state == FW_STATE_CONNECTED)
             out->frameworks_connected++;
+        else if (fw->state == FW_STATE_RECOVERED)
+            out->frameworks_recovered++;
         else
             out->frameworks_disconnected++;
     }

@@ -48,8 +48,10 @@ struct master;
 
 /*
  * Creates a master driven by rt (copied; rt->alloc is used for everything).
- * cfg is copied, strings included. Returns 0, MC_EINVAL (a bad config) or
- * MC_ENOMEM. The master is the leader and starts recovering at once.
+ * cfg is copied, strings included. Returns 0, MC_EINVAL (a bad config, or
+ * a damaged registry in the durable store) or MC_ENOMEM. The master is the
+ * leader and starts recovering at once: it reads its registry of agents
+ * from the durable store (agents.h, M1) before it answers anything.
  */
 int master_create(const struct rt *rt, const struct master_config *cfg,
                   struct master **out) MC_MUST_USE;
@@ -74,6 +76,7 @@ const char *master_id(const struct master *m);
 struct master_stats {
     uint32_t frameworks_connected;
     uint32_t frameworks_disconnected;
+    uint32_t frameworks_recovered; /* known from agents after a failover, not subscribed yet (M1) */
     uint32_t frameworks_completed;
     uint64_t events_sent;
 };

@@ -4,8 +4,9 @@
  * Files: master.c (creation, request routing, ids, MasterInfo, sending
  * events), scheduler_api.c (/api/v1/scheduler: the order of checks and the
  * call handlers), framework.c (the framework state machine and its table),
- * agents.c (the agents' side), offers.c (the allocator and the offers),
- * tasks.c (tasks, status updates, reconciliation: SPEC T, O5, A3, A4, L9).
+ * agents.c (the agents' side and the registry: SPEC A, M1, M2), offers.c
+ * (the allocator and the offers), tasks.c (tasks, status updates,
+ * reconciliation, re-registration: SPEC T, O5, A3-A7, L9, M1).
  */
 #ifndef MC_MASTER_INTERNAL_H
 #define MC_MASTER_INTERNAL_H
@@ -32,9 +33,13 @@
  * A framework's states (framework.c holds the transitions):
  *  CONNECTED     subscribed, with a live event stream;
  *  DISCONNECTED  its stream is gone; the failover timer runs (L7);
- *  REMOVED       torn down or timed out; only its id is remembered (L5).
+ *  REMOVED       torn down or timed out; only its id is remembered (L5);
+ *  RECOVERED     known to this master only from an agent's re-registration
+ *                after a failover (M1), or about to subscribe under an id
+ *                this master never saw (L4): listed, inactive, no timer.
  */
-enum fw_state { FW_STATE_CONNECTED, FW_STATE_DISCONNECTED, FW_STATE_REMOVED, FW_STATE_COUNT };
+enum fw_state { FW_STATE_CONNECTED, FW_STATE_DISCONNECTED, FW_STATE_REMOVED, FW_STATE_RECOVERED,
+                FW_STATE_COUNT };
 
 struct framework {
     struct mc_list_node link; /* in master.frameworks or master.completed */
@@ -55,6 +60,27 @@ struct framework {
 };
 
 struct master_agents; /* agents.c: registered agents, pings, partitions (SPEC A) */
+
+/*
+ * How an agent that re-registers comes back, by the state it was in
+ * (Mesos' Master::_reregisterSlave): it decides what tasks.c does with
+ * the tasks it reports.
+ *  KNOWN        REGISTERED or DISCONNECTED: the master keeps its own view
+ *               and asks the agent about the tasks it left out
+ *               (reconcileKnownSlave);
+ *  RECOVERED    read from the registry after a failover: its tasks are
+ *               added without a word (M1);
+ *  UNREACHABLE  its tasks are added again, each with an UPDATE
+ *               "Unreachable agent re-reregistered" (A4);
+ *  UNKNOWN      an id this master never saw: as UNREACHABLE, with
+ *               "Unknown agent reregistered".
+ */
+enum master_readmission {
+    MASTER_READMIT_KNOWN,
+    MASTER_READMIT_RECOVERED,
+    MASTER_READMIT_UNREACHABLE,
+    MASTER_READMIT_UNKNOWN,
+};
 struct master_offers; /* offers.c: the allocator and the outstanding offers (SPEC O) */
 struct res_set;
 
@@ -143,8 +169,18 @@ void master__framework_subscribe(struct master *m, uint64_t req, enum media_code
 void master__framework_stream_closed(struct master *m, uint64_t req);
 /* TEARDOWN (L10). */
 void master__framework_teardown(struct master *m, struct framework *fw);
-/* A live (CONNECTED or DISCONNECTED) framework by id, or NULL. */
+/* A live (CONNECTED, DISCONNECTED or RECOVERED) framework by id, or NULL. */
 struct framework *master__framework_find(struct master *m, const char *id);
+/* Whether id is one of the removed frameworks the master remembers (L5, A7). */
+int master__framework_completed(const struct master *m, const char *id);
+/*
+ * A framework an agent runs tasks of and this master does not know, made
+ * RECOVERED from the FrameworkInfo the agent sent (borrowed, copied; id
+ * set): Mesos' Master::recoverFramework (M1). It is added to the
+ * allocator inactive; no event is sent. NULL past frameworks_max or
+ * without memory (logged).
+ */
+struct framework *master__framework_recover(struct master *m, const Mesos__V1__FrameworkInfo *info);
 /* Frees every framework (master_destroy). */
 void master__frameworks_free(struct master *m);
 /* Whether req is a framework's current stream; then it is handled. */
@@ -161,6 +197,15 @@ void master__agents_destroy(struct master *m);
 void master__agents_request(struct master *m, uint64_t req, const struct http_request *request);
 /* The peer of stream req went away; 1 when req was an agent's stream. */
 int master__agents_stream_closed(struct master *m, uint64_t req);
+/*
+ * Reads the registry from the durable store (a restarted master, M1):
+ * its admitted agents become RECOVERED, its unreachable ones UNREACHABLE,
+ * and agent_reregister_timeout starts when any is RECOVERED (M2). 0 also
+ * when there is none; MC_EINVAL for a damaged registry, MC_ENOMEM.
+ */
+int master__agents_recover(struct master *m) MC_MUST_USE;
+/* Whether any agent is still RECOVERED (Mesos' slaves.recovered is not empty). */
+int master__agents_recovered_any(const struct master *m);
 /* The AgentInfo of a known agent (borrowed, valid until it changes), or NULL. */
 const Mesos__V1__AgentInfo *master__agent_info(struct master *m, const char *agent_id);
 /*
@@ -206,6 +251,17 @@ void master__offers_framework_connected(struct master *m, struct framework *fw,
 void master__offers_framework_disconnected(struct master *m, struct framework *fw);
 /* fw is removed (L9, L10): its offers are discarded without RESCIND. */
 void master__offers_framework_removed(struct master *m, struct framework *fw);
+/* fw was just made RECOVERED (M1): added to the allocator, inactive, with no role suppressed. */
+void master__offers_framework_recovered(struct master *m, struct framework *fw);
+/*
+ * A task an agent reported at its re-registration holds resources
+ * (allocated to role, borrowed) on agent_id for framework_id (M1, A4):
+ * recorded as allocated in the allocator. Errors of alloc_allocation_add
+ * (MC_ENOTFOUND, MC_EINVAL: not available or not one of its roles).
+ */
+int master__offers_allocation_add(struct master *m, const char *framework_id,
+                                  const char *agent_id, const char *role,
+                                  const struct res_set *resources) MC_MUST_USE;
 /* DECLINE, or ACCEPT (O6): fw's named offers go back with the filter (O2). */
 void master__offers_decline(struct master *m, struct framework *fw,
                             Mesos__V1__OfferID *const *offer_ids, size_t offer_ids_count,
@@ -242,8 +298,8 @@ void master__offers_give_back(struct master *m, const char *framework_id, const 
                               const Mesos__V1__Filters *filters);
 
 /*
- * tasks.c: the tasks of every framework (SPEC T1-T11, O5's LAUNCH, A3, A4,
- * A6, L9). Scheduler calls that passed the checks of scheduler_api.c, agent
+ * tasks.c: the tasks of every framework (SPEC T1-T11, O5's LAUNCH, A3-A7,
+ * L9, M1). Scheduler calls that passed the checks of scheduler_api.c, agent
  * calls that passed those of agents.c, and the events of agents and
  * frameworks that change tasks. None of them fails the caller's event:
  * what cannot be done is answered with a status update or logged.
@@ -265,11 +321,34 @@ void master__tasks_status_update(struct master *m, const char *agent_id,
                                  const MesosConform__Internal__Call__StatusUpdate *update);
 void master__tasks_executor_message(struct master *m, const char *agent_id,
                                     const MesosConform__Internal__Call__ExecutorMessage *msg);
-/* Agent transitions: UNREACHABLE (A3, before RESCIND and FAILURE), DISCONNECTED (A6),
- * REGISTERED again after UNREACHABLE (A4). */
+/* Agent transitions: UNREACHABLE (A3, before RESCIND and FAILURE), DISCONNECTED (A6). */
 void master__tasks_agent_unreachable(struct master *m, const char *agent_id);
 void master__tasks_agent_disconnected(struct master *m, const char *agent_id);
-void master__tasks_agent_reregistered(struct master *m, const char *agent_id);
+/*
+ * A REREGISTER's report (rr, borrowed) of a known agent (READMIT_KNOWN):
+ * for each framework that has tasks on agent_id the agent left out, one
+ * ReconcileTasks for REGISTERED.reconciliations (Mesos'
+ * reconcileKnownSlave). *out is an array the caller frees with
+ * master__tasks_reconciliations_free (also on error). 0 or MC_ENOMEM.
+ */
+int master__tasks_reconciliations(struct master *m, const char *agent_id,
+                                  const MesosConform__Internal__Call__Reregister *rr,
+                                  MesosConform__Internal__Event__ReconcileTasks ***out,
+                                  size_t *count) MC_MUST_USE;
+void master__tasks_reconciliations_free(struct master *m,
+                                        MesosConform__Internal__Event__ReconcileTasks **recs,
+                                        size_t count);
+/*
+ * An agent re-registered (after REGISTERED was sent on its new stream, and
+ * after it was attached to the allocator) with the report rr (borrowed):
+ * its tasks are reconciled, re-added or announced as `how` says, frameworks
+ * it names that the master does not know are recovered, and frameworks the
+ * master removed are shut down on it (A4, A5, A7, M1; Mesos'
+ * Master::__reregisterSlave and ___reregisterSlave).
+ */
+void master__tasks_agent_readmitted(struct master *m, const char *agent_id,
+                                    enum master_readmission how,
+                                    const MesosConform__Internal__Call__Reregister *rr);
 /* fw is being removed (L9, L10): its tasks are killed without UPDATE and forgotten. */
 void master__tasks_framework_removed(struct master *m, struct framework *fw);
 /* fw subscribed again (L2, L8): agents resend its pending updates now (T10). */

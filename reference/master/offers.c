@@ -610,6 +610,46 @@ void master__offers_framework_removed(struct master *m, struct framework *fw)
     record_free(m, rec);
 }
 
+void master__offers_framework_recovered(struct master *m, struct framework *fw)
+{
+    MC_ASSERT(fw->state == FW_STATE_RECOVERED && fw->info != NULL);
+    MC_ASSERT(record_find(m, fw->id) == NULL);
+    struct fw_roles r;
+    roles_of(fw->info, &r);
+    char *key = r.too_many ? NULL : roles_key_make(m, &r);
+    struct offers_framework *rec = key != NULL ? mc_calloc(m->rt.alloc, 1, sizeof(*rec)) : NULL;
+    int err = rec == NULL ? (r.too_many ? MC_ELIMIT : MC_ENOMEM) : 0;
+    if (err == 0) {
+        snprintf(rec->id, sizeof(rec->id), "%s", fw->id);
+        rec->roles_key = key;
+        mc_list_push_back(&m->offers->frameworks, &rec->link);
+        /* Mesos' recoverFramework: addFramework with active false and empty options. */
+        if (r.count > 0) {
+            err = alloc_framework_add(&m->offers->allocator, rec->id, r.roles, r.count,
+                                      r.multi_role, NULL, 0, 0);
+            rec->in_allocator = err == 0;
+        }
+    }
+    if (err != 0) {
+        log_text(m, RT_LOG_ERROR, "recovered framework %s not in the allocator: %s", fw->id,
+                 mc_strerror(err));
+        if (rec != NULL)
+            record_free(m, rec);
+        else
+            mc_free(m->rt.alloc, key);
+    }
+}
+
+int master__offers_allocation_add(struct master *m, const char *framework_id,
+                                  const char *agent_id, const char *role,
+                                  const struct res_set *resources)
+{
+    int err = alloc_allocation_add(&m->offers->allocator, framework_id, agent_id, role, resources);
+    if (err == 0)
+        m->mutations++;
+    return err;
+}
+
 static struct master_offer *offer_find(struct master *m, const char *offer_id)
 {
     struct mc_list_node *it;

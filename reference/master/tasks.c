@@ -1,5 +1,5 @@
 /*
- * tasks.c: the master's tasks (SPEC.md T1-T11, O5's LAUNCH, A3, A4, A6, L9).
+ * tasks.c: the master's tasks (SPEC.md T1-T11, O5's LAUNCH, A3-A7, L9, M1).
  *
  * Theory of operation. Each framework keeps its tasks in launch order
  * (struct framework.tasks). A LAUNCH that passes Mesos' checks
@@ -20,6 +20,22 @@
  * and its last known state, is left out of implicit reconciliation and is
  * reported TASK_UNREACHABLE (TASK_LOST for frameworks without
  * PARTITION_AWARE) until the agent re-registers (A3, A4).
+ *
+ * Re-registration (src/master/master.cpp `_reregisterSlave`): the agent
+ * lists every task it has. An agent the master knew (REGISTERED or
+ * DISCONNECTED) keeps the master's tasks; the ones it left out are sent
+ * back to it in REGISTERED.reconciliations, and it answers each it does
+ * not know with TASK_DROPPED or TASK_LOST (`reconcileKnownSlave`); a task
+ * killed while the agent could not hear it is killed again. Any other
+ * agent (RECOVERED after a failover, UNREACHABLE, or an id the master
+ * never saw) brings its tasks back as they are (`__reregisterSlave`): each
+ * is added again with its resources allocated, under a framework made
+ * RECOVERED from the agent's FrameworkInfo when the master does not know
+ * it (M1); the unreachable ones not listed are forgotten; and, unless the
+ * agent was RECOVERED, each listed task's framework gets an UPDATE with the
+ * task's state, REASON_AGENT_REREGISTERED (A4). Tasks of frameworks the
+ * master removed are never added, and the agent is told to shut those
+ * frameworks down (A7).
  */
 #include <stdio.h>
 #include <string.h>
@@ -42,11 +58,20 @@ struct master_task {
     char role[MC_RES_ROLE_BYTES_MAX];
     struct res_set resources; /* allocated to role; held until the task is terminal */
     int resources_held;
-    Mesos__V1__TaskState state; /* the latest the agent reported; STAGING at launch */
+    /* The latest state an agent reported, STAGING at launch; kept once terminal
+     * (Mesos' Task.state, Master::updateTask). */
+    Mesos__V1__TaskState state;
     int unreachable;            /* its agent is UNREACHABLE (A3) */
     uint64_t unreachable_ns;
-    uint8_t uuid[16]; /* of the latest update forwarded */
+    /* The state and uuid of the last update with a uuid forwarded to the
+     * framework (Mesos' Task.status_update_state and status_update_uuid,
+     * set by Master::forward): reconciliation answers it, and its
+     * acknowledgement, when terminal, removes the task. */
+    int has_status_update_state;
+    Mesos__V1__TaskState status_update_state;
+    uint8_t uuid[16];
     int has_uuid;
+    int kill_requested; /* KILL reached the master: Mesos' Slave::killedTasks (T4) */
 };
 
 static void log_text(struct master *m, enum rt_log_level level, const char *what, const char *id)
@@ -76,6 +101,12 @@ static int state_terminal(Mesos__V1__TaskState s)
            s == TASK_STATE(TASK_KILLED) || s == TASK_STATE(TASK_ERROR) ||
            s == TASK_STATE(TASK_LOST) || s == TASK_STATE(TASK_DROPPED) ||
            s == TASK_STATE(TASK_GONE) || s == TASK_STATE(TASK_GONE_BY_OPERATOR);
+}
+
+/* What reconciliation answers for t: the state of the last update forwarded, else the latest. */
+static Mesos__V1__TaskState task_reconciled_state(const struct master_task *t)
+{
+    return t->has_status_update_state ? t->status_update_state : t->state;
 }
 
 static struct master_task *task_find(struct framework *fw, const char *task_id)
@@ -390,19 +421,26 @@ void master__tasks_status_update(struct master *m, const char *agent_id,
         status.uuid = update->uuid;
     }
     struct master_task *t = task_find(fw, status.task_id->value);
-    /* A terminal task keeps its state: Mesos' Master::updateTask ignores an
-     * out-of-order update after a terminal one (src/master/master.cpp); the
-     * update itself is still forwarded below. */
-    if (t != NULL && strcmp(t->agent_id, agent_id) == 0 && !state_terminal(t->state)) {
-        t->state = status.state;
-        t->has_uuid = update->has_uuid && update->uuid.len == sizeof(t->uuid);
-        if (t->has_uuid)
-            memcpy(t->uuid, update->uuid.data, sizeof(t->uuid));
-        if (state_terminal(t->state))
-            task_release(m, fw, t); /* Mesos' updateTask recovers them at once */
+    if (t != NULL && strcmp(t->agent_id, agent_id) != 0)
+        t = NULL;
+    /* Master::statusUpdate: forwarded first, which records what the framework was
+     * told (Master::forward, only to a connected framework); a task the master
+     * does not know is still forwarded. */
+    if (t != NULL && fw->state == FW_STATE_CONNECTED && update->has_uuid &&
+        update->uuid.len == sizeof(t->uuid)) {
+        t->has_status_update_state = 1;
+        t->status_update_state = status.state;
+        t->has_uuid = 1;
+        memcpy(t->uuid, update->uuid.data, sizeof(t->uuid));
     }
-    /* A task the master does not know is still forwarded, as Mesos does. */
     update_send(m, fw, &status);
+    /* Then Master::updateTask: a terminal task keeps its state (an update after a
+     * terminal one is out of order), and the first terminal one frees its resources. */
+    if (t != NULL && !state_terminal(t->state)) {
+        t->state = status.state;
+        if (state_terminal(t->state))
+            task_release(m, fw, t);
+    }
 }
 
 void master__tasks_executor_message(struct master *m, const char *agent_id,
@@ -444,8 +482,8 @@ void master__tasks_acknowledge(struct master *m, struct framework *fw,
     if (master__agent_send(m, ack->agent_id->value, &ev) != 0)
         log_text(m, RT_LOG_INFO, "ACKNOWLEDGE dropped: agent not registered:", ack->agent_id->value);
     struct master_task *t = task_find(fw, ack->task_id->value);
-    if (t != NULL && state_terminal(t->state) && t->has_uuid && ack->uuid.len == 16 &&
-        memcmp(t->uuid, ack->uuid.data, 16) == 0)
+    if (t != NULL && t->has_status_update_state && state_terminal(t->status_update_state) &&
+        t->has_uuid && ack->uuid.len == 16 && memcmp(t->uuid, ack->uuid.data, 16) == 0)
         task_forget(m, fw, t); /* the terminal update is acknowledged: removeTask (T6) */
 }
 
@@ -459,13 +497,13 @@ static void reconcile_known(struct master *m, struct framework *fw, const struct
                     REASON(REASON_RECONCILIATION), "Reconciliation: Task is unreachable");
         status_unreachable_time_set(&s, t->unreachable_ns);
     } else {
-        status_fill(m, &s, t->id, t->agent_id, t->state, REASON(REASON_RECONCILIATION),
-                    "Reconciliation: Latest task state");
+        status_fill(m, &s, t->id, t->agent_id, task_reconciled_state(t),
+                    REASON(REASON_RECONCILIATION), "Reconciliation: Latest task state");
     }
     update_send(m, fw, &s.status);
 }
 
-/* Reconciliation of a task the master does not track, by its agent's state (T6 cases 3-6). */
+/* Reconciliation of a task the master does not track, by its agent's state (T6 cases 2-6). */
 static void reconcile_unknown(struct master *m, struct framework *fw, const char *task_id,
                               const Mesos__V1__AgentID *agent)
 {
@@ -473,6 +511,10 @@ static void reconcile_unknown(struct master *m, struct framework *fw, const char
     int state = agent != NULL ? master_agent_state(m, agent->value) : MC_ENOTFOUND;
     struct status_msg s;
     const char *agent_id = agent != NULL ? agent->value : NULL;
+    /* (2) The agent is recovered, or none is named while any is: no answer (M1). The
+     * framework asks again; the agent re-registers or is marked unreachable (M2). */
+    if (state == MASTER_AGENT_RECOVERED || (agent == NULL && master__agents_recovered_any(m)))
+        return;
     if (state == MASTER_AGENT_REGISTERED || state == MASTER_AGENT_DISCONNECTED) {
         status_fill(m, &s, task_id, agent_id, aware ? TASK_STATE(TASK_GONE) : TASK_STATE(TASK_LOST),
                     REASON(REASON_RECONCILIATION), "Reconciliation: Task is unknown to the agent");
@@ -526,6 +568,9 @@ void master__tasks_kill(struct master *m, struct framework *fw,
     }
     if (kill->agent_id != NULL && strcmp(kill->agent_id->value, t->agent_id) != 0)
         return; /* another agent named: nothing happens (T11) */
+    /* Remembered, in case the agent cannot hear it now: killed again when it
+     * re-registers with the task still running (Mesos' killedTasks). */
+    t->kill_requested = 1;
     MesosConform__Internal__Event ev = MESOS_CONFORM__INTERNAL__EVENT__INIT;
     MesosConform__Internal__Event__KillTask k = MESOS_CONFORM__INTERNAL__EVENT__KILL_TASK__INIT;
     Mesos__V1__FrameworkID fid = MESOS__V1__FRAMEWORK_ID__INIT;
@@ -636,19 +681,342 @@ void master__tasks_agent_disconnected(struct master *m, const char *agent_id)
     agent_tasks_each(m, agent_id, task_disconnected);
 }
 
-/* A4: back from UNREACHABLE: the last known state, "Unreachable agent re-reregistered". */
-static void task_reregistered(struct master *m, struct framework *fw, struct master_task *t)
+/* ---- re-registration (A1, A4-A7, M1) ---- */
+
+/* The task of framework_id the report lists as task_id, or NULL. */
+static const Mesos__V1__Task *report_find(const MesosConform__Internal__Call__Reregister *rr,
+                                          const char *framework_id, const char *task_id)
 {
-    if (!t->unreachable)
-        return;
-    t->unreachable = 0;
-    update_master_send(m, fw, t->id, t->agent_id, t->state, REASON(REASON_AGENT_REREGISTERED),
-                       "Unreachable agent re-reregistered");
+    for (size_t i = 0; i < rr->n_tasks; i++) {
+        const Mesos__V1__Task *rt = rr->tasks[i];
+        if (strcmp(rt->framework_id->value, framework_id) == 0 &&
+            strcmp(rt->task_id->value, task_id) == 0)
+            return rt;
+    }
+    return NULL;
 }
 
-void master__tasks_agent_reregistered(struct master *m, const char *agent_id)
+/* One ReconcileTasks and the storage its statuses point into (freed as one). */
+struct reconcile_block {
+    MesosConform__Internal__Event__ReconcileTasks rec; /* first: the block is found from it */
+    Mesos__V1__FrameworkID framework_id;
+    struct status_msg *msgs;
+    Mesos__V1__TaskStatus **statuses;
+};
+
+/* Appends fw's block to out if any of its tasks on agent_id is missing from rr. */
+static int reconciliation_add(struct master *m, struct framework *fw, const char *agent_id,
+                              const MesosConform__Internal__Call__Reregister *rr,
+                              MesosConform__Internal__Event__ReconcileTasks **out, size_t *count)
 {
-    agent_tasks_each(m, agent_id, task_reregistered);
+    uint32_t n = 0;
+    struct mc_list_node *it;
+    MC_LIST_FOR_EACH(it, &fw->tasks) {
+        const struct master_task *t = MC_CONTAINER_OF(it, struct master_task, link);
+        n += strcmp(t->agent_id, agent_id) == 0 && report_find(rr, fw->id, t->id) == NULL;
+    }
+    if (n == 0)
+        return 0;
+    struct reconcile_block *b = mc_calloc(m->rt.alloc, 1, sizeof(*b));
+    if (b == NULL)
+        return MC_ENOMEM;
+    b->msgs = mc_calloc(m->rt.alloc, n, sizeof(*b->msgs));
+    b->statuses = mc_calloc(m->rt.alloc, n, sizeof(*b->statuses));
+    mesos_conform__internal__event__reconcile_tasks__init(&b->rec);
+    out[(*count)++] = &b->rec; /* freed with the others, even when incomplete */
+    if (b->msgs == NULL || b->statuses == NULL)
+        return MC_ENOMEM;
+    mesos__v1__framework_id__init(&b->framework_id);
+    b->framework_id.value = fw->id;
+    b->rec.framework_id = &b->framework_id;
+    b->rec.framework = fw->info;
+    uint32_t k = 0;
+    MC_LIST_FOR_EACH(it, &fw->tasks) {
+        const struct master_task *t = MC_CONTAINER_OF(it, struct master_task, link);
+        if (strcmp(t->agent_id, agent_id) != 0 || report_find(rr, fw->id, t->id) != NULL)
+            continue;
+        status_fill(m, &b->msgs[k], t->id, t->agent_id, task_reconciled_state(t),
+                    REASON(REASON_RECONCILIATION), "Reconciliation request");
+        b->statuses[k] = &b->msgs[k].status;
+        k++;
+    }
+    MC_ASSERT(k == n);
+    b->rec.n_statuses = n;
+    b->rec.statuses = b->statuses;
+    return 0;
+}
+
+int master__tasks_reconciliations(struct master *m, const char *agent_id,
+                                  const MesosConform__Internal__Call__Reregister *rr,
+                                  MesosConform__Internal__Event__ReconcileTasks ***out,
+                                  size_t *count)
+{
+    *out = NULL;
+    *count = 0;
+    if (m->frameworks_count == 0)
+        return 0;
+    MesosConform__Internal__Event__ReconcileTasks **recs =
+        mc_calloc(m->rt.alloc, m->frameworks_count, sizeof(*recs));
+    if (recs == NULL)
+        return MC_ENOMEM;
+    *out = recs;
+    int err = 0;
+    struct mc_list_node *it;
+    MC_LIST_FOR_EACH(it, &m->frameworks) {
+        struct framework *fw = MC_CONTAINER_OF(it, struct framework, link);
+        MC_ASSERT(*count < m->frameworks_count);
+        if (err == 0)
+            err = reconciliation_add(m, fw, agent_id, rr, recs, count);
+    }
+    return err;
+}
+
+void master__tasks_reconciliations_free(struct master *m,
+                                        MesosConform__Internal__Event__ReconcileTasks **recs,
+                                        size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        struct reconcile_block *b = MC_CONTAINER_OF(recs[i], struct reconcile_block, rec);
+        mc_free(m->rt.alloc, b->msgs);
+        mc_free(m->rt.alloc, b->statuses);
+        mc_free(m->rt.alloc, b);
+    }
+    mc_free(m->rt.alloc, recs);
+}
+
+/* An internal event with one framework id (SHUTDOWN_FRAMEWORK) to agent_id. */
+static void shutdown_framework_send(struct master *m, const char *agent_id,
+                                    const char *framework_id)
+{
+    MesosConform__Internal__Event ev = MESOS_CONFORM__INTERNAL__EVENT__INIT;
+    MesosConform__Internal__Event__ShutdownFramework sf =
+        MESOS_CONFORM__INTERNAL__EVENT__SHUTDOWN_FRAMEWORK__INIT;
+    Mesos__V1__FrameworkID fid = MESOS__V1__FRAMEWORK_ID__INIT;
+    fid.value = (char *)framework_id;
+    sf.framework_id = &fid;
+    ev.has_type = 1;
+    ev.type = IEVENT(SHUTDOWN_FRAMEWORK);
+    ev.shutdown_framework = &sf;
+    log_text(m, RT_LOG_INFO, "shutting down a removed framework on a re-registered agent:",
+             framework_id);
+    if (master__agent_send(m, agent_id, &ev) != 0)
+        log_text(m, RT_LOG_WARN, "SHUTDOWN_FRAMEWORK not sent to agent", agent_id);
+}
+
+/* Whether framework_id appears in rr (frameworks, or a task's) before index `before` of kind. */
+static int report_names_framework(const MesosConform__Internal__Call__Reregister *rr,
+                                  const char *framework_id, size_t frameworks_before,
+                                  size_t tasks_before)
+{
+    for (size_t i = 0; i < frameworks_before; i++)
+        if (rr->frameworks[i]->id != NULL &&
+            strcmp(rr->frameworks[i]->id->value, framework_id) == 0)
+            return 1;
+    for (size_t i = 0; i < tasks_before; i++)
+        if (strcmp(rr->tasks[i]->framework_id->value, framework_id) == 0)
+            return 1;
+    return 0;
+}
+
+/*
+ * A7: every removed framework the report names (by its FrameworkInfo or
+ * one of its tasks) is shut down on the agent, once (Mesos' __reregisterSlave
+ * and reconcileKnownSlave).
+ */
+static void completed_shutdown(struct master *m, const char *agent_id,
+                               const MesosConform__Internal__Call__Reregister *rr)
+{
+    for (size_t i = 0; i < rr->n_frameworks; i++) {
+        const Mesos__V1__FrameworkID *id = rr->frameworks[i]->id;
+        if (id != NULL && master__framework_completed(m, id->value) &&
+            !report_names_framework(rr, id->value, i, 0))
+            shutdown_framework_send(m, agent_id, id->value);
+    }
+    for (size_t i = 0; i < rr->n_tasks; i++) {
+        const char *id = rr->tasks[i]->framework_id->value;
+        if (master__framework_completed(m, id) &&
+            !report_names_framework(rr, id, rr->n_frameworks, i))
+            shutdown_framework_send(m, agent_id, id);
+    }
+}
+
+/* M1: the frameworks the report names that this master does not know (updateSlaveFrameworks). */
+static void frameworks_recover(struct master *m, const MesosConform__Internal__Call__Reregister *rr)
+{
+    for (size_t i = 0; i < rr->n_frameworks; i++) {
+        const Mesos__V1__FrameworkInfo *info = rr->frameworks[i];
+        if (info->id == NULL || info->id->value[0] == '\0' ||
+            master__framework_find(m, info->id->value) != NULL ||
+            master__framework_completed(m, info->id->value))
+            continue;
+        (void)master__framework_recover(m, info); /* NULL is logged */
+    }
+}
+
+/* The role a reported task's resources are allocated to: theirs, or the framework's one role. */
+static void report_role(const struct framework *fw, const Mesos__V1__Task *rt, char *out,
+                        size_t out_bytes)
+{
+    for (size_t i = 0; i < rt->n_resources; i++) {
+        const Mesos__V1__Resource__AllocationInfo *ai = rt->resources[i]->allocation_info;
+        if (ai != NULL && ai->role != NULL) {
+            snprintf(out, out_bytes, "%s", ai->role);
+            return;
+        }
+    }
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    /* Mesos injects the one role of a framework without MULTI_ROLE. */
+    const char *role = fw->info->role;
+#pragma GCC diagnostic pop
+    if (fw_capable(fw, MESOS__V1__FRAMEWORK_INFO__CAPABILITY__TYPE__MULTI_ROLE))
+        role = fw->info->n_roles > 0 ? fw->info->roles[0] : NULL;
+    snprintf(out, out_bytes, "%s", role != NULL ? role : RES_ROLE_UNRESERVED);
+}
+
+/* A reported task the master does not have: a new record, holding its resources when it runs. */
+static struct master_task *report_task_add(struct master *m, struct framework *fw,
+                                           const char *agent_id, const Mesos__V1__Task *rt)
+{
+    if (fw->tasks_count >= MC_MASTER_TASKS_PER_FRAMEWORK_MAX ||
+        strlen(rt->task_id->value) >= MC_TASK_ID_BYTES_MAX ||
+        (rt->executor_id != NULL && strlen(rt->executor_id->value) >= MC_TASK_ID_BYTES_MAX)) {
+        log_text(m, RT_LOG_WARN, "reported task not added (limit):", rt->task_id->value);
+        return NULL;
+    }
+    struct master_task *t = mc_calloc(m->rt.alloc, 1, sizeof(*t));
+    if (t == NULL) {
+        log_text(m, RT_LOG_ERROR, "reported task not added (out of memory):", rt->task_id->value);
+        return NULL;
+    }
+    snprintf(t->id, sizeof(t->id), "%s", rt->task_id->value);
+    snprintf(t->agent_id, sizeof(t->agent_id), "%s", agent_id);
+    snprintf(t->executor_id, sizeof(t->executor_id), "%s",
+             rt->executor_id != NULL ? rt->executor_id->value : rt->task_id->value);
+    report_role(fw, rt, t->role, sizeof(t->role));
+    res_set_init(&t->resources, m->rt.alloc);
+    struct mc_diag diag;
+    mc_diag_clear(&diag);
+    if (res_set_from_proto(&t->resources, rt->resources, rt->n_resources, NULL, &diag) != 0 ||
+        res_set_allocate(&t->resources, t->role) != 0) {
+        log_text(m, RT_LOG_WARN, "reported task's resources not understood, task",
+                 rt->task_id->value);
+        res_set_clear(&t->resources);
+    }
+    mc_list_push_back(&fw->tasks, &t->link);
+    fw->tasks_count++;
+    return t;
+}
+
+/*
+ * One task of a report from an agent that was RECOVERED, UNREACHABLE or
+ * unknown (Mesos' __reregisterSlave): added again (or kept) with the
+ * agent's states, its resources allocated while it runs, and announced
+ * with an UPDATE unless the agent was RECOVERED. rt->state is the latest
+ * state; status_update_state and status_update_uuid, when present, those
+ * of the last update the agent sent to a master, which reconciliation
+ * answers and whose acknowledgement removes a terminal task.
+ */
+static void report_task_take(struct master *m, const char *agent_id, enum master_readmission how,
+                             const Mesos__V1__Task *rt)
+{
+    const char *fid = rt->framework_id->value;
+    if (master__framework_completed(m, fid))
+        return; /* A7: not added; the agent shuts the framework down */
+    struct framework *fw = master__framework_find(m, fid);
+    if (fw == NULL) { /* no FrameworkInfo came for it (Mesos CHECKs there is one) */
+        log_text(m, RT_LOG_WARN, "reported task of an unknown framework ignored:",
+                 rt->task_id->value);
+        return;
+    }
+    struct master_task *t = task_find(fw, rt->task_id->value);
+    if (t != NULL && strcmp(t->agent_id, agent_id) != 0) {
+        log_text(m, RT_LOG_WARN, "reported task is known on another agent, ignored:", t->id);
+        return;
+    }
+    if (t == NULL)
+        t = report_task_add(m, fw, agent_id, rt);
+    if (t == NULL)
+        return;
+    /* The agent's Task replaces the master's (Mesos makes a new Slave with it). */
+    t->unreachable = 0;
+    t->state = rt->state;
+    t->has_status_update_state = rt->has_status_update_state;
+    t->status_update_state = rt->status_update_state;
+    t->has_uuid = rt->has_status_update_uuid && rt->status_update_uuid.len == sizeof(t->uuid);
+    if (t->has_uuid)
+        memcpy(t->uuid, rt->status_update_uuid.data, sizeof(t->uuid));
+    if (state_terminal(rt->state)) {
+        task_release(m, fw, t);
+    } else if (!t->resources_held && !res_set_empty(&t->resources)) {
+        int err = master__offers_allocation_add(m, fw->id, agent_id, t->role, &t->resources);
+        t->resources_held = err == 0;
+        if (err != 0)
+            log_text(m, RT_LOG_WARN, "reported task's resources not allocated, task", t->id);
+    }
+    if (how == MASTER_READMIT_RECOVERED)
+        return; /* after a failover: no word to anybody (M1) */
+    /* A4: with the agent's latest state; dropped for a framework without a stream. */
+    update_master_send(m, fw, t->id, agent_id, rt->state, REASON(REASON_AGENT_REREGISTERED),
+                       how == MASTER_READMIT_UNREACHABLE ? "Unreachable agent re-reregistered"
+                                                         : "Unknown agent reregistered");
+}
+
+/* The report is the truth now: the agent's tasks it does not list are forgotten. */
+static void unlisted_forget(struct master *m, const char *agent_id,
+                            const MesosConform__Internal__Call__Reregister *rr)
+{
+    struct mc_list_node *fit, *it, *tmp;
+    MC_LIST_FOR_EACH(fit, &m->frameworks) {
+        struct framework *fw = MC_CONTAINER_OF(fit, struct framework, link);
+        MC_LIST_FOR_EACH_SAFE(it, tmp, &fw->tasks) {
+            struct master_task *t = MC_CONTAINER_OF(it, struct master_task, link);
+            if (strcmp(t->agent_id, agent_id) == 0 && report_find(rr, fw->id, t->id) == NULL) {
+                log_text(m, RT_LOG_INFO, "task not reported by its re-registered agent, forgotten:",
+                         t->id);
+                task_forget(m, fw, t);
+            }
+        }
+    }
+}
+
+/* KNOWN: tasks killed while the agent could not hear it, still running there, are killed again. */
+static void kills_resend(struct master *m, const char *agent_id,
+                         const MesosConform__Internal__Call__Reregister *rr)
+{
+    for (size_t i = 0; i < rr->n_tasks; i++) {
+        const Mesos__V1__Task *rt = rr->tasks[i];
+        struct framework *fw = master__framework_find(m, rt->framework_id->value);
+        const struct master_task *t = fw != NULL ? task_find(fw, rt->task_id->value) : NULL;
+        if (t == NULL || !t->kill_requested || state_terminal(rt->state) ||
+            strcmp(t->agent_id, agent_id) != 0)
+            continue;
+        MesosConform__Internal__Event ev = MESOS_CONFORM__INTERNAL__EVENT__INIT;
+        MesosConform__Internal__Event__KillTask k = MESOS_CONFORM__INTERNAL__EVENT__KILL_TASK__INIT;
+        k.framework_id = rt->framework_id;
+        k.task_id = rt->task_id;
+        ev.has_type = 1;
+        ev.type = IEVENT(KILL_TASK);
+        ev.kill_task = &k;
+        if (master__agent_send(m, agent_id, &ev) != 0)
+            log_text(m, RT_LOG_WARN, "KILL not resent, agent not registered: task", t->id);
+    }
+}
+
+void master__tasks_agent_readmitted(struct master *m, const char *agent_id,
+                                    enum master_readmission how,
+                                    const MesosConform__Internal__Call__Reregister *rr)
+{
+    MC_ASSERT(master_agent_state(m, agent_id) == MASTER_AGENT_REGISTERED);
+    frameworks_recover(m, rr);
+    if (how == MASTER_READMIT_KNOWN) {
+        kills_resend(m, agent_id, rr); /* reconcileKnownSlave, after REGISTERED */
+    } else {
+        for (size_t i = 0; i < rr->n_tasks; i++)
+            report_task_take(m, agent_id, how, rr->tasks[i]);
+        unlisted_forget(m, agent_id, rr);
+    }
+    completed_shutdown(m, agent_id, rr);
 }
 
 void master__tasks_framework_removed(struct master *m, struct framework *fw)

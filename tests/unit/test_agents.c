@@ -1,6 +1,6 @@
 /*
  * test_agents.c: the reference agent and the master's side of its agents
- * (SPEC.md A1, A2, A3, A5, A6, A9, M1, without tasks), driven through the
+ * (SPEC.md A1, A2, A3, A5, A6, A9, M1, M2; tasks are test_tasks.c's), driven through the
  * simulator: a master, two agents and a scheduler client. Mesos' timing
  * rules come from src/master/master.cpp (SlaveObserver: a PING every
  * agent_ping_timeout, unreachable after max_agent_ping_timeouts unanswered
@@ -388,6 +388,127 @@ static void master_restart_takes_known_ids(void **state)
     fixture_free(f);
 }
 
+/* Crashes the master and starts a new one at its address; its rt in *rt_out when asked. */
+static void master_restart(struct fixture *f, struct rt **rt_out)
+{
+    assert_int_equal(sim_node_crash(f->world, MASTER), 0);
+    master_destroy(f->master);
+    f->master = NULL;
+    struct rt *rt;
+    struct master_config mc;
+    master_config_init(&mc);
+    assert_int_equal(sim_node_restart(f->world, MASTER, &master_node_ops, NULL, &rt), 0);
+    assert_int_equal(master_create(rt, &mc, &f->master), 0);
+    assert_int_equal(sim_node_bind(f->world, MASTER, f->master), 0);
+    if (rt_out != NULL)
+        *rt_out = rt;
+}
+
+/*
+ * M1: the registry outlives the master: a new master knows the admitted
+ * agents as RECOVERED (not offered, not pinged) and the unreachable ones as
+ * UNREACHABLE, before any of them comes back; then they re-register.
+ */
+static void registry_survives_master_restart(void **state)
+{
+    (void)state;
+    struct fixture *f = fixture_make(25, 0);
+    agents_up(f);
+    char id1[128], id2[128];
+    snprintf(id1, sizeof(id1), "%s", agent_id(f->agents[0]));
+    snprintf(id2, sizeof(id2), "%s", agent_id(f->agents[1]));
+    struct master_agent_stats ms;
+    master_agent_stats_get(f->master, &ms);
+    assert_int_equal(ms.registry_writes, 2); /* one per admitted agent */
+    const char *side_a[] = {MASTER}, *side_b[] = {agent_addrs[1]};
+    uint32_t cut;
+    assert_int_equal(
+        sim_partition(f->world, side_a, 1, side_b, 1, SIM_PARTITION_SYMMETRIC, &cut), 0);
+    seconds_until(f, id2, MASTER_AGENT_UNREACHABLE, 120);
+    master_agent_stats_get(f->master, &ms);
+    assert_int_equal(ms.registry_writes, 3);
+    struct rt *rt;
+    master_restart(f, &rt);
+    assert_int_equal(mstate(f, id1), MASTER_AGENT_RECOVERED);
+    assert_int_equal(mstate(f, id2), MASTER_AGENT_UNREACHABLE);
+    assert_string_equal(master_agent_state_name(MASTER_AGENT_RECOVERED), "RECOVERED");
+    master_agent_stats_get(f->master, &ms);
+    assert_int_equal(ms.count[MASTER_AGENT_RECOVERED], 1);
+    assert_int_equal(ms.count[MASTER_AGENT_UNREACHABLE], 1);
+    assert_int_equal(ms.pings_sent, 0);
+    struct mc_buf bytes;
+    mc_buf_init(&bytes, MC_MASTER_REGISTRY_BYTES_MAX, NULL);
+    assert_int_equal(rt->ops->store_get(rt->ctx, MASTER_STORE_KEY_REGISTRY, &bytes), 0);
+    ProtobufCMessage *msg = NULL;
+    assert_int_equal(pbjson_unpack(&mesos_conform__internal__registry__descriptor, bytes.data,
+                                   bytes.len, NULL, &msg, NULL), 0);
+    const MesosConform__Internal__Registry *reg = (const MesosConform__Internal__Registry *)msg;
+    assert_int_equal(reg->n_agents, 2);
+    assert_string_equal(reg->agents[0]->info->id->value, id1);
+    assert_string_equal(reg->agents[0]->info->hostname, agent_hosts[0]);
+    assert_false(reg->agents[0]->has_unreachable && reg->agents[0]->unreachable);
+    assert_string_equal(reg->agents[1]->info->id->value, id2);
+    assert_true(reg->agents[1]->unreachable);
+    protobuf_c_message_free_unpacked(msg, NULL);
+    mc_buf_deinit(&bytes);
+    seconds_until(f, id1, MASTER_AGENT_REGISTERED, 90);
+    assert_int_equal(sim_heal(f->world, cut), 0);
+    seconds_until(f, id2, MASTER_AGENT_REGISTERED, 120);
+    /* Both back: nothing times out after 10 minutes. */
+    run(f, 700 * SEC);
+    master_agent_stats_get(f->master, &ms);
+    assert_int_equal(ms.count[MASTER_AGENT_REGISTERED], 2);
+    fixture_free(f);
+}
+
+/* M2: a recovered agent that does not come back is UNREACHABLE 10 min after the restart. */
+static void recovered_agent_times_out(void **state)
+{
+    (void)state;
+    struct fixture *f = fixture_make(27, 0);
+    agents_up(f);
+    char id1[128];
+    snprintf(id1, sizeof(id1), "%s", agent_id(f->agents[0]));
+    agent_crash(f, 0);
+    master_restart(f, NULL);
+    subscribe(f);
+    assert_int_equal(mstate(f, id1), MASTER_AGENT_RECOVERED);
+    uint64_t s = seconds_until(f, id1, MASTER_AGENT_UNREACHABLE, 700);
+    assert_true(s >= 599 && s <= 601);
+    const char *last = NULL;
+    assert_int_equal(failures(f, &last), 1); /* and no task update: it knew none */
+    char want[256];
+    snprintf(want, sizeof(want),
+             "{\"type\":\"FAILURE\",\"failure\":{\"agent_id\":{\"value\":\"%s\"}}}", id1);
+    assert_string_equal(last, want);
+    /* Restarted, it is unreachable no more. */
+    agent_start(f, 0, 1);
+    seconds_until(f, id1, MASTER_AGENT_REGISTERED, 90);
+    fixture_free(f);
+}
+
+/* A damaged registry: the master does not start (Mesos' master does not recover either). */
+static void damaged_registry_refused(void **state)
+{
+    (void)state;
+    struct sim_options o;
+    sim_options_default(&o);
+    struct sim_world *w;
+    assert_int_equal(sim_world_create(&o, NULL, &w, NULL), 0);
+    struct rt *rt;
+    assert_int_equal(sim_node_add(w, MASTER, &master_node_ops, NULL, &rt), 0);
+    struct master_config mc;
+    master_config_init(&mc);
+    struct master *m = NULL;
+    assert_int_equal(rt->ops->store_put(rt->ctx, MASTER_STORE_KEY_REGISTRY, "\xff\xff", 2), 0);
+    assert_int_equal(master_create(rt, &mc, &m), MC_EINVAL);
+    assert_null(m);
+    assert_int_equal(rt->ops->store_put(rt->ctx, MASTER_STORE_KEY_REGISTRY, "", 0), 0);
+    assert_int_equal(master_create(rt, &mc, &m), 0); /* an empty registry */
+    master_destroy(m);
+    sim_world_destroy(w);
+}
+
 /* The trace of a partition and heal, as a hash. */
 static uint64_t partition_trace_hash(uint64_t seed)
 {
@@ -481,6 +602,30 @@ static const struct check_row check_rows[] = {
      "Failed to validate internal::Call: Expecting 'pong' to be present", 0},
     {"POST", "application/json", "s", "{\"type\":\"PONG\",\"agent_id\":{\"value\":\"x\"},\"pong\":{}}",
      400, "Agent cannot be found", 0},
+    /* A REREGISTER's tasks and frameworks (validation::master::message::reregisterSlave). */
+    {"POST", "application/json", NULL,
+     "{\"type\":\"REREGISTER\",\"agent_id\":{\"value\":\"x\"},\"reregister\":{" REG_INFO ","
+     "\"tasks\":[{\"name\":\"t\",\"task_id\":{\"value\":\"t1\"},\"framework_id\":{\"value\":\"f\"},"
+     "\"agent_id\":{\"value\":\"x\"},\"state\":\"TASK_RUNNING\"}]}}",
+     400, "Failed to validate internal::Call: Task has an invalid FrameworkID 'f'", 0},
+    {"POST", "application/json", NULL,
+     "{\"type\":\"REREGISTER\",\"agent_id\":{\"value\":\"x\"},\"reregister\":{" REG_INFO ","
+     "\"frameworks\":[{\"id\":{\"value\":\"f\"},\"user\":\"u\",\"name\":\"n\"}],"
+     "\"tasks\":[{\"name\":\"t\",\"task_id\":{\"value\":\"t1\"},\"framework_id\":{\"value\":\"f\"},"
+     "\"agent_id\":{\"value\":\"y\"},\"state\":\"TASK_RUNNING\"}]}}",
+     400, "Failed to validate internal::Call: Task has an invalid SlaveID 'y'", 0},
+    {"POST", "application/json", NULL,
+     "{\"type\":\"REREGISTER\",\"agent_id\":{\"value\":\"x\"},\"reregister\":{" REG_INFO ","
+     "\"frameworks\":[{\"id\":{\"value\":\"f\"},\"user\":\"u\",\"name\":\"n\"}],"
+     "\"tasks\":[{\"name\":\"t\",\"task_id\":{\"value\":\"a/b\"},\"framework_id\":{\"value\":\"f\"},"
+     "\"agent_id\":{\"value\":\"x\"},\"state\":\"TASK_RUNNING\"}]}}",
+     400, "Failed to validate internal::Call: Task has an invalid TaskID: 'a/b' contains invalid "
+     "characters", 0},
+    {"POST", "application/json", NULL,
+     "{\"type\":\"REREGISTER\",\"agent_id\":{\"value\":\"x\"},\"reregister\":{" REG_INFO ","
+     "\"frameworks\":[{\"id\":{\"value\":\"f\"},\"user\":\"u\",\"name\":\"n\"},"
+     "{\"id\":{\"value\":\"f\"},\"user\":\"u\",\"name\":\"n\"}]}}",
+     400, "Failed to validate internal::Call: Framework has a duplicate FrameworkID: 'f'", 0},
 };
 
 static void internal_checks(void **state)
@@ -762,6 +907,16 @@ static void agent_create_refuses(void **state)
     assert_int_equal(agent_create(rt, &c, &a), 0);
     assert_string_equal(agent_id(a), "m-S7");
     agent_destroy(a);
+    /* A5: a checkpoint that does not parse is a damaged work dir too. */
+    assert_int_equal(rt->ops->store_put(rt->ctx, AGENT_STORE_KEY_TASKS, "\xff\xff", 2), 0);
+    assert_int_equal(agent_create(rt, &c, &a), MC_EINVAL);
+    assert_null(a);
+    assert_int_equal(rt->ops->store_put(rt->ctx, AGENT_STORE_KEY_TASKS, "", 0), 0);
+    assert_int_equal(agent_create(rt, &c, &a), 0); /* an empty one: nothing to recover */
+    struct agent_stats as;
+    agent_stats_get(a, &as);
+    assert_int_equal(as.tasks_recovered, 0);
+    agent_destroy(a);
     sim_world_destroy(w);
 }
 
@@ -776,6 +931,9 @@ int main(void)
         cmocka_unit_test(dead_agent_becomes_unreachable),
         cmocka_unit_test(restart_keeps_id),
         cmocka_unit_test(master_restart_takes_known_ids),
+        cmocka_unit_test(registry_survives_master_restart),
+        cmocka_unit_test(recovered_agent_times_out),
+        cmocka_unit_test(damaged_registry_refused),
         cmocka_unit_test(same_seed_same_trace),
         cmocka_unit_test(internal_checks),
         cmocka_unit_test(internal_stream_and_calls),

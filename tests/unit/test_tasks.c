@@ -490,6 +490,432 @@ static void teardown_drops_tasks(void **state)
     fixture_free(f);
 }
 
+/* ---- recovery: master failover, agent restarts, re-registration (M1, M2, A4-A7) ---- */
+
+#define FW_INFO_CKPT "\"user\":\"root\",\"name\":\"mesos-diff\",\"checkpoint\":true," \
+    "\"failover_timeout\":3600,\"capabilities\":[{\"type\":\"PARTITION_AWARE\"}," \
+    "{\"type\":\"TASK_KILLING_STATE\"}]"
+#define SUBSCRIBE_CKPT "{\"type\":\"SUBSCRIBE\",\"subscribe\":{\"framework_info\":{" \
+    FW_INFO_CKPT "}}}"
+
+/* SUBSCRIBE again with the framework id of s, as client c, into *out (L2, L4). */
+static void resubscribe(struct fixture *f, const struct sub *s, int c, struct sub *out)
+{
+    char body[1024];
+    snprintf(body, sizeof(body),
+             "{\"type\":\"SUBSCRIBE\",\"framework_id\":{\"value\":\"%s\"},\"subscribe\":{"
+             "\"framework_info\":{\"id\":{\"value\":\"%s\"}," FW_INFO_CKPT "}}}",
+             s->fw, s->fw);
+    subscribe(f, c, body, out);
+    assert_string_equal(out->fw, s->fw);
+}
+
+/* RECONCILE of task_id, naming agent_id (NULL: none), or implicit when task_id is NULL. */
+static void reconcile_call(struct fixture *f, const struct sub *s, const char *task_id,
+                           const char *agent_id)
+{
+    char body[1024], agent[512] = "";
+    if (agent_id != NULL)
+        snprintf(agent, sizeof(agent), ",\"agent_id\":{\"value\":\"%s\"}", agent_id);
+    if (task_id == NULL)
+        snprintf(body, sizeof(body),
+                 "{\"type\":\"RECONCILE\",\"framework_id\":{\"value\":\"%s\"},\"reconcile\":"
+                 "{\"tasks\":[]}}", s->fw);
+    else
+        snprintf(body, sizeof(body),
+                 "{\"type\":\"RECONCILE\",\"framework_id\":{\"value\":\"%s\"},\"reconcile\":"
+                 "{\"tasks\":[{\"task_id\":{\"value\":\"%s\"}%s}]}}", s->fw, task_id, agent);
+    call_202(f, s, body);
+}
+
+static const struct update_want want_latest_running = {"TASK_RUNNING", "REASON_RECONCILIATION",
+                                                       "SOURCE_MASTER",
+                                                       "Reconciliation: Latest task state", 0};
+
+/* Runs until agent i is REGISTERED at the master (within limit_ns). */
+static void wait_registered(struct fixture *f, int i, uint64_t limit_ns)
+{
+    uint64_t end = now(f) + limit_ns;
+    while (master_agent_state(f->master, agent_id(f->agents[i])) != MASTER_AGENT_REGISTERED &&
+           now(f) < end)
+        run(f, 100 * MS);
+    assert_int_equal(master_agent_state(f->master, agent_id(f->agents[i])),
+                     MASTER_AGENT_REGISTERED);
+}
+
+/*
+ * M1: after a master failover, a task of an agent that has not re-registered
+ * gets no answer to RECONCILE, explicit (with or without its agent id) or
+ * implicit (Master::reconcile case 2); once the agent re-registered with it,
+ * the answer is its latest state, and the re-registration itself sent nothing.
+ */
+static void failover_reconcile_waits_for_agent(void **state)
+{
+    (void)state;
+    struct sub s, s2;
+    char offer[128], id[128];
+    uint32_t from;
+    struct fixture *f = world_with_offer(201, SUBSCRIBE_CKPT, &s, offer, sizeof(offer), &from);
+    launch_running(f, &s, offer, "t1", "sleep 100000", &from);
+    snprintf(id, sizeof(id), "%s", agent_id(f->agents[0]));
+    const char *side_a[] = {MASTER}, *side_b[] = {agent_addrs[0]};
+    uint32_t cut;
+    assert_int_equal(sim_partition(f->world, side_a, 1, side_b, 1, SIM_PARTITION_SYMMETRIC, &cut),
+                     0);
+    master_restart(f);
+    run(f, SEC);
+    assert_int_equal(master_agent_state(f->master, id), MASTER_AGENT_RECOVERED);
+    resubscribe(f, &s, 1, &s2);
+    uint32_t from2 = 1;
+    reconcile_call(f, &s2, "t1", id);
+    reconcile_call(f, &s2, "t1", NULL);
+    reconcile_call(f, &s2, NULL, NULL);
+    run(f, 5 * SEC);
+    assert_int_equal(count(f, &s2, "UPDATE", from2), 0);
+    struct master_stats ms;
+    master_stats_get(f->master, &ms);
+    assert_int_equal(ms.frameworks_connected, 1);
+    assert_int_equal(ms.frameworks_recovered, 0);
+    assert_int_equal(sim_heal(f->world, cut), 0);
+    wait_registered(f, 0, 120 * SEC);
+    run(f, SEC);
+    assert_int_equal(count(f, &s2, "UPDATE", from2), 0); /* no word for the recovery */
+    from2 = ex(f, &s2)->records_count;
+    reconcile_call(f, &s2, "t1", id);
+    json_t *u = update_expect(f, &s2, &from2, SEC, "t1", &want_latest_running);
+    json_t *st = json_object_get(json_object_get(u, "update"), "status");
+    json_t *aid = json_object_get(json_object_get(st, "agent_id"), "value");
+    assert_string_equal(json_string_value(aid), id);
+    json_decref(u);
+    reconcile_call(f, &s2, NULL, NULL);
+    json_decref(update_expect(f, &s2, &from2, SEC, "t1", &want_latest_running));
+    fixture_free(f);
+}
+
+/* The cpus of the first offer of OFFERS record i. */
+static double offer_cpus(struct fixture *f, const struct sub *s, int i)
+{
+    json_t *j = record(ex(f, s), (uint32_t)i);
+    json_t *res = json_object_get(json_array_get(json_object_get(json_object_get(j, "offers"),
+                                                                 "offers"), 0), "resources");
+    double cpus = 0;
+    for (size_t k = 0; k < json_array_size(res); k++)
+        if (strcmp(json_string_value(json_object_get(json_array_get(res, k), "name")), "cpus") == 0)
+            cpus = json_real_value(json_object_get(json_object_get(json_array_get(res, k),
+                                                                   "scalar"), "value"));
+    json_decref(j);
+    return cpus;
+}
+
+/*
+ * M1: an agent that re-registers with a new master before the framework
+ * does makes it RECOVERED (listed, inactive, its task's resources held);
+ * its SUBSCRIBE adopts the task, with no event for that; reconciliation
+ * answers the latest state.
+ */
+static void failover_framework_recovered_from_agent(void **state)
+{
+    (void)state;
+    struct sub s, s2;
+    char offer[128];
+    uint32_t from;
+    struct fixture *f = world_with_offer(202, SUBSCRIBE_CKPT, &s, offer, sizeof(offer), &from);
+    launch_running(f, &s, offer, "t1", "sleep 100000", &from);
+    master_restart(f);
+    wait_registered(f, 0, 120 * SEC);
+    struct master_stats ms;
+    master_stats_get(f->master, &ms);
+    assert_int_equal(ms.frameworks_recovered, 1);
+    assert_int_equal(ms.frameworks_connected, 0);
+    resubscribe(f, &s, 1, &s2);
+    master_stats_get(f->master, &ms);
+    assert_int_equal(ms.frameworks_recovered, 0);
+    assert_int_equal(ms.frameworks_connected, 1);
+    /* The task holds 0.1 of the agent's 2 cpus: offers have the rest. */
+    int i = wait_offers(f, &s2, 0, 5 * SEC);
+    assert_true(offer_cpus(f, &s2, i) > 1.89 && offer_cpus(f, &s2, i) < 1.91);
+    uint32_t from2 = 1;
+    assert_int_equal(count(f, &s2, "UPDATE", from2), 0);
+    reconcile_call(f, &s2, NULL, NULL);
+    json_decref(update_expect(f, &s2, &from2, SEC, "t1", &want_latest_running));
+    fixture_free(f);
+}
+
+/*
+ * M2: an agent that does not re-register within agent_reregister_timeout
+ * (10 min) of the failover becomes unreachable: the framework hears
+ * FAILURE and no task UPDATE (the new master never learned the task);
+ * reconciliation then answers TASK_UNREACHABLE (T6). When the agent comes
+ * back, its task is announced again (A4).
+ */
+static void failover_agent_never_back(void **state)
+{
+    (void)state;
+    struct sub s, s2;
+    char offer[128], id[128];
+    uint32_t from;
+    struct fixture *f = world_with_offer(203, SUBSCRIBE_CKPT, &s, offer, sizeof(offer), &from);
+    launch_running(f, &s, offer, "t1", "sleep 100000", &from);
+    snprintf(id, sizeof(id), "%s", agent_id(f->agents[0]));
+    const char *side_a[] = {MASTER}, *side_b[] = {agent_addrs[0]};
+    uint32_t cut;
+    assert_int_equal(sim_partition(f->world, side_a, 1, side_b, 1, SIM_PARTITION_SYMMETRIC, &cut),
+                     0);
+    master_restart(f);
+    uint64_t t0 = now(f);
+    run(f, SEC);
+    resubscribe(f, &s, 1, &s2);
+    while (master_agent_state(f->master, id) == MASTER_AGENT_RECOVERED)
+        run(f, SEC);
+    uint64_t waited = now(f) - t0;
+    assert_true(waited >= 600 * SEC && waited <= 601 * SEC);
+    assert_int_equal(master_agent_state(f->master, id), MASTER_AGENT_UNREACHABLE);
+    run(f, SEC);
+    int fl = find(f, &s2, "FAILURE", 0);
+    assert_true(fl >= 0);
+    json_t *j = record(ex(f, &s2), (uint32_t)fl);
+    char want[256];
+    snprintf(want, sizeof(want), "{\"agent_id\": {\"value\": \"%s\"}}", id);
+    json_t *w = json_loads(want, 0, NULL);
+    assert_true(json_equal(json_object_get(j, "failure"), w));
+    json_decref(w);
+    json_decref(j);
+    assert_int_equal(count(f, &s2, "FAILURE", 0), 1);
+    assert_int_equal(count(f, &s2, "UPDATE", 0), 0);
+    uint32_t from2 = ex(f, &s2)->records_count;
+    reconcile_call(f, &s2, "t1", id);
+    const struct update_want unr = {"TASK_UNREACHABLE", "REASON_RECONCILIATION", "SOURCE_MASTER",
+                                    "Reconciliation: Task is unreachable", 0};
+    json_decref(update_expect(f, &s2, &from2, SEC, "t1", &unr));
+    assert_int_equal(sim_heal(f->world, cut), 0);
+    const struct update_want back = {"TASK_RUNNING", "REASON_AGENT_REREGISTERED", "SOURCE_MASTER",
+                                     "Unreachable agent re-reregistered", 0};
+    json_decref(update_expect(f, &s2, &from2, 120 * SEC, "t1", &back));
+    fixture_free(f);
+}
+
+/*
+ * A7: a framework torn down while its agent was cut off: the agent comes
+ * back with the task, which is not added again (a new framework is offered
+ * the whole agent), and the agent is told to shut the framework down.
+ */
+static void removed_framework_shut_down_on_return(void **state)
+{
+    (void)state;
+    struct sub s;
+    char offer[128], body[512];
+    uint32_t from;
+    struct fixture *f = world_with_offer(204, SUBSCRIBE_CKPT, &s, offer, sizeof(offer), &from);
+    launch_running(f, &s, offer, "t1", "sleep 100000", &from);
+    const char *side_a[] = {MASTER}, *side_b[] = {agent_addrs[0]};
+    uint32_t cut;
+    assert_int_equal(sim_partition(f->world, side_a, 1, side_b, 1, SIM_PARTITION_SYMMETRIC, &cut),
+                     0);
+    const char *id = agent_id(f->agents[0]);
+    while (master_agent_state(f->master, id) != MASTER_AGENT_UNREACHABLE)
+        run(f, SEC);
+    snprintf(body, sizeof(body), "{\"type\":\"TEARDOWN\",\"framework_id\":{\"value\":\"%s\"}}",
+             s.fw);
+    call_202(f, &s, body);
+    struct agent_stats as;
+    agent_stats_get(f->agents[0], &as);
+    assert_int_equal(as.tasks, 1); /* it heard nothing */
+    assert_int_equal(sim_heal(f->world, cut), 0);
+    wait_registered(f, 0, 120 * SEC);
+    run(f, SEC);
+    agent_stats_get(f->agents[0], &as);
+    assert_int_equal(as.tasks, 0); /* SHUTDOWN_FRAMEWORK */
+    struct sub s2;
+    subscribe(f, 1, SUBSCRIBE_PLAIN, &s2);
+    int i = wait_offers(f, &s2, 0, 5 * SEC);
+    assert_true(offer_cpus(f, &s2, i) == 2.0);
+    fixture_free(f);
+}
+
+/*
+ * A5: an agent restarted with its store recovers the tasks of a
+ * checkpointing framework: a "sleep" whose end passed while it was down
+ * has finished, a long one runs on, and an update that was not
+ * acknowledged is sent again with its uuid; a new master hears of both.
+ */
+static void agent_restart_recovers_checkpointed(void **state)
+{
+    (void)state;
+    struct sub s;
+    char offer[128], offer2[128];
+    uint32_t from;
+    struct fixture *f = world_with_offer(205, SUBSCRIBE_CKPT, &s, offer, sizeof(offer), &from);
+    launch_running(f, &s, offer, "long", "sleep 100000", &from);
+    int i = wait_offers(f, &s, from, 5 * SEC);
+    offer_field(f, &s, i, 0, "id", offer2, sizeof(offer2));
+    launch(f, &s, offer2, "short", agent_id(f->agents[0]), "sleep 20", NULL);
+    json_t *u = update_expect(f, &s, &from, SEC, "short", &want_starting);
+    acknowledge(f, &s, u);
+    json_decref(u);
+    json_t *running = update_expect(f, &s, &from, SEC, "short", &want_running);
+    /* RUNNING is not acknowledged: the agent must send it again after its restart. */
+    struct agent_stats as;
+    agent_stats_get(f->agents[0], &as);
+    assert_true(as.checkpoints >= 2);
+    agent_crash(f, 0);
+    run(f, 40 * SEC);
+    agent_restart(f, 0, NULL);
+    agent_stats_get(f->agents[0], &as);
+    assert_int_equal(as.tasks_recovered, 2);
+    json_t *again = update_expect(f, &s, &from, 30 * SEC, "short", &want_running);
+    assert_string_equal(status_str(again, "uuid"), status_str(running, "uuid"));
+    acknowledge(f, &s, again);
+    json_decref(running);
+    json_decref(again);
+    const struct update_want fin = {"TASK_FINISHED", NULL, "SOURCE_EXECUTOR",
+                                    "Command exited with status 0", 1};
+    u = update_expect(f, &s, &from, SEC, "short", &fin);
+    acknowledge(f, &s, u);
+    json_decref(u);
+    reconcile_call(f, &s, "long", agent_id(f->agents[0]));
+    json_decref(update_expect(f, &s, &from, SEC, "long", &want_latest_running));
+    fixture_free(f);
+}
+
+/*
+ * A5, A6: a framework without checkpoint loses its task when the agent
+ * crashes (TASK_LOST at once); the restarted agent does not have it, and
+ * nothing more is said of it.
+ */
+static void agent_restart_loses_uncheckpointed(void **state)
+{
+    (void)state;
+    struct sub s;
+    char offer[128];
+    uint32_t from;
+    struct fixture *f = world_with_offer(206, SUBSCRIBE_AWARE, &s, offer, sizeof(offer), &from);
+    launch_running(f, &s, offer, "t1", "sleep 100000", &from);
+    char id[128];
+    snprintf(id, sizeof(id), "%s", agent_id(f->agents[0]));
+    agent_crash(f, 0);
+    char text[256];
+    snprintf(text, sizeof(text), "Agent %s disconnected", agent_hosts[0]);
+    const struct update_want lost = {"TASK_LOST", "REASON_AGENT_DISCONNECTED", "SOURCE_MASTER",
+                                     text, 0};
+    json_decref(update_expect(f, &s, &from, SEC, "t1", &lost));
+    agent_restart(f, 0, NULL);
+    struct agent_stats as;
+    agent_stats_get(f->agents[0], &as);
+    assert_int_equal(as.tasks_recovered, 0);
+    assert_int_equal(as.checkpoints, 0); /* nothing was ever written for it */
+    wait_registered(f, 0, 30 * SEC);
+    run(f, 5 * SEC);
+    assert_int_equal(count(f, &s, "UPDATE", from), 0);
+    reconcile_call(f, &s, "t1", id);
+    const struct update_want gone = {"TASK_GONE", "REASON_RECONCILIATION", "SOURCE_MASTER",
+                                     "Reconciliation: Task is unknown to the agent", 0};
+    json_decref(update_expect(f, &s, &from, SEC, "t1", &gone));
+    fixture_free(f);
+}
+
+/*
+ * A1, A6 (reconcileKnownSlave): the agent never received a task's launch;
+ * when it re-registers with the same master it is asked about the task and
+ * answers TASK_DROPPED itself (SOURCE_AGENT, with a uuid), after which the
+ * master forgets the task.
+ */
+static void known_agent_answers_missing_task(void **state)
+{
+    (void)state;
+    struct sub s;
+    char offer[128];
+    uint32_t from;
+    struct fixture *f = world_with_offer(207, SUBSCRIBE_CKPT, &s, offer, sizeof(offer), &from);
+    cut_from_master(f, agent_addrs[0]);
+    launch(f, &s, offer, "t1", agent_id(f->agents[0]), "sleep 100000", NULL);
+    run(f, SEC);
+    cut_from_master(f, NULL);
+    assert_true(sim_node_reset_connections(f->world, agent_addrs[0]) >= 1);
+    const struct update_want dropped = {"TASK_DROPPED", "REASON_RECONCILIATION", "SOURCE_AGENT",
+                                        "Reconciliation: task unknown to the agent", 1};
+    json_t *u = update_expect(f, &s, &from, 30 * SEC, "t1", &dropped);
+    json_t *st = json_object_get(json_object_get(u, "update"), "status");
+    assert_null(json_object_get(st, "executor_id"));
+    acknowledge(f, &s, u);
+    json_decref(u);
+    struct agent_stats as;
+    agent_stats_get(f->agents[0], &as);
+    assert_int_equal(as.reconciliations_answered, 1);
+    assert_int_equal(as.tasks, 0);
+    reconcile_call(f, &s, "t1", agent_id(f->agents[0]));
+    const struct update_want gone = {"TASK_GONE", "REASON_RECONCILIATION", "SOURCE_MASTER",
+                                     "Reconciliation: Task is unknown to the agent", 0};
+    json_decref(update_expect(f, &s, &from, SEC, "t1", &gone));
+    fixture_free(f);
+}
+
+/*
+ * A5: an agent restarts before the master noticed it was gone (its crash
+ * was lost in a partition), without the task of a framework that does not
+ * checkpoint: the master still has the task, asks about it when the agent
+ * re-registers, and the agent answers TASK_LOST itself (the framework is
+ * not PARTITION_AWARE) (Master::reconcileKnownSlave, Slave::reregistered).
+ */
+static void agent_restart_unnoticed_task_lost(void **state)
+{
+    (void)state;
+    struct sub s;
+    char offer[128];
+    uint32_t from;
+    struct fixture *f = world_with_offer(209, SUBSCRIBE_PLAIN, &s, offer, sizeof(offer), &from);
+    launch_running(f, &s, offer, "t1", "sleep 100000", &from);
+    char id[128];
+    snprintf(id, sizeof(id), "%s", agent_id(f->agents[0]));
+    const char *side_a[] = {MASTER}, *side_b[] = {agent_addrs[0]};
+    uint32_t cut;
+    assert_int_equal(sim_partition(f->world, side_a, 1, side_b, 1, SIM_PARTITION_SYMMETRIC, &cut),
+                     0);
+    agent_crash(f, 0);
+    run(f, 5 * SEC);
+    assert_int_equal(master_agent_state(f->master, id), MASTER_AGENT_REGISTERED);
+    agent_restart(f, 0, NULL);
+    assert_int_equal(sim_heal(f->world, cut), 0);
+    const struct update_want lost = {"TASK_LOST", "REASON_RECONCILIATION", "SOURCE_AGENT",
+                                     "Reconciliation: task unknown to the agent", 1};
+    json_t *u = update_expect(f, &s, &from, 30 * SEC, "t1", &lost);
+    acknowledge(f, &s, u);
+    json_decref(u);
+    run(f, SEC);
+    struct agent_stats as;
+    agent_stats_get(f->agents[0], &as);
+    assert_int_equal(as.tasks, 0);
+    assert_int_equal(count(f, &s, "UPDATE", from), 0);
+    fixture_free(f);
+}
+
+/* T4 (killedTasks): a KILL the agent could not hear is sent again when it re-registers. */
+static void kill_resent_on_reregistration(void **state)
+{
+    (void)state;
+    struct sub s;
+    char offer[128], body[512];
+    uint32_t from;
+    struct fixture *f = world_with_offer(208, SUBSCRIBE_CKPT, &s, offer, sizeof(offer), &from);
+    launch_running(f, &s, offer, "t1", "sleep 100000", &from);
+    cut_from_master(f, agent_addrs[0]);
+    snprintf(body, sizeof(body),
+             "{\"type\":\"KILL\",\"framework_id\":{\"value\":\"%s\"},\"kill\":{\"task_id\":"
+             "{\"value\":\"t1\"}}}", s.fw);
+    call_202(f, &s, body);
+    run(f, 2 * SEC);
+    assert_int_equal(count(f, &s, "UPDATE", from), 0);
+    cut_from_master(f, NULL);
+    assert_true(sim_node_reset_connections(f->world, agent_addrs[0]) >= 1);
+    const struct update_want killing = {"TASK_KILLING", NULL, "SOURCE_EXECUTOR", NULL, 1};
+    json_t *u = update_expect(f, &s, &from, 30 * SEC, "t1", &killing);
+    acknowledge(f, &s, u);
+    json_decref(u);
+    const struct update_want killed = {"TASK_KILLED", NULL, "SOURCE_EXECUTOR",
+                                       "Command terminated with signal Terminated", 1};
+    json_decref(update_expect(f, &s, &from, SEC, "t1", &killed));
+    fixture_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -504,6 +930,15 @@ int main(void)
         cmocka_unit_test(partition_then_reregistration),
         cmocka_unit_test(message_echoed),
         cmocka_unit_test(teardown_drops_tasks),
+        cmocka_unit_test(failover_reconcile_waits_for_agent),
+        cmocka_unit_test(failover_framework_recovered_from_agent),
+        cmocka_unit_test(failover_agent_never_back),
+        cmocka_unit_test(removed_framework_shut_down_on_return),
+        cmocka_unit_test(agent_restart_recovers_checkpointed),
+        cmocka_unit_test(agent_restart_loses_uncheckpointed),
+        cmocka_unit_test(known_agent_answers_missing_task),
+        cmocka_unit_test(agent_restart_unnoticed_task_lost),
+        cmocka_unit_test(kill_resent_on_reregistration),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -75,6 +75,57 @@ void agent_start(struct fixture *f, int i, const char *resources)
     assert_int_equal(sim_node_bind(f->world, agent_addrs[i], f->agents[i]), 0);
 }
 
+/* Crashes agent i: its node and connections go, its durable store stays (A5). */
+void agent_crash(struct fixture *f, int i)
+{
+    assert_int_equal(sim_node_crash(f->world, agent_addrs[i]), 0);
+    agent_destroy(f->agents[i]);
+    f->agents[i] = NULL;
+}
+
+/* Brings crashed agent i back with its store (its id and checkpoint), as it was configured. */
+void agent_restart(struct fixture *f, int i, const char *resources)
+{
+    struct rt *rt;
+    assert_int_equal(sim_node_restart(f->world, agent_addrs[i], &agent_node_ops, NULL, &rt), 0);
+    struct agent_config c;
+    agent_config_init(&c);
+    c.master = MASTER;
+    c.hostname = agent_hosts[i];
+    c.resources = resources;
+    assert_int_equal(agent_create(rt, &c, &f->agents[i]), 0);
+    assert_int_equal(sim_node_bind(f->world, agent_addrs[i], f->agents[i]), 0);
+}
+
+/* Crashes the master and starts a new one at its address with its store (M1). */
+void master_restart(struct fixture *f)
+{
+    assert_int_equal(sim_node_crash(f->world, MASTER), 0);
+    master_destroy(f->master);
+    f->master = NULL;
+    struct rt *rt;
+    struct master_config mc;
+    master_config_init(&mc);
+    assert_int_equal(sim_node_restart(f->world, MASTER, &master_node_ops, NULL, &rt), 0);
+    assert_int_equal(master_create(rt, &mc, &f->master), 0);
+    assert_int_equal(sim_node_bind(f->world, MASTER, f->master), 0);
+}
+
+/* The delivery filter of cut_from_master: drops what the master sends to one address. */
+static enum sim_filter_verdict cut_filter(void *ctx, const struct sim_delivery_info *info,
+                                          uint64_t *delay_ns)
+{
+    (void)delay_ns;
+    const char *to = ctx;
+    return strcmp(info->from, MASTER) == 0 && strcmp(info->to, to) == 0 ? SIM_FILTER_DROP
+                                                                         : SIM_FILTER_PASS;
+}
+
+void cut_from_master(struct fixture *f, const char *to)
+{
+    sim_world_filter_set(f->world, to != NULL ? cut_filter : NULL, (void *)to);
+}
+
 const struct client_exchange *ex(struct fixture *f, const struct sub *s)
 {
     return client_exchange_get(&f->clients[s->client], s->x);

@@ -49,6 +49,11 @@ void fixture_free(struct fixture *f);
 void run(struct fixture *f, uint64_t ns);
 uint64_t now(struct fixture *f);
 void agent_start(struct fixture *f, int i, const char *resources);
+void agent_crash(struct fixture *f, int i);
+void agent_restart(struct fixture *f, int i, const char *resources);
+void master_restart(struct fixture *f);
+/* Drops everything the master sends to address to (borrowed, a constant) until called with NULL. */
+void cut_from_master(struct fixture *f, const char *to);
 const struct client_exchange *ex(struct fixture *f, const struct sub *s);
 int post(struct fixture *f, int c, const char *stream_id, const char *body);
 json_t *record(const struct client_exchange *x, uint32_t i);
