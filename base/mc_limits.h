@@ -247,6 +247,18 @@ static_assert(MC_SCN_PATH_BYTES_MAX <= MC_DIAG_SOURCE_BYTES_MAX * 4u, "paths are
  * that stalls past the limit loses its connection (stream_closed), so a
  * stalled client never grows the server's memory; a whole response is
  * never refused by it (one is queued at a time).
+ *
+ * Slow requests: a request's head must be complete within the head
+ * timeout of its first byte and its body within the body timeout of the
+ * head's end, or it is answered 408 (a client sending one byte a minute
+ * cannot hold a connection; the body's bound is generous: the largest
+ * body at about 0.5 Mbit/s). Lingering close: after an answer that ends
+ * the connection (an error status, 408, Connection: close) the server
+ * sends its FIN and reads and discards what the client still sends, until
+ * the client closes, the linger time passes or the linger bytes are
+ * read, then closes. A client still sending a refused body (a 64 MiB one
+ * on loopback) thus finishes and reads the answer instead of meeting a
+ * reset. A lingering connection counts against the connection limit.
  */
 #define MC_UV_CONNS_MAX 1024u                      /* server connections at once */
 #define MC_UV_CALLS_MAX 1024u                      /* outbound calls at once */
@@ -260,6 +272,10 @@ static_assert(MC_SCN_PATH_BYTES_MAX <= MC_DIAG_SOURCE_BYTES_MAX * 4u, "paths are
 #define MC_UV_STORE_KEYS_MAX 4096u                 /* keys of the in-memory store */
 #define MC_UV_STORE_KEY_BYTES_MAX 256u             /* one key, with its NUL */
 #define MC_UV_STORE_VALUE_BYTES_MAX MC_HTTP_BODY_BYTES_MAX /* one stored value */
+#define MC_UV_HEAD_TIMEOUT_NS (30ull * 1000000000ull)   /* a request head, from its first byte */
+#define MC_UV_BODY_TIMEOUT_NS (300ull * 1000000000ull)  /* a request body, from its head's end */
+#define MC_UV_LINGER_NS (2ull * 1000000000ull)          /* reading after a closing answer */
+#define MC_UV_LINGER_BYTES_MAX (128u * 1024u * 1024u)   /* ... and discarding at most this */
 /* serve --max-connections: the most it accepts; every idle timer still fits. */
 #define MC_UV_CONNS_FLAG_MAX (MC_UV_TIMERS_MAX / 2u)
 
@@ -268,6 +284,11 @@ static_assert(MC_UV_STREAM_QUEUED_BYTES_MAX >= MC_RECORD_BYTES_MAX + 64u,
 static_assert(MC_UV_CONN_INPUT_BYTES_MAX >= MC_UV_READ_BYTES, "one read fits in the input");
 static_assert(MC_UV_CONNS_MAX + MC_UV_CALLS_MAX < MC_UV_TIMERS_MAX, "every idle timer fits");
 static_assert(MC_UV_CONNS_FLAG_MAX >= MC_UV_CONNS_MAX, "the flag can keep the default");
+static_assert(MC_UV_LINGER_BYTES_MAX >= 4u * MC_HTTP_REQUEST_WIRE_BYTES_MAX,
+              "a body four times the largest is drained: its sender reads the 413");
+static_assert(MC_UV_BODY_TIMEOUT_NS * 62500ull >= 1000000000ull * MC_HTTP_BODY_BYTES_MAX,
+              "the largest body arrives in time at 0.5 Mbit/s (62500 bytes a second)");
+static_assert(MC_UV_LINGER_NS < MC_UV_HEAD_TIMEOUT_NS, "lingering is short");
 static_assert(MC_UV_CONNS_FLAG_MAX + MC_UV_CALLS_MAX < MC_UV_TIMERS_MAX,
               "every idle timer fits at the flag's maximum");
 

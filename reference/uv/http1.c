@@ -761,6 +761,14 @@ int http1_server_continue_take(struct http1_server *s)
     return 1;
 }
 
+enum http1_server_phase http1_server_phase(const struct http1_server *s)
+{
+    MC_ASSERT(s != NULL);
+    if (!s->parse.in_message)
+        return HTTP1_SERVER_BETWEEN;
+    return s->parse.in_head ? HTTP1_SERVER_HEAD : HTTP1_SERVER_BODY;
+}
+
 int http1_server_eof(struct http1_server *s, struct http1_error *err)
 {
     MC_ASSERT(s != NULL && err != NULL);

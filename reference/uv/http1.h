@@ -152,6 +152,21 @@ int http1_server_feed(struct http1_server *s, const uint8_t *data, size_t bytes,
  */
 int http1_server_continue_take(struct http1_server *s);
 
+/* Where the request being read stands, for a server that times heads and bodies. */
+enum http1_server_phase {
+    HTTP1_SERVER_BETWEEN = 0, /* between requests: nothing of the next one read yet, or
+                                 only the empty lines that may come before it */
+    HTTP1_SERVER_HEAD,        /* its request line or headers are being read */
+    HTTP1_SERVER_BODY         /* its head is complete: body, chunk framing or trailers */
+};
+
+/*
+ * The phase of the request being read. BETWEEN after a request was handed
+ * out (pipelined bytes not fed yet do not count). After an error, the phase
+ * the error stopped in.
+ */
+enum http1_server_phase http1_server_phase(const struct http1_server *s);
+
 /*
  * The client closed its end. 0 when no request was under way; MC_ECLOSED
  * (err says how far the request had come, status 0) when one was cut off.

@@ -11,9 +11,37 @@
  *   STREAMING --peer gone, reader stalled (notice, drain)-->   READING (closed)
  * "Ended" is a graceful end: the last answer is flushed, a FIN follows,
  * then the handle closes. A request that asked to close its connection,
- * a parser error and a client that half-closed while idle end this way.
- * A reset, a write error, a stalled stream, the idle timeout and shutdown
- * close the handle at once.
+ * a parser error, a request past its deadline (408) and a client that
+ * half-closed while idle end this way. A reset, a write error, a stalled
+ * stream, the idle timeout and shutdown close the handle at once.
+ *
+ * While READING, one timer per connection watches two clocks: the idle
+ * timeout, restarted by every byte, and the deadline of the request being
+ * read, which does not move: its head must be complete within
+ * head_timeout_ns of its first byte (the first read while no request is
+ * under way: a pipelined request's clock starts when the one before it is
+ * answered), its body within body_timeout_ns of the head's end. The timer
+ * is set for the earlier. Past the idle timeout the connection is closed
+ * without a word; past the deadline the client is answered 408, as it is
+ * still sending and will read an answer. Empty lines before a request
+ * start the head's clock too (else a client could dribble them forever),
+ * but a client that sent nothing else has not begun a request: it is
+ * closed without a word, as an idle one (a 408 would greet the next
+ * request it sends on a connection it believes idle).
+ *
+ * Lingering close (RFC 7230 6.6; nginx's and Apache's lingering close).
+ * A server that closes a socket with unread bytes in it makes the kernel
+ * send a reset; a client still sending a body it was refused then fails
+ * in its send, and one that reads only once it has sent everything (as
+ * many do) never sees the answer. So an ended connection whose client has
+ * not closed its side keeps reading, and drops what it reads: from the
+ * end on (a client blocked in its send can go on at once), and after the
+ * FIN (once the last answer is flushed) for at most linger_ns, until the
+ * client closes or sends more than linger_bytes_max. Only then does the
+ * handle close. Flushing is bounded by the idle timeout as before, and a
+ * lingering connection still counts against conns_max, so lingering can
+ * hold a connection no longer than those bounds and keeps no memory: the
+ * input and the half-read request are freed when the connection ends.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -35,7 +63,7 @@ struct conn_write {
 /* Bytes an answer may take on the wire: the largest body and head, with room. */
 #define ANSWER_BYTES_MAX (MC_HTTP_BODY_BYTES_MAX + 2u * MC_HTTP_HEAD_BYTES_MAX)
 
-static void conn_idle_fire(struct rt_timer *timer);
+static void conn_timer_fire(struct rt_timer *timer);
 static void conn_read_start(struct uvrt_conn *conn);
 
 static int conn_queued(const struct uvrt_conn *conn)
@@ -95,7 +123,7 @@ static void conn_free_maybe(struct uvrt_conn *conn)
         conn_queued(conn))
         return;
     MC_ASSERT(conn->req == 0);
-    MC_ASSERT(!conn->idle_timer.active);
+    MC_ASSERT(!conn->timer.active);
     mc_list_remove(&conn->link);
     http1_server_deinit(&conn->parser);
     mc_buf_deinit(&conn->input);
@@ -110,7 +138,7 @@ static void conn_close_done(uv_handle_t *handle)
     uvrt__handle_closed(u);
     MC_ASSERT(u->stats.conns_open > 0);
     u->stats.conns_open--;
-    uvrt__timer_cancel(u, &conn->idle_timer);
+    uvrt__timer_cancel(u, &conn->timer);
     conn_free_maybe(conn);
 }
 
@@ -141,7 +169,7 @@ static void conn_abort(struct uvrt_conn *conn, const char *why)
     uvrt__logf(conn->u, RT_LOG_DEBUG, "connection closed: %s", why);
     conn->closed = 1;
     conn_read_stop(conn);
-    uvrt__timer_cancel(conn->u, &conn->idle_timer);
+    uvrt__timer_cancel(conn->u, &conn->timer);
     if (conn->state == UVRT_CONN_STREAMING) {
         conn->notice_due = 1;
         uvrt__conn_schedule(conn);
@@ -149,47 +177,188 @@ static void conn_abort(struct uvrt_conn *conn, const char *why)
     conn_handle_close(conn);
 }
 
+static void conn_linger_fire(struct rt_timer *timer)
+{
+    struct uvrt_conn *conn = MC_CONTAINER_OF(timer, struct uvrt_conn, timer);
+    MC_ASSERT(conn->lingering && conn->shut);
+    conn->u->stats.lingers_cut++;
+    uvrt__logf(conn->u, RT_LOG_DEBUG,
+               "lingering close cut: the client still sends after %" PRIu64 " bytes",
+               conn->linger_bytes);
+    conn_handle_close(conn);
+}
+
 static void conn_shutdown_done(uv_shutdown_t *req, int status)
 {
     struct uvrt_conn *conn = req->data;
-    (void)status; /* a failed FIN changes nothing: the handle closes either way */
+    struct uvrt *u = conn->u;
+    /* A failed FIN changes nothing: the handle closes either way. */
+    if (status == 0 && conn->lingering && !conn->eof &&
+        !uv_is_closing((uv_handle_t *)&conn->tcp)) {
+        /* The answer is out: from now on the linger's time runs, not the flush's. */
+        conn->shut = 1;
+        uvrt__timer_start(u, &conn->timer, u->options.linger_ns, conn_linger_fire);
+        return;
+    }
     conn_handle_close(conn);
+}
+
+/* What an ended connection reads: dropped; the client's close ends the linger. */
+static void conn_linger_read(struct uvrt_conn *conn, ssize_t nread)
+{
+    struct uvrt *u = conn->u;
+    MC_ASSERT(conn->lingering && conn->closed);
+    if (nread == 0)
+        return;
+    if (nread < 0) {
+        conn_read_stop(conn);
+        conn->eof = 1;
+        /* Before the FIN is out, conn_shutdown_done closes (it sees eof). */
+        if (nread != UV_EOF || conn->shut)
+            conn_handle_close(conn);
+        return;
+    }
+    conn->linger_bytes += (uint64_t)nread;
+    if (conn->linger_bytes > u->options.linger_bytes_max) {
+        u->stats.lingers_cut++;
+        uvrt__logf(u, RT_LOG_DEBUG, "lingering close cut: the client sent over %" PRIu64 " bytes",
+                   u->options.linger_bytes_max);
+        conn_handle_close(conn);
+    }
+}
+
+static void conn_read_alloc(uv_handle_t *handle, size_t suggested_bytes, uv_buf_t *buf);
+static void conn_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
+
+/*
+ * Starts lingering (the theory at the top): frees what was read and the
+ * half-read request, and reads on. 0 when the client's bytes cannot be
+ * read any more (it closed, or reading fails): then there is no linger.
+ */
+static int conn_linger_start(struct uvrt_conn *conn)
+{
+    struct uvrt *u = conn->u;
+    MC_ASSERT(conn->closed && !conn->lingering);
+    if (conn->eof || u->options.linger_ns == 0)
+        return 0;
+    mc_buf_deinit(&conn->input);
+    http1_server_deinit(&conn->parser);
+    http1_server_init(&conn->parser, u->alloc);
+    if (!conn->reading) {
+        if (uv_read_start((uv_stream_t *)&conn->tcp, conn_read_alloc, conn_read) != 0)
+            return 0;
+        conn->reading = 1;
+    }
+    conn->lingering = 1;
+    u->stats.conns_lingered++;
+    return 1;
 }
 
 /*
  * Ends the connection gracefully once what is queued is written (uv_shutdown
- * waits for the writes). Only with no request under way. The idle timer
- * keeps running, so that a peer that never reads cannot hold it forever.
+ * waits for the writes), lingering when the client may still send. Only
+ * with no request under way. The idle timer bounds the flush, so that a
+ * peer that never reads cannot hold the connection forever; the linger
+ * has its own bound, from the FIN on.
  */
 static void conn_end(struct uvrt_conn *conn)
 {
     MC_ASSERT(conn->state == UVRT_CONN_READING);
     if (conn->closed)
         return;
-    conn->closed = 1;
-    conn_read_stop(conn);
     struct uvrt *u = conn->u;
+    conn->closed = 1;
+    conn->phase = HTTP1_SERVER_BETWEEN;
+    conn->request_deadline_ns = 0;
+    if (!conn_linger_start(conn))
+        conn_read_stop(conn);
     if (u->options.idle_timeout_ns != 0)
-        uvrt__timer_start(u, &conn->idle_timer, u->options.idle_timeout_ns, conn_idle_fire);
+        uvrt__timer_start(u, &conn->timer, u->options.idle_timeout_ns, conn_timer_fire);
+    else
+        uvrt__timer_cancel(u, &conn->timer);
     conn->shutdown_req.data = conn;
     if (uv_shutdown(&conn->shutdown_req, (uv_stream_t *)&conn->tcp, conn_shutdown_done) != 0)
         conn_handle_close(conn);
 }
 
-static void conn_idle_fire(struct rt_timer *timer)
-{
-    struct uvrt_conn *conn = MC_CONTAINER_OF(timer, struct uvrt_conn, idle_timer);
-    MC_ASSERT(conn->state == UVRT_CONN_READING);
-    if (!conn->closed)
-        conn->u->stats.conns_idle_closed++;
-    conn_abort(conn, "idle timeout");
-}
-
-static void conn_idle_restart(struct uvrt_conn *conn)
+/*
+ * (Re)starts the timer of a connection that reads a request: the idle
+ * timeout from now, or the request's deadline when that comes first.
+ */
+static void conn_timer_arm(struct uvrt_conn *conn)
 {
     struct uvrt *u = conn->u;
-    if (u->options.idle_timeout_ns != 0 && !conn->closed)
-        uvrt__timer_start(u, &conn->idle_timer, u->options.idle_timeout_ns, conn_idle_fire);
+    if (conn->closed)
+        return;
+    MC_ASSERT(conn->state == UVRT_CONN_READING);
+    uint64_t delay_ns = u->options.idle_timeout_ns != 0 ? u->options.idle_timeout_ns : UINT64_MAX;
+    if (conn->request_deadline_ns != 0) {
+        uint64_t now_ns = rt_now_ns(&u->rt);
+        uint64_t left_ns =
+            conn->request_deadline_ns > now_ns ? conn->request_deadline_ns - now_ns : 0;
+        if (left_ns < delay_ns)
+            delay_ns = left_ns;
+    }
+    if (delay_ns == UINT64_MAX)
+        uvrt__timer_cancel(u, &conn->timer);
+    else
+        uvrt__timer_start(u, &conn->timer, delay_ns, conn_timer_fire);
+}
+
+/* The request being read enters phase: its deadline is set from now. */
+static void conn_phase_set(struct uvrt_conn *conn, enum http1_server_phase phase)
+{
+    struct uvrt *u = conn->u;
+    uint64_t timeout_ns = phase == HTTP1_SERVER_HEAD   ? u->options.head_timeout_ns
+                          : phase == HTTP1_SERVER_BODY ? u->options.body_timeout_ns
+                                                       : 0;
+    conn->phase = phase;
+    conn->request_deadline_ns = 0;
+    if (timeout_ns != 0) {
+        uint64_t now_ns = rt_now_ns(&u->rt);
+        conn->request_deadline_ns = now_ns + timeout_ns < now_ns ? UINT64_MAX : now_ns + timeout_ns;
+    }
+    conn_timer_arm(conn);
+}
+
+static void conn_answer_write(struct uvrt_conn *conn, const struct http_response *response,
+                              int close);
+
+/* A request past its deadline: 408 with Connection: close, then a lingering end. */
+static void conn_timeout_answer(struct uvrt_conn *conn)
+{
+    struct uvrt *u = conn->u;
+    int head = conn->phase == HTTP1_SERVER_HEAD;
+    uint64_t timeout_ns = head ? u->options.head_timeout_ns : u->options.body_timeout_ns;
+    char text[128];
+    snprintf(text, sizeof(text), "The request %s did not arrive within %" PRIu64 " ms",
+             head ? "head" : "body", timeout_ns / RT_NS_PER_MS);
+    u->stats.requests_timed_out++;
+    uvrt__logf(u, RT_LOG_INFO, "request timed out (408): %s", text);
+    struct http_response r;
+    if (http_response_text_init(&r, 408, text, u->alloc) == 0)
+        conn_answer_write(conn, &r, 1);
+    http_response_deinit(&r);
+    conn_end(conn);
+}
+
+static void conn_timer_fire(struct rt_timer *timer)
+{
+    struct uvrt_conn *conn = MC_CONTAINER_OF(timer, struct uvrt_conn, timer);
+    struct uvrt *u = conn->u;
+    MC_ASSERT(conn->state == UVRT_CONN_READING);
+    if (conn->closed) {
+        conn_abort(conn, "the last answer was not taken in time");
+        return;
+    }
+    int past_deadline =
+        conn->request_deadline_ns != 0 && rt_now_ns(&u->rt) >= conn->request_deadline_ns;
+    if (past_deadline && http1_server_phase(&conn->parser) != HTTP1_SERVER_BETWEEN) {
+        conn_timeout_answer(conn);
+        return;
+    }
+    u->stats.conns_idle_closed++;
+    conn_abort(conn, past_deadline ? "empty lines and no request" : "idle timeout");
 }
 
 /* ---- writing ---------------------------------------------------------- */
@@ -313,7 +482,9 @@ static void conn_request_deliver(struct uvrt_conn *conn, struct http_request *re
     conn->state = UVRT_CONN_PENDING;
     conn_req_set(conn, req);
     conn->keep_alive = request->keep_alive;
-    uvrt__timer_cancel(u, &conn->idle_timer);
+    conn->phase = HTTP1_SERVER_BETWEEN;
+    conn->request_deadline_ns = 0;
+    uvrt__timer_cancel(u, &conn->timer);
     u->stats.requests++;
     uvrt__logf(u, RT_LOG_DEBUG, "req=%" PRIu64 " %s %s", req, request->method, request->target);
     if (u->node_ops == NULL) {
@@ -347,6 +518,8 @@ static void conn_parse(struct uvrt_conn *conn)
     size_t consumed = 0;
     struct http_request request;
     struct http1_error err;
+    if (conn->phase == HTTP1_SERVER_BETWEEN && conn->input.len > 0)
+        conn_phase_set(conn, HTTP1_SERVER_HEAD);
     int r = http1_server_feed(&conn->parser, conn->input.data, conn->input.len, &consumed,
                               &request, &err);
     mc_buf_consume(&conn->input, consumed);
@@ -361,6 +534,8 @@ static void conn_parse(struct uvrt_conn *conn)
         http_request_deinit(&request);
         return;
     }
+    if (conn->phase != HTTP1_SERVER_BODY && http1_server_phase(&conn->parser) == HTTP1_SERVER_BODY)
+        conn_phase_set(conn, HTTP1_SERVER_BODY);
     if (http1_server_continue_take(&conn->parser)) {
         struct mc_buf out;
         mc_buf_init(&out, 64, u->alloc);
@@ -410,6 +585,10 @@ static void conn_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 {
     struct uvrt_conn *conn = stream->data;
     (void)buf;
+    if (conn->lingering) {
+        conn_linger_read(conn, nread);
+        return;
+    }
     if (nread == 0 || conn->closed)
         return;
     if (nread == UV_EOF) {
@@ -433,7 +612,7 @@ static void conn_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
     if (conn->input.len >= MC_UV_CONN_INPUT_BYTES_MAX)
         conn_read_stop(conn);
     if (conn->state == UVRT_CONN_READING) {
-        conn_idle_restart(conn);
+        conn_timer_arm(conn);
         uvrt__conn_schedule(conn);
     }
 }
@@ -521,7 +700,7 @@ static void listener_connection(uv_stream_t *server, int status)
     u->stats.conns_accepted++;
     /* Small records go out at once, as a stream's reader expects them. */
     (void)uv_tcp_nodelay(&conn->tcp, 1);
-    conn_idle_restart(conn);
+    conn_timer_arm(conn);
     conn_read_start(conn);
 }
 
@@ -574,7 +753,7 @@ void uvrt__conns_shutdown(struct uvrt *u)
         mc_list_remove(&conn->ready);
         conn->closed = 1;
         conn_read_stop(conn);
-        uvrt__timer_cancel(u, &conn->idle_timer);
+        uvrt__timer_cancel(u, &conn->timer);
         conn_handle_close(conn);
     }
 }
@@ -608,7 +787,7 @@ static void conn_request_done(struct uvrt_conn *conn)
         conn_end(conn);
         return;
     }
-    conn_idle_restart(conn);
+    conn_timer_arm(conn);
     uvrt__conn_schedule(conn);
 }
 

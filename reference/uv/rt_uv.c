@@ -3,7 +3,7 @@
  * heap, the ready list, the in-memory store and logging (rt_uv.h).
  *
  * Timers. Every active timer, the core's and the runtime's own (a
- * connection's idle timer), sits in one mc_heap keyed by (deadline, start
+ * connection's timer), sits in one mc_heap keyed by (deadline, start
  * order); one uv_timer is armed for the earliest. When it fires, the pass
  * runs every timer due at the pass' start whose sequence number is older
  * than the pass: a timer started or restarted during the pass gets a newer
@@ -46,6 +46,10 @@ void uvrt_options_default(struct uvrt_options *o)
     o->calls_max = MC_UV_CALLS_MAX;
     o->stream_queued_bytes_max = MC_UV_STREAM_QUEUED_BYTES_MAX;
     o->idle_timeout_ns = UVRT_IDLE_TIMEOUT_NS_DEFAULT;
+    o->head_timeout_ns = MC_UV_HEAD_TIMEOUT_NS;
+    o->body_timeout_ns = MC_UV_BODY_TIMEOUT_NS;
+    o->linger_ns = MC_UV_LINGER_NS;
+    o->linger_bytes_max = MC_UV_LINGER_BYTES_MAX;
     o->log_level_min = RT_LOG_INFO;
     o->log_fn = NULL;
     o->log_ctx = NULL;

@@ -40,8 +40,24 @@
  * while its stream is open is reported as stream_closed; so is a client
  * that stops reading until its stream's unsent bytes pass the limit
  * (options.stream_queued_bytes_max), whose connection is then closed.
- * A connection with no request under way and no byte received for
- * options.idle_timeout_ns is closed (open streams are never timed out).
+ * Timeouts (open streams and requests the node holds are never timed
+ * out): a connection reading a request and receiving no byte for
+ * options.idle_timeout_ns is closed without an answer; a request whose
+ * head is not complete options.head_timeout_ns after its first byte, or
+ * whose body is not complete options.body_timeout_ns after its head, is
+ * answered 408 Request Time-out with Connection: close, however steadily
+ * its bytes trickle in (slowloris); a client that sent only the empty
+ * lines allowed before a request for that long is closed as an idle one.
+ * The body's bound is generous (300 s: the largest body at about 0.5
+ * Mbit/s) and the idle timeout still closes a body that stops.
+ * Closing: the last answer is flushed and a FIN sent; then, unless the
+ * client closed its side already, the connection lingers (as nginx's and
+ * Apache's do): what the client still sends is read and dropped until it
+ * closes, for at most options.linger_ns after the FIN and
+ * options.linger_bytes_max bytes. A client still sending a
+ * refused body thus reads its 413 instead of a reset that fails its send
+ * first. A lingering connection holds no buffers, counts against
+ * conns_max and never delays anyone else; it ends on its bounds.
  *
  * The process must ignore SIGPIPE (the runtime writes to sockets whose
  * peer may be gone); the library does not change signal dispositions.
@@ -78,13 +94,20 @@ struct uvrt_options {
     uint32_t calls_max;               /* outbound calls at once */
     size_t stream_queued_bytes_max;   /* a stream's unsent bytes before it is cut */
     uint64_t idle_timeout_ns;         /* 0: never */
+    uint64_t head_timeout_ns;         /* a request head, from its first byte (408); 0: never */
+    uint64_t body_timeout_ns;         /* a request body, from its head's end (408); 0: never */
+    uint64_t linger_ns;               /* reading after a closing answer; 0: close at once */
+    uint64_t linger_bytes_max;        /* ... and discarding at most this many bytes */
     enum rt_log_level log_level_min;  /* lines below it are dropped */
     uvrt_log_fn log_fn;               /* NULL: no logging */
     void *log_ctx;
     const struct mc_alloc *alloc;     /* NULL: the system allocator; outlives the runtime */
 };
 
-/* Fills o with the limits of mc_limits.h, seed 0, info logging to nowhere. */
+/*
+ * Fills o with the limits of mc_limits.h (MC_UV_*: 30 s for a head, 300 s
+ * for a body, lingering 2 s or 128 MiB), seed 0, info logging to nowhere.
+ */
 void uvrt_options_default(struct uvrt_options *o);
 
 struct uvrt;
@@ -145,6 +168,9 @@ struct uvrt_stats {
     uint64_t conns_accepted;
     uint64_t conns_refused;     /* past conns_max */
     uint64_t conns_idle_closed; /* closed by the idle timeout */
+    uint64_t requests_timed_out; /* answered 408: a head or body past its deadline */
+    uint64_t conns_lingered;    /* ended with a lingering close */
+    uint64_t lingers_cut;       /* ... whose client sent past the linger's time or bytes */
     uint64_t streams_cut;       /* closed because the reader stalled */
     uint64_t requests;          /* handed to the node */
     uint64_t parse_errors;      /* requests refused by the parser */

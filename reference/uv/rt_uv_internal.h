@@ -43,7 +43,13 @@ struct uvrt_conn {
     int closed;                   /* the socket is closing or closed: nothing goes out */
     int handle_closed;            /* libuv's close callback ran */
     int notice_due;               /* the node must hear stream_closed(req) */
-    struct rt_timer idle_timer;   /* runs while READING */
+    int lingering;                /* ended: what the client still sends is read and dropped */
+    int shut;                     /* uv_shutdown completed: our FIN is out */
+    uint64_t linger_bytes;        /* bytes dropped while lingering */
+    enum http1_server_phase phase; /* of the request being read, as its deadline knows it */
+    uint64_t request_deadline_ns; /* that phase's deadline (loop time); 0: none */
+    struct rt_timer timer;        /* while READING: idle timeout or request deadline, the
+                                     earlier; once ended: the flush, then the linger */
     uv_shutdown_t shutdown_req;
 };
 
@@ -106,7 +112,7 @@ void uvrt__node_leave(struct uvrt *u);
 /* Counts a libuv handle of the runtime as open, or as closed. */
 void uvrt__handle_opened(struct uvrt *u);
 void uvrt__handle_closed(struct uvrt *u);
-/* The runtime's own timers (a connection's idle timer): never a node call. */
+/* The runtime's own timers (a connection's timer): never a node call. */
 void uvrt__timer_start(struct uvrt *u, struct rt_timer *timer, uint64_t delay_ns, rt_timer_fn fn);
 void uvrt__timer_cancel(struct uvrt *u, struct rt_timer *timer);
 /* Parses "a.b.c.d:port", "[v6]:port" or "localhost:port"; MC_EINVAL if not. */

@@ -772,6 +772,46 @@ static void server_asks_for_100_continue_once(void **state)
     http1_server_deinit(&s);
 }
 
+/* The phase follows a request from the empty lines before it to its hand-over. */
+static void server_tells_where_a_request_stands(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        int result;
+        enum http1_server_phase phase;
+    } steps[] = {
+        {"\r\n", 0, HTTP1_SERVER_BETWEEN}, /* empty lines before a request are skipped */
+        {"P", 0, HTTP1_SERVER_HEAD},
+        {"OST / HTTP/1.1\r\nContent-Length: 3\r\n", 0, HTTP1_SERVER_HEAD},
+        {"\r\n", 0, HTTP1_SERVER_BODY}, /* the head is complete; no body byte yet */
+        {"ab", 0, HTTP1_SERVER_BODY},
+        {"c", 1, HTTP1_SERVER_BETWEEN},
+        {"GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n", 0,
+         HTTP1_SERVER_BODY},
+        {"T: v\r\n", 0, HTTP1_SERVER_BODY}, /* trailers belong to the body's time */
+        {"\r\n", 1, HTTP1_SERVER_BETWEEN},
+        {"GET / HTTP/1.1\r\nX: \x01\r\n", -1, HTTP1_SERVER_HEAD}, /* where it failed */
+    };
+    struct http1_server s;
+    struct http1_error err;
+    http1_server_init(&s, NULL);
+    assert_int_equal(http1_server_phase(&s), HTTP1_SERVER_BETWEEN);
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        struct http_request r;
+        size_t consumed = 0;
+        size_t len = strlen(steps[i].in);
+        int rc = http1_server_feed(&s, (const uint8_t *)steps[i].in, len, &consumed, &r, &err);
+        assert_int_equal(rc < 0 ? -1 : rc, steps[i].result);
+        if (rc == 1) {
+            assert_int_equal(consumed, len);
+            http_request_deinit(&r);
+        }
+        assert_int_equal(http1_server_phase(&s), steps[i].phase);
+    }
+    http1_server_deinit(&s);
+}
+
 static void server_survives_every_allocation_failure(void **state)
 {
     (void)state;
@@ -1237,6 +1277,7 @@ int main(void)
         cmocka_unit_test(client_holds_heads_and_trailers_to_the_limit),
         cmocka_unit_test(server_hands_out_pipelined_requests_one_by_one),
         cmocka_unit_test(server_asks_for_100_continue_once),
+        cmocka_unit_test(server_tells_where_a_request_stands),
         cmocka_unit_test(server_survives_every_allocation_failure),
         cmocka_unit_test(client_survives_every_allocation_failure),
         cmocka_unit_test(client_hands_out_body_bytes_at_once),

@@ -1029,11 +1029,44 @@ static int tc_send_until_cut(struct fx *f, struct tc *c, const void *p, size_t n
 }
 
 /*
- * Streams a 64 MiB body after head, with Content-Length (the head says it
- * all) or chunked in 1 MiB chunks (the server must count), reading as it
- * goes. Returns the body bytes that went out before the server cut it.
+ * Sends p as a client that reads nothing until it has sent its whole
+ * request: 1 when all of it went out, 0 when the send failed (the server
+ * reset the connection), a failure after a bounded wait.
  */
-static size_t huge_body_send(struct fx *f, struct tc *c, int chunked)
+static int tc_send_blind(struct fx *f, struct tc *c, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    uint64_t start_ns = uv_hrtime();
+    while (n > 0) {
+        ssize_t r = send(c->fd, b, n, MSG_NOSIGNAL);
+        if (r > 0) {
+            b += r;
+            n -= (size_t)r;
+            continue;
+        }
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            return 0; /* EPIPE, ECONNRESET */
+        fx_step(f, NULL, 0);
+        assert_true(uv_hrtime() - start_ns < (uint64_t)WAIT_MS_MAX * 4 * RT_NS_PER_MS);
+    }
+    return 1;
+}
+
+/* How huge_body_send sends: reading as it goes and stopping at the server's FIN, or blind. */
+enum send_mode { SEND_READING, SEND_BLIND };
+
+static int huge_piece_send(struct fx *f, struct tc *c, const void *p, size_t n,
+                           enum send_mode mode)
+{
+    return mode == SEND_BLIND ? tc_send_blind(f, c, p, n) : tc_send_until_cut(f, c, p, n);
+}
+
+/*
+ * Streams a 64 MiB body after head, with Content-Length (the head says it
+ * all) or chunked in 1 MiB chunks (the server must count), as mode says.
+ * Returns the body bytes that went out before the server cut it.
+ */
+static size_t huge_body_send(struct fx *f, struct tc *c, int chunked, enum send_mode mode)
 {
     static uint8_t piece[HUGE_PIECE_BYTES];
     memset(piece, 'x', sizeof(piece));
@@ -1050,16 +1083,16 @@ static size_t huge_body_send(struct fx *f, struct tc *c, int chunked)
     char size_line[32];
     snprintf(size_line, sizeof(size_line), "%x\r\n", HUGE_PIECE_BYTES);
     while (sent < HUGE_BODY_BYTES) {
-        if (chunked && !tc_send_until_cut(f, c, size_line, strlen(size_line)))
+        if (chunked && !huge_piece_send(f, c, size_line, strlen(size_line), mode))
             break;
-        if (!tc_send_until_cut(f, c, piece, sizeof(piece)))
+        if (!huge_piece_send(f, c, piece, sizeof(piece), mode))
             break;
         sent += sizeof(piece);
-        if (chunked && !tc_send_until_cut(f, c, "\r\n", 2))
+        if (chunked && !huge_piece_send(f, c, "\r\n", 2, mode))
             break;
     }
-    if (sent == HUGE_BODY_BYTES && chunked)
-        (void)tc_send_until_cut(f, c, "0\r\n\r\n", 5);
+    if (sent == HUGE_BODY_BYTES && chunked && !huge_piece_send(f, c, "0\r\n\r\n", 5, mode))
+        sent--; /* the last chunk did not go out */
     return sent;
 }
 
@@ -1076,7 +1109,7 @@ static void test_huge_bodies_413(void **state)
     for (int chunked = 0; chunked <= 1; chunked++) {
         struct tc c;
         tc_open(&c, f.port);
-        size_t sent = huge_body_send(&f, &c, chunked);
+        size_t sent = huge_body_send(&f, &c, chunked, SEND_READING);
         assert_true(sent < HUGE_BODY_BYTES);
         assert_true(fx_wait(&f, (struct tc *[]){&c}, 1, client_eof, &c));
         struct tresps rs;
@@ -1210,19 +1243,292 @@ static void test_stalled_clients(void **state)
     }
 }
 
+static int conns_none(void *ctx)
+{
+    struct uvrt_stats st;
+    uvrt_stats_get(ctx, &st);
+    return st.conns_open == 0;
+}
+
+/* c's one answer: complete, with status and Connection: close, and the server's FIN. */
+static void closing_answer_check(struct tc *c, int status)
+{
+    assert_true(c->eof);
+    struct tresps rs;
+    tresps_parse(c, &rs);
+    assert_int_equal(rs.count, 1);
+    assert_int_equal(rs.r[0].status, status);
+    assert_true(rs.r[0].complete);
+    header_check(&rs.r[0], "Connection", "close");
+    tresps_free(&rs);
+}
+
+/*
+ * Lingering close: a client that sends a 64 MiB body (declared, then
+ * chunked) and reads only after it sent everything gets its 413. The
+ * server reads and drops the rest of the body instead of closing on it,
+ * which would reset the connection and fail the client's send before it
+ * ever read. With lingering off (linger_ns 0) that is what happens: the
+ * send fails, which shows the test can tell the two apart.
+ */
+static void test_refused_body_answer_survives(void **state)
+{
+    (void)state;
+    for (int linger = 1; linger >= 0; linger--) {
+        struct uvrt_options o;
+        uvrt_options_default(&o);
+        o.linger_ns = linger ? 60 * RT_NS_PER_SEC : 0; /* only a failure would wait */
+        struct fx f;
+        fx_master(&f, 15 * RT_NS_PER_SEC, &o);
+        for (int chunked = 0; chunked <= linger; chunked++) {
+            struct tc c;
+            tc_open(&c, f.port);
+            size_t sent = huge_body_send(&f, &c, chunked, SEND_BLIND);
+            if (!linger) {
+                assert_true(sent < HUGE_BODY_BYTES); /* reset: the client may never read */
+                tc_close(&c);
+                break;
+            }
+            assert_int_equal(sent, HUGE_BODY_BYTES);
+            assert_true(fx_wait(&f, (struct tc *[]){&c}, 1, client_eof, &c));
+            closing_answer_check(&c, 413);
+            tc_close(&c); /* the server sees the close: its linger ends */
+            assert_true(fx_wait(&f, NULL, 0, conns_none, f.u));
+            health_check(&f);
+        }
+        struct uvrt_stats st;
+        uvrt_stats_get(f.u, &st);
+        assert_int_equal(st.parse_errors, linger ? 2 : 1);
+        assert_int_equal(st.conns_lingered, linger ? 2 : 0);
+        assert_int_equal(st.lingers_cut, 0);
+        fx_fini(&f, NULL);
+    }
+}
+
+/* A refused request whose client goes on sending part of its body, then stalls. */
+#define REFUSED_HEAD                                                                   \
+    "POST /api/v1/scheduler HTTP/1.1\r\nHost: m\r\nContent-Type: application/json\r\n" \
+    "Content-Length: 67108864\r\n\r\n{\"type\":"
+
+/*
+ * Lingering is bounded and costs nobody else: a lingering connection
+ * counts against conns_max (a connection past it is refused) while others
+ * are served; a client that sends past the linger's bytes is cut off, one
+ * that stalls is closed when the linger's time passes, and neither ever
+ * closed its socket.
+ */
+static void test_linger_bounded(void **state)
+{
+    (void)state;
+    /* Counted, and no delay to others: two connections allowed, one lingers. */
+    struct uvrt_options o;
+    uvrt_options_default(&o);
+    o.conns_max = 2;
+    o.linger_ns = 60 * RT_NS_PER_SEC;
+    struct fx f;
+    fx_master(&f, 15 * RT_NS_PER_SEC, &o);
+    struct tc l, ok, over;
+    tc_open(&l, f.port);
+    tc_send_str(&f, &l, REFUSED_HEAD);
+    assert_true(fx_wait(&f, (struct tc *[]){&l}, 1, client_eof, &l));
+    closing_answer_check(&l, 413);
+    tc_open(&ok, f.port);
+    tc_send_str(&f, &ok, "GET /health HTTP/1.1\r\nHost: m\r\n\r\n");
+    struct tresps rs;
+    responses_wait(&f, &ok, 1, &rs);
+    assert_int_equal(rs.r[0].status, 200);
+    tresps_free(&rs);
+    tc_open(&over, f.port); /* the third: past conns_max while l lingers */
+    assert_true(fx_wait(&f, (struct tc *[]){&over}, 1, client_eof, &over));
+    assert_int_equal(over.in.len, 0);
+    struct uvrt_stats st;
+    uvrt_stats_get(f.u, &st);
+    assert_int_equal(st.conns_refused, 1);
+    assert_int_equal(st.conns_open, 2);
+    assert_int_equal(st.conns_lingered, 1);
+    tc_close(&over);
+    tc_close(&ok);
+    tc_close(&l);
+    assert_true(fx_wait(&f, NULL, 0, conns_none, f.u));
+    health_check(&f);
+    fx_fini(&f, NULL);
+
+    /* Bytes: past linger_bytes_max the connection is cut, and the send fails. */
+    uvrt_options_default(&o);
+    o.linger_ns = 60 * RT_NS_PER_SEC;
+    o.linger_bytes_max = 1024 * 1024;
+    fx_master(&f, 15 * RT_NS_PER_SEC, &o);
+    tc_open(&l, f.port);
+    assert_true(huge_body_send(&f, &l, 0, SEND_BLIND) < HUGE_BODY_BYTES);
+    assert_true(fx_wait(&f, NULL, 0, conns_none, f.u));
+    uvrt_stats_get(f.u, &st);
+    assert_int_equal(st.lingers_cut, 1);
+    tc_close(&l);
+    health_check(&f);
+    fx_fini(&f, NULL);
+
+    /* Time: a client that stalls and never closes is closed after linger_ns. */
+    uvrt_options_default(&o);
+    o.linger_ns = 200 * RT_NS_PER_MS;
+    fx_master(&f, 15 * RT_NS_PER_SEC, &o);
+    tc_open(&l, f.port);
+    tc_send_str(&f, &l, REFUSED_HEAD);
+    assert_true(fx_wait(&f, (struct tc *[]){&l}, 1, client_eof, &l));
+    closing_answer_check(&l, 413);
+    assert_true(fx_wait(&f, NULL, 0, conns_none, f.u));
+    uvrt_stats_get(f.u, &st);
+    assert_int_equal(st.conns_lingered, 1);
+    assert_int_equal(st.lingers_cut, 1);
+    tc_close(&l);
+    health_check(&f);
+    fx_fini(&f, NULL);
+}
+
+/* The status line c's answer begins with. */
+static void status_line_check(const struct tc *c, const char *line)
+{
+    assert_true(c->in.len >= strlen(line));
+    assert_memory_equal(c->in.data, line, strlen(line));
+}
+
+/* A client that dribbles a request, one byte per step, until the server closes. */
+struct dribbler {
+    struct tc c;
+    const char *start; /* sent at once */
+    const char *byte;  /* then this, a byte at a time, over and over */
+};
+
+/*
+ * Slowloris: clients that dribble a request head (a header that never
+ * ends) or a body one byte at a time get 408 Request Time-out with
+ * Connection: close once the head or body deadline passes, though every
+ * byte restarted the idle timer; one that dribbles the empty lines allowed
+ * before a request is closed at the head's deadline without an answer (it
+ * never began a request). All the while a well-behaved client on a
+ * keep-alive connection is served, and its connection, idle between
+ * requests, is not timed out.
+ */
+static void test_slow_head_408(void **state)
+{
+    (void)state;
+    struct uvrt_options o;
+    uvrt_options_default(&o);
+    o.head_timeout_ns = 300 * RT_NS_PER_MS;
+    o.body_timeout_ns = 300 * RT_NS_PER_MS;
+    struct fx f;
+    fx_master(&f, 15 * RT_NS_PER_SEC, &o);
+    struct dribbler d[] = {
+        {.start = "GET /health HTTP/1.1\r\nHost: m\r\nX-Slow: ", .byte = "a"},
+        {.start = "", .byte = "\r\n"},
+        {.start = "POST /api/v1/scheduler HTTP/1.1\r\nHost: m\r\nContent-Type: "
+                  "application/json\r\nContent-Length: 100000\r\n\r\n",
+         .byte = " "},
+    };
+    enum { N = sizeof(d) / sizeof(d[0]) };
+    struct tc fast;
+    tc_open(&fast, f.port);
+    struct tc *all[N + 1];
+    for (size_t i = 0; i < N; i++) {
+        tc_open(&d[i].c, f.port);
+        all[i] = &d[i].c;
+        tc_send_str(&f, &d[i].c, d[i].start);
+    }
+    all[N] = &fast;
+    size_t fast_answered = 0;
+    uint64_t start_ns = uv_hrtime();
+    for (size_t step = 0;; step++) {
+        size_t open = 0;
+        for (size_t i = 0; i < N; i++) {
+            if (d[i].c.eof)
+                continue;
+            open++;
+            (void)tc_send_blind(&f, &d[i].c, d[i].byte + step % strlen(d[i].byte), 1);
+        }
+        if (open == 0)
+            break;
+        fx_pump(&f, all, N + 1, 10);
+        if (step % 8 == 0) {
+            tc_send_str(&f, &fast, "GET /health HTTP/1.1\r\nHost: m\r\n\r\n");
+            struct tresps rs;
+            responses_wait(&f, &fast, 1, &rs);
+            assert_int_equal(rs.r[0].status, 200);
+            tresps_free(&rs);
+            mc_buf_reset(&fast.in); /* the next answer is parsed from the start */
+            fast_answered++;
+        }
+        assert_true(uv_hrtime() - start_ns < (uint64_t)WAIT_MS_MAX * RT_NS_PER_MS);
+    }
+    for (size_t i = 0; i < N; i++) {
+        if (i == 1) {
+            assert_int_equal(d[i].c.in.len, 0); /* empty lines only: no request, no answer */
+            continue;
+        }
+        closing_answer_check(&d[i].c, 408);
+        status_line_check(&d[i].c, "HTTP/1.1 408 Request Time-out\r\n");
+    }
+    assert_non_null(
+        strstr(mc_buf_str(&d[0].c.in), "The request head did not arrive within 300 ms"));
+    assert_non_null(
+        strstr(mc_buf_str(&d[2].c.in), "The request body did not arrive within 300 ms"));
+    assert_false(fast.eof);
+    struct uvrt_stats st;
+    uvrt_stats_get(f.u, &st);
+    assert_int_equal(st.requests_timed_out, N - 1);
+    assert_int_equal(st.requests, fast_answered);
+    assert_int_equal(st.conns_idle_closed, 1);
+    for (size_t i = 0; i < N; i++)
+        tc_close(&d[i].c);
+    tc_close(&fast);
+    fx_fini(&f, NULL);
+}
+
+/*
+ * A slow client that finishes in time is served: its head and body arrive
+ * in pieces, a pause after each, well within generous deadlines, and the
+ * deadlines of one request do not carry over to the next on the same
+ * connection.
+ */
+static void test_slow_in_time_served(void **state)
+{
+    (void)state;
+    struct uvrt_options o;
+    uvrt_options_default(&o);
+    o.head_timeout_ns = 10 * RT_NS_PER_SEC;
+    o.body_timeout_ns = 10 * RT_NS_PER_SEC;
+    struct fx f;
+    struct tnode n;
+    fx_node(&f, &n, &o);
+    struct tc c;
+    tc_open(&c, f.port);
+    static const char req[] = "\r\nPOST /echo HTTP/1.1\r\nHost: m\r\nContent-Length: 10\r\n\r\n"
+                              "0123456789";
+    for (int round = 0; round < 2; round++) {
+        for (size_t i = 0; i < sizeof(req) - 1; i += 4) {
+            size_t len = sizeof(req) - 1 - i < 4 ? sizeof(req) - 1 - i : 4;
+            tc_send(&f, &c, req + i, len);
+            fx_pump(&f, (struct tc *[]){&c}, 1, 10);
+        }
+        struct tresps rs;
+        responses_wait(&f, &c, (size_t)round + 1, &rs);
+        assert_int_equal(rs.r[round].status, 200);
+        assert_string_equal(mc_buf_str(&rs.r[round].body), "0123456789");
+        tresps_free(&rs);
+    }
+    assert_false(c.eof);
+    struct uvrt_stats st;
+    uvrt_stats_get(f.u, &st);
+    assert_int_equal(st.requests_timed_out, 0);
+    assert_int_equal(st.requests, 2);
+    tc_close(&c);
+    fx_fini(&f, &n);
+}
+
 /* Closes c with a reset (RST) instead of a FIN. */
 static void tc_reset(struct tc *c)
 {
     struct linger l = {.l_onoff = 1, .l_linger = 0};
     assert_int_equal(setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l)), 0);
     tc_close(c);
-}
-
-static int conns_none(void *ctx)
-{
-    struct uvrt_stats st;
-    uvrt_stats_get(ctx, &st);
-    return st.conns_open == 0;
 }
 
 /*
@@ -1796,6 +2102,10 @@ int main(void)
         cmocka_unit_test(test_huge_bodies_413),
         cmocka_unit_test(test_slow_client_byte_by_byte),
         cmocka_unit_test(test_stalled_clients),
+        cmocka_unit_test(test_refused_body_answer_survives),
+        cmocka_unit_test(test_linger_bounded),
+        cmocka_unit_test(test_slow_head_408),
+        cmocka_unit_test(test_slow_in_time_served),
         cmocka_unit_test(test_resets),
         cmocka_unit_test(test_crowd_2000_connections),
         cmocka_unit_test(test_conns_max),
