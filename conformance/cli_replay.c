@@ -34,9 +34,70 @@ static int file_read(const char *path, struct mc_buf *out)
     return err;
 }
 
-/* Runs one case again, as its replay command says. */
+/* Words of a replay command, and its length. */
+#define REPLAY_WORDS_MAX 64
+#define REPLAY_BYTES_MAX 4096
+
+/*
+ * Splits a replay command as the shell would the words run's replay line
+ * writes (cli_run.c replay_word_put): words between spaces, '...' quoted
+ * without escapes inside, a backslash taking the next byte as it is.
+ * words[] point into buf. Returns the number of words, or -1 when the
+ * command does not fit or has an open quote.
+ */
+static int words_split(const char *cmd, char *buf, size_t buf_bytes, char **words,
+                       int words_max)
+{
+    size_t n = 0;
+    int count = 0;
+    const char *p = cmd;
+    for (;;) {
+        while (*p == ' ')
+            p++;
+        if (*p == '\0')
+            return count;
+        if (count == words_max)
+            return -1;
+        words[count++] = buf + n;
+        while (*p != '\0' && *p != ' ') {
+            if (*p == '\'') {
+                const char *end = strchr(p + 1, '\'');
+                if (end == NULL || n + (size_t)(end - p) >= buf_bytes)
+                    return -1;
+                memcpy(buf + n, p + 1, (size_t)(end - p - 1));
+                n += (size_t)(end - p - 1);
+                p = end + 1;
+                continue;
+            }
+            if (*p == '\\' && p[1] != '\0')
+                p++;
+            if (n + 1 >= buf_bytes)
+                return -1;
+            buf[n++] = *p++;
+        }
+        if (n + 1 >= buf_bytes)
+            return -1;
+        buf[n++] = '\0';
+    }
+}
+
+/*
+ * Runs one case again, as its replay command says: the command the report
+ * holds (with the options of a real target: --via-proxy, --hook, --agent,
+ * ...), or, for a report without one, its file, target, seed and id.
+ */
 static int case_replay(const struct report_run *run, const struct report_case *c)
 {
+    char buf[REPLAY_BYTES_MAX];
+    char *words[REPLAY_WORDS_MAX + 1];
+    int n = c->replay != NULL ? words_split(c->replay, buf, sizeof(buf), words, REPLAY_WORDS_MAX)
+                              : -1;
+    if (n >= 2 && strcmp(words[1], "run") == 0) {
+        printf("replay: %s\n", c->replay);
+        fflush(stdout);
+        words[n] = NULL;
+        return cli_run(n - 1, words + 1);
+    }
     char seed[32];
     snprintf(seed, sizeof(seed), "%" PRIu64, c->seed);
     char *args[] = {"run", c->file, "--target", run->target, "--seed", seed, "--filter", c->id, NULL};

@@ -84,6 +84,15 @@ if [ $status -eq 1 ] && grep -q "observed: hook restart-master: exit status 3" "
    grep -q "^restarting$" "$tmp/hookfail.err"; then
   ok "a failing hook fails the step with its exit status"
 else bad "a failing hook fails the step with its exit status" "status $status: $(cat "$tmp/hookfail.txt")"; fi
+# `replay REPORT.json` runs the case again with the same options, the hook included.
+"$bin" run "$scenarios/failover/master-restart.scn" --target "$url" \
+  --hook 'restart-master=echo restarting >&2; exit 3' --report "json:$tmp/hookfail.json" \
+  >/dev/null 2>&1
+"$bin" replay "$tmp/hookfail.json" >"$tmp/replay.txt" 2>"$tmp/replay.err"; status=$?
+if [ $status -eq 1 ] && grep -q "observed: hook restart-master: exit status 3" "$tmp/replay.txt" &&
+   grep -q "^restarting$" "$tmp/replay.err"; then
+  ok "replay repeats a real target's options (the hook runs again)"
+else bad "replay repeats a real target's options" "status $status: $(cat "$tmp/replay.txt")"; fi
 
 # 4. A 307 followed is in the report: a proxy answering 307 stands in front of serve.
 "$bin" proxy --upstream "${url#http://}" --fault "answer=307:${url#http://}" >"$tmp/proxy.log" 2>&1 &
