@@ -63,6 +63,17 @@ int mc_buf_append(struct mc_buf *b, const void *data, size_t bytes)
     return 0;
 }
 
+int mc_buf_grow(struct mc_buf *b, size_t bytes, uint8_t **at)
+{
+    int err = buf_reserve(b, bytes);
+    if (err != 0)
+        return err;
+    *at = b->data + b->len;
+    b->len += bytes;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
 int mc_buf_append_str(struct mc_buf *b, const char *s)
 {
     return mc_buf_append(b, s, strlen(s));

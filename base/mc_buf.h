@@ -37,6 +37,12 @@ void mc_buf_reset(struct mc_buf *b);
 int mc_buf_append(struct mc_buf *b, const void *data, size_t bytes) MC_MUST_USE;
 int mc_buf_append_str(struct mc_buf *b, const char *s) MC_MUST_USE;
 int mc_buf_append_byte(struct mc_buf *b, uint8_t byte) MC_MUST_USE;
+/*
+ * Grows the buffer by bytes and sets *at to the new region (its content
+ * unset, a NUL after it), for a writer that fills it in place. MC_ENOMEM or
+ * MC_ELIMIT leave the buffer as it was.
+ */
+int mc_buf_grow(struct mc_buf *b, size_t bytes, uint8_t **at) MC_MUST_USE;
 int mc_buf_appendf(struct mc_buf *b, const char *fmt, ...) MC_MUST_USE
     __attribute__((format(printf, 2, 3)));
 int mc_buf_vappendf(struct mc_buf *b, const char *fmt, va_list ap) MC_MUST_USE;

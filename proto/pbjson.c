@@ -3068,19 +3068,6 @@ json_t *pbjson_to_json(const ProtobufCMessage *msg)
 /* 6. Protobuf bytes                                                   */
 /* ------------------------------------------------------------------ */
 
-struct buf_appender {
-    ProtobufCBuffer base; /* first, so protobuf-c's pointer is ours */
-    struct mc_buf *out;
-    int rc;
-};
-
-static void appender_append(ProtobufCBuffer *buffer, size_t len, const uint8_t *data)
-{
-    struct buf_appender *a = (struct buf_appender *)buffer;
-    if (a->rc == 0)
-        a->rc = mc_buf_append(a->out, data, len);
-}
-
 int pbjson_pack(const ProtobufCMessage *msg, struct mc_buf *out)
 {
     MC_ASSERT(msg != NULL && out != NULL);
@@ -3089,12 +3076,14 @@ int pbjson_pack(const ProtobufCMessage *msg, struct mc_buf *out)
     size_t size = protobuf_c_message_get_packed_size(msg);
     if (size > out->len_max - out->len)
         return MC_ELIMIT;
-    size_t saved = out->len;
-    struct buf_appender a = {{appender_append}, out, 0};
-    protobuf_c_message_pack_to_buffer(msg, &a.base);
-    if (a.rc != 0)
-        buf_truncate(out, saved);
-    return a.rc;
+    /* Packed in place, in one pass: no per-field appends. */
+    uint8_t *at;
+    int err = mc_buf_grow(out, size, &at);
+    if (err != 0)
+        return err;
+    size_t packed = protobuf_c_message_pack(msg, at);
+    MC_ASSERT(packed == size);
+    return 0;
 }
 
 /* Tells an allocation failure apart from bad input, which unpack cannot. */
