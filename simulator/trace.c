@@ -18,15 +18,6 @@
 
 #define FNV64_PRIME UINT64_C(0x100000001b3)
 
-static uint64_t fnv1a64(uint64_t hash, const char *bytes, size_t len)
-{
-    for (size_t i = 0; i < len; i++) {
-        hash ^= (uint8_t)bytes[i];
-        hash *= FNV64_PRIME;
-    }
-    return hash;
-}
-
 /* Appends s to the line at *n, as far as it fits (the line keeps its NUL). */
 static void line_put(struct sim_world *world, size_t *n, const char *s)
 {
@@ -69,20 +60,32 @@ static size_t line_start(struct sim_world *world, const char *from, const char *
     return n;
 }
 
-static void line_emit(struct sim_world *world, int hashed)
+/*
+ * Sends the line (len bytes) out: control bytes become '?', and a hashed
+ * line is folded into the trace hash with its '\n', in the same pass.
+ */
+static void line_emit(struct sim_world *world, size_t len, int hashed)
 {
-    size_t len = strlen(world->line);
+    uint64_t hash = world->trace_hash;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)world->line[i];
-        if (c < 0x20 || c == 0x7f)
+        if (c < 0x20 || c == 0x7f) {
+            c = '?';
             world->line[i] = '?';
+        }
+        hash = (hash ^ c) * FNV64_PRIME;
     }
-    if (hashed) {
-        world->trace_hash = fnv1a64(world->trace_hash, world->line, len);
-        world->trace_hash = fnv1a64(world->trace_hash, "\n", 1);
-    }
+    if (hashed)
+        world->trace_hash = (hash ^ (uint8_t)'\n') * FNV64_PRIME;
     if (world->trace_fn != NULL)
         world->trace_fn(world->trace_ctx, world->line);
+}
+
+/* The line's length after vsnprintf or snprintf wrote r at n (cut at the line's end). */
+static size_t line_len(const struct sim_world *world, size_t n, int r)
+{
+    size_t len = r > 0 ? n + (size_t)r : n;
+    return len < sizeof(world->line) ? len : sizeof(world->line) - 1;
 }
 
 void sim__trace(struct sim_world *world, const char *from, const char *to, const char *fmt, ...)
@@ -92,9 +95,9 @@ void sim__trace(struct sim_world *world, const char *from, const char *to, const
     size_t n = line_start(world, from, to);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(world->line + n, sizeof(world->line) - n, fmt, ap);
+    int r = vsnprintf(world->line + n, sizeof(world->line) - n, fmt, ap);
     va_end(ap);
-    line_emit(world, 1);
+    line_emit(world, line_len(world, n, r), 1);
 }
 
 void sim__trace_log(struct sim_world *world, const char *from, const char *text)
@@ -102,8 +105,8 @@ void sim__trace_log(struct sim_world *world, const char *from, const char *text)
     if (world->trace_fn == NULL)
         return; /* log lines are not hashed: without a sink they go nowhere */
     size_t n = line_start(world, from, "-");
-    snprintf(world->line + n, sizeof(world->line) - n, "log %s", text);
-    line_emit(world, 0);
+    int r = snprintf(world->line + n, sizeof(world->line) - n, "log %s", text);
+    line_emit(world, line_len(world, n, r), 0);
 }
 
 void sim_world_trace_note(struct sim_world *world, const char *text)
