@@ -156,6 +156,9 @@ struct sim_world {
 
     struct mc_list_node nodes;
     uint32_t nodes_count;
+    /* The nodes by address (open addressing on a hash of it, for lookups;
+     * nodes are never removed). The list above keeps their order. */
+    struct sim_node *node_slots[2u * MC_SIM_NODES_MAX];
     struct mc_list_node procs;
     struct sim_proc **procs_by_number; /* index number - 1 */
     uint32_t procs_count;

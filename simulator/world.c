@@ -155,15 +155,34 @@ int sim__address_valid(const char *address)
     return strcmp(address, "-") != 0;
 }
 
+/* Where address's search starts in world->node_slots (FNV-1a of the address). */
+static uint32_t node_slot_home(const char *address)
+{
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    for (const char *p = address; *p != '\0'; p++)
+        h = (h ^ (uint8_t)*p) * UINT64_C(0x100000001b3);
+    return (uint32_t)(h >> 32) & (2u * MC_SIM_NODES_MAX - 1u);
+}
+
 struct sim_node *sim__node_find(const struct sim_world *world, const char *address)
 {
-    const struct mc_list_node *it;
-    MC_LIST_FOR_EACH (it, &world->nodes) {
-        struct sim_node *node = MC_CONTAINER_OF(it, struct sim_node, link);
-        if (strcmp(node->address, address) == 0)
+    static_assert((MC_SIM_NODES_MAX & (MC_SIM_NODES_MAX - 1u)) == 0, "a power of two");
+    uint32_t mask = 2u * MC_SIM_NODES_MAX - 1u;
+    for (uint32_t i = node_slot_home(address);; i = (i + 1) & mask) {
+        struct sim_node *node = world->node_slots[i];
+        if (node == NULL || strcmp(node->address, address) == 0)
             return node;
     }
-    return NULL;
+}
+
+/* Indexes a new node; the table is never more than half full. */
+static void node_index(struct sim_world *world, struct sim_node *node)
+{
+    uint32_t mask = 2u * MC_SIM_NODES_MAX - 1u;
+    uint32_t i = node_slot_home(node->address);
+    while (world->node_slots[i] != NULL)
+        i = (i + 1) & mask;
+    world->node_slots[i] = node;
 }
 
 /* Grows the number -> incarnation index, within MC_SIM_PROCS_MAX. */
@@ -237,6 +256,7 @@ int sim_node_add(struct sim_world *world, const char *address, const struct rt_n
     }
     mc_list_push_back(&world->nodes, &n->link);
     world->nodes_count++;
+    node_index(world, n);
     sim__trace(world, "-", address, "node up #%" PRIu32, proc->number);
     *rt_out = &proc->rt;
     return 0;
