@@ -10,12 +10,12 @@
  *  - no port (range value) is in two offers or tasks, nor outside the total;
  *  - the stream ids of the subscribed frameworks are unique.
  *
- * The check runs after many events of a simulation, so it is built to be
- * cheap: every held item and every agent is keyed by 64-bit hashes of its
- * agent id and resource name, both lists are sorted on those integers, and
- * one merge pass walks them together. Equal hashes of different strings
- * are told apart by comparing the strings where groups begin, so a hash
- * collision can never merge two agents.
+ * The check runs after many events of a simulation, so it costs one pass
+ * over what is held: the allocator's agents go into a hash table (open
+ * addressing on a hash of the id, the id itself compared on a match), each
+ * held scalar is added to its agent's sum for that name, and each held
+ * range is listed under its agent; only the ranges are sorted, agent by
+ * agent, to find overlaps.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,197 +23,185 @@
 
 #include "master_internal.h"
 
+/* Scalar names one agent's sums keep apart; more is a violation of its own. */
+#define CHECK_SCALAR_NAMES_MAX 16u
+
 static uint64_t text_hash(const char *s)
 {
     uint64_t h = UINT64_C(0xcbf29ce484222325);
-    for (; *s != '\0'; s++) {
-        h ^= (uint8_t)*s;
-        h *= UINT64_C(0x100000001b3);
-    }
+    for (; *s != '\0'; s++)
+        h = (h ^ (uint8_t)*s) * UINT64_C(0x100000001b3);
     return h;
 }
 
-/* One scalar or one range held on an agent. */
-struct held {
-    uint64_t agent_key;
-    uint64_t name_key;
-    const char *agent_id;
+/* One agent of the allocator, and what is held on it. */
+struct agent_sums {
+    const char *agent_id; /* NULL: an empty slot */
+    uint64_t key;
+    const struct res_set *total;
+    struct {
+        const char *name;
+        int64_t milli;
+    } scalars[CHECK_SCALAR_NAMES_MAX];
+    uint32_t scalars_count;
+};
+
+/* One held range, under its agent's slot. */
+struct held_range {
+    uint32_t slot;
     const char *name;
-    int64_t milli;       /* scalars */
-    uint64_t begin, end; /* ranges */
+    uint64_t begin, end;
 };
 
-/* An agent's total, by key. */
-struct total {
-    uint64_t agent_key;
-    const char *agent_id;
-    const struct res_set *resources;
-};
-
-struct scratch {
+struct check {
     const struct mc_alloc *alloc;
-    struct held *scalars, *ranges;
-    size_t scalars_count, ranges_count, cap; /* cap: room in each array */
-    int failed;                              /* out of memory: skipped, not failed */
+    struct agent_sums *slots;
+    uint32_t mask; /* slots - 1, a power of two minus one */
+    struct held_range *ranges;
+    size_t ranges_count, ranges_cap;
+    int failed; /* out of memory: the check is skipped, not failed */
+    char *text; /* the first violation found while collecting */
+    size_t text_bytes;
+    int bad;
 };
 
-static void held_push(struct scratch *k, int ranges, const struct held *h)
+/* The slot of agent_id, or -1 when the allocator does not know it. */
+static int64_t slot_find(const struct check *k, const char *agent_id, uint64_t key)
 {
-    struct held **items = ranges ? &k->ranges : &k->scalars;
-    size_t *count = ranges ? &k->ranges_count : &k->scalars_count;
+    for (uint32_t i = (uint32_t)key & k->mask;; i = (i + 1) & k->mask) {
+        const struct agent_sums *a = &k->slots[i];
+        if (a->agent_id == NULL)
+            return -1;
+        if (a->key == key && strcmp(a->agent_id, agent_id) == 0)
+            return i;
+    }
+}
+
+static void violation(struct check *k, const char *fmt, const char *agent_id, const char *name)
+{
+    if (!k->bad)
+        snprintf(k->text, k->text_bytes, fmt, agent_id, name);
+    k->bad = 1;
+}
+
+static void scalar_add(struct check *k, struct agent_sums *a, const char *name, int64_t milli)
+{
+    for (uint32_t i = 0; i < a->scalars_count; i++)
+        if (strcmp(a->scalars[i].name, name) == 0) {
+            a->scalars[i].milli += milli;
+            return;
+        }
+    if (a->scalars_count == CHECK_SCALAR_NAMES_MAX) {
+        violation(k, "agent %s: more scalar names held than it can have (%s)", a->agent_id, name);
+        return;
+    }
+    a->scalars[a->scalars_count].name = name;
+    a->scalars[a->scalars_count++].milli = milli;
+}
+
+static void range_push(struct check *k, uint32_t slot, const char *name, uint64_t begin,
+                       uint64_t end)
+{
     if (k->failed)
         return;
-    if (*count == k->cap) {
-        size_t cap = k->cap ? k->cap * 2 : 256;
-        struct held *s = mc_calloc(k->alloc, cap, sizeof(*s));
-        struct held *r = mc_calloc(k->alloc, cap, sizeof(*r));
-        if (s == NULL || r == NULL) {
-            mc_free(k->alloc, s);
-            mc_free(k->alloc, r);
+    if (k->ranges_count == k->ranges_cap) {
+        size_t cap = k->ranges_cap ? k->ranges_cap * 2 : 64;
+        struct held_range *r = mc_calloc(k->alloc, cap, sizeof(*r));
+        if (r == NULL) {
             k->failed = 1;
             return;
         }
-        if (k->scalars_count > 0)
-            memcpy(s, k->scalars, k->scalars_count * sizeof(*s));
         if (k->ranges_count > 0)
             memcpy(r, k->ranges, k->ranges_count * sizeof(*r));
-        mc_free(k->alloc, k->scalars);
         mc_free(k->alloc, k->ranges);
-        k->scalars = s;
         k->ranges = r;
-        k->cap = cap;
+        k->ranges_cap = cap;
     }
-    (*items)[(*count)++] = *h;
+    k->ranges[k->ranges_count++] = (struct held_range){slot, name, begin, end};
 }
 
 static void collect_fn(void *ctx, const char *agent_id, const struct res_set *r)
 {
-    struct scratch *k = ctx;
-    uint64_t agent_key = text_hash(agent_id);
+    struct check *k = ctx;
+    int64_t slot = slot_find(k, agent_id, text_hash(agent_id));
+    if (slot < 0) {
+        violation(k, "agent %s holds offers or tasks but the allocator does not know it%s",
+                  agent_id, "");
+        return;
+    }
     for (uint32_t i = 0; i < r->count; i++) {
         const struct res_item *it = &r->items[i];
-        struct held h = {agent_key, text_hash(it->name), agent_id, it->name, 0, 0, 0};
-        if (it->type == RES_TYPE_SCALAR) {
-            h.milli = it->scalar_milli;
-            held_push(k, 0, &h);
-        } else if (it->type == RES_TYPE_RANGES) {
-            for (uint32_t n = 0; n < it->ranges_count; n++) {
-                h.begin = it->ranges[n].begin;
-                h.end = it->ranges[n].end;
-                held_push(k, 1, &h);
-            }
-        }
+        if (it->type == RES_TYPE_SCALAR)
+            scalar_add(k, &k->slots[slot], it->name, it->scalar_milli);
+        else if (it->type == RES_TYPE_RANGES)
+            for (uint32_t n = 0; n < it->ranges_count; n++)
+                range_push(k, (uint32_t)slot, it->name, it->ranges[n].begin, it->ranges[n].end);
     }
 }
 
-static int key_cmp(uint64_t a, uint64_t b)
+static int range_cmp(const void *pa, const void *pb)
 {
-    return a < b ? -1 : a > b;
-}
-
-static int held_cmp(const void *pa, const void *pb)
-{
-    const struct held *a = pa, *b = pb;
-    int d = key_cmp(a->agent_key, b->agent_key);
+    const struct held_range *a = pa, *b = pb;
+    if (a->slot != b->slot)
+        return a->slot < b->slot ? -1 : 1;
+    int d = strcmp(a->name, b->name);
     if (d == 0)
-        d = key_cmp(a->name_key, b->name_key);
-    if (d == 0)
-        d = key_cmp(a->begin, b->begin);
+        d = a->begin < b->begin ? -1 : a->begin > b->begin;
     return d;
-}
-
-static int total_cmp(const void *pa, const void *pb)
-{
-    return key_cmp(((const struct total *)pa)->agent_key, ((const struct total *)pb)->agent_key);
-}
-
-/* Items i and j belong to the same agent and name (hashes, then strings). */
-static int same_group(const struct held *a, const struct held *b)
-{
-    return a->agent_key == b->agent_key && a->name_key == b->name_key &&
-           strcmp(a->agent_id, b->agent_id) == 0 && strcmp(a->name, b->name) == 0;
-}
-
-/* The total of the agent of h, found in the sorted totals; NULL when none. */
-static const struct res_set *total_of(const struct total *totals, size_t n, const struct held *h)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) { /* the first total with a key >= h's */
-        size_t mid = lo + (hi - lo) / 2;
-        if (totals[mid].agent_key < h->agent_key)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    for (; lo < n && totals[lo].agent_key == h->agent_key; lo++)
-        if (strcmp(totals[lo].agent_id, h->agent_id) == 0)
-            return totals[lo].resources;
-    return NULL;
-}
-
-static int64_t total_scalar(const struct res_set *total, const char *name)
-{
-    return total != NULL ? res_set_scalar_milli(total, name) : 0;
 }
 
 /* 1 when [begin, end] of name lies within one range of the total. */
 static int total_has_range(const struct res_set *total, const char *name, uint64_t begin,
                            uint64_t end)
 {
-    for (uint32_t i = 0; total != NULL && i < total->count; i++) {
+    for (uint32_t i = 0; i < total->count; i++) {
         const struct res_item *it = &total->items[i];
         if (it->type != RES_TYPE_RANGES || strcmp(it->name, name) != 0)
             continue;
-        for (uint32_t k = 0; k < it->ranges_count; k++)
-            if (it->ranges[k].begin <= begin && end <= it->ranges[k].end)
+        for (uint32_t n = 0; n < it->ranges_count; n++)
+            if (it->ranges[n].begin <= begin && end <= it->ranges[n].end)
                 return 1;
     }
     return 0;
 }
 
-static int scalars_check(struct held *l, size_t n, const struct total *totals, size_t tn,
-                         char *text, size_t text_bytes)
+static void scalars_check(struct check *k)
 {
-    if (n > 0) /* qsort(NULL, 0, ...) is undefined behaviour */
-        qsort(l, n, sizeof(*l), held_cmp);
-    for (size_t i = 0; i < n;) {
-        const struct held *h = &l[i];
-        int64_t sum = 0;
-        size_t j = i;
-        while (j < n && same_group(h, &l[j]))
-            sum += l[j++].milli;
-        int64_t total = total_scalar(total_of(totals, tn, h), h->name);
-        if (sum > total) {
-            snprintf(text, text_bytes,
-                     "agent %s: offers and tasks hold %s %.3f, more than its total %.3f",
-                     h->agent_id, h->name, (double)sum / 1000.0, (double)total / 1000.0);
-            return 1;
+    for (uint32_t s = 0; s <= k->mask && !k->bad; s++) {
+        const struct agent_sums *a = &k->slots[s];
+        for (uint32_t i = 0; a->agent_id != NULL && i < a->scalars_count; i++) {
+            int64_t total = res_set_scalar_milli(a->total, a->scalars[i].name);
+            if (a->scalars[i].milli > total) {
+                snprintf(k->text, k->text_bytes,
+                         "agent %s: offers and tasks hold %s %.3f, more than its total %.3f",
+                         a->agent_id, a->scalars[i].name, (double)a->scalars[i].milli / 1000.0,
+                         (double)total / 1000.0);
+                k->bad = 1;
+                return;
+            }
         }
-        i = j;
     }
-    return 0;
 }
 
-static int ranges_check(struct held *l, size_t n, const struct total *totals, size_t tn,
-                        char *text, size_t text_bytes)
+static void ranges_check(struct check *k)
 {
-    if (n > 0)
-        qsort(l, n, sizeof(*l), held_cmp);
-    for (size_t i = 0; i < n; i++) {
-        const struct held *h = &l[i];
-        if (i > 0 && same_group(&l[i - 1], h) && l[i - 1].end >= h->begin) {
-            snprintf(text, text_bytes, "agent %s: %s %llu is in two offers or tasks at once",
-                     h->agent_id, h->name, (unsigned long long)h->begin);
-            return 1;
-        }
-        if (!total_has_range(total_of(totals, tn, h), h->name, h->begin, h->end)) {
-            snprintf(text, text_bytes, "agent %s: %s [%llu-%llu] is held but not in its total",
-                     h->agent_id, h->name, (unsigned long long)h->begin,
+    if (k->ranges_count > 0) /* qsort(NULL, 0, ...) is undefined behaviour */
+        qsort(k->ranges, k->ranges_count, sizeof(*k->ranges), range_cmp);
+    for (size_t i = 0; i < k->ranges_count && !k->bad; i++) {
+        const struct held_range *h = &k->ranges[i];
+        const struct agent_sums *a = &k->slots[h->slot];
+        if (i > 0 && h[-1].slot == h->slot && strcmp(h[-1].name, h->name) == 0 &&
+            h[-1].end >= h->begin) {
+            snprintf(k->text, k->text_bytes, "agent %s: %s %llu is in two offers or tasks at once",
+                     a->agent_id, h->name, (unsigned long long)h->begin);
+            k->bad = 1;
+        } else if (!total_has_range(a->total, h->name, h->begin, h->end)) {
+            snprintf(k->text, k->text_bytes, "agent %s: %s [%llu-%llu] is held but not in its total",
+                     a->agent_id, h->name, (unsigned long long)h->begin,
                      (unsigned long long)h->end);
-            return 1;
+            k->bad = 1;
         }
     }
-    return 0;
 }
 
 static int streams_check(const struct master *m, char *text, size_t n)
@@ -235,37 +223,50 @@ static int streams_check(const struct master *m, char *text, size_t n)
     return 0;
 }
 
-/* The allocator's agents' totals, sorted by key; NULL (check skipped) without memory. */
-static struct total *totals_make(const struct master *m, size_t *n_out)
+/* The allocator's agents in the hash table; 0, or MC_ENOMEM. */
+static int slots_make(const struct master *m, struct check *k)
 {
-    size_t n = master__offers_agents(m);
-    struct total *t = mc_calloc(m->rt.alloc, n > 0 ? n : 1, sizeof(*t));
-    if (t == NULL)
-        return NULL;
+    uint32_t n = master__offers_agents(m);
+    uint32_t cap = 16;
+    while (cap < 2u * n)
+        cap *= 2;
+    k->slots = mc_calloc(k->alloc, cap, sizeof(*k->slots));
+    if (k->slots == NULL)
+        return MC_ENOMEM;
+    k->mask = cap - 1;
     for (uint32_t i = 0; i < n; i++) {
-        master__offers_agent_at(m, i, &t[i].agent_id, &t[i].resources);
-        t[i].agent_key = text_hash(t[i].agent_id);
+        const char *id;
+        const struct res_set *total;
+        master__offers_agent_at(m, i, &id, &total);
+        uint64_t key = text_hash(id);
+        uint32_t s = (uint32_t)key & k->mask;
+        while (k->slots[s].agent_id != NULL)
+            s = (s + 1) & k->mask;
+        k->slots[s].agent_id = id;
+        k->slots[s].key = key;
+        k->slots[s].total = total;
     }
-    qsort(t, n, sizeof(*t), total_cmp);
-    *n_out = n;
-    return t;
+    return 0;
 }
 
 int master_invariants_check(const struct master *m, char *text, size_t text_bytes)
 {
-    struct scratch k = {m->rt.alloc, NULL, NULL, 0, 0, 0, 0};
-    master__offers_each(m, collect_fn, &k);
-    master__tasks_each_held(m, collect_fn, &k);
-    size_t tn = 0;
-    struct total *totals = k.failed ? NULL : totals_make(m, &tn);
-    int bad = 0;
-    if (totals != NULL)
-        bad = scalars_check(k.scalars, k.scalars_count, totals, tn, text, text_bytes) ||
-              ranges_check(k.ranges, k.ranges_count, totals, tn, text, text_bytes);
-    mc_free(m->rt.alloc, totals);
-    mc_free(m->rt.alloc, k.scalars);
-    mc_free(m->rt.alloc, k.ranges);
-    return bad || streams_check(m, text, text_bytes);
+    struct check k;
+    memset(&k, 0, sizeof(k));
+    k.alloc = m->rt.alloc;
+    k.text = text;
+    k.text_bytes = text_bytes;
+    if (slots_make(m, &k) == 0) {
+        master__offers_each(m, collect_fn, &k);
+        master__tasks_each_held(m, collect_fn, &k);
+        if (!k.failed && !k.bad)
+            scalars_check(&k);
+        if (!k.failed && !k.bad)
+            ranges_check(&k);
+    }
+    mc_free(k.alloc, k.slots);
+    mc_free(k.alloc, k.ranges);
+    return (!k.failed && k.bad) || streams_check(m, text, text_bytes);
 }
 
 uint64_t master_mutations(const struct master *m)
