@@ -147,12 +147,14 @@ static void summary_print(const struct simulate_flags *f, const struct soak_resu
                "\"checks\":%s,\"simulated_seconds\":%.3f,\"wall_seconds\":%.3f,"
                "\"speedup\":%.1f,\"cpu_seconds\":%.3f,\"cpu_speedup\":%.1f,\"events\":%" PRIu64 ",\"messages\":%" PRIu64
                ",\"faults_injected\":%" PRIu64 ",\"subscribes\":%" PRIu64
+               ",\"offers\":%" PRIu64 ",\"updates\":%" PRIu64
                ",\"tasks_launched\":%" PRIu64 ",\"tasks_finished\":%" PRIu64
                ",\"tasks_failed\":%" PRIu64 ",\"tasks_killed\":%" PRIu64
                ",\"tasks_lost\":%" PRIu64 ",\"invariant_violations\":%" PRIu64,
                o->seed, o->agents, o->frameworks, soak_faults_name(o->faults),
                o->checks_off ? "false" : "true", sim_s, wall, speedup, t->cpu, cpu_speedup,
-               r->events, r->messages, r->faults, r->subscribes, r->tasks_launched,
+               r->events, r->messages, r->faults, r->subscribes, r->offers, r->updates,
+               r->tasks_launched,
                r->tasks_finished, r->tasks_failed, r->tasks_killed, r->tasks_lost,
                r->invariant_violations);
         if (r->invariant_violations > 0) {
@@ -174,8 +176,8 @@ static void summary_print(const struct simulate_flags *f, const struct soak_resu
     printf("  %.0f s simulated in %.3f s: %.0fx real time (CPU %.3f s: %.0fx)\n", sim_s, wall,
            speedup, t->cpu, cpu_speedup);
     printf("  %" PRIu64 " events, %" PRIu64 " messages, %" PRIu64 " faults, %" PRIu64
-           " subscribes\n",
-           r->events, r->messages, r->faults, r->subscribes);
+           " subscribes, %" PRIu64 " offers, %" PRIu64 " updates\n",
+           r->events, r->messages, r->faults, r->subscribes, r->offers, r->updates);
     printf("  tasks: %" PRIu64 " launched, %" PRIu64 " finished, %" PRIu64 " failed, %" PRIu64
            " killed, %" PRIu64 " lost\n",
            r->tasks_launched, r->tasks_finished, r->tasks_failed, r->tasks_killed, r->tasks_lost);

@@ -262,6 +262,8 @@ static void result_fill(struct soak *k, struct soak_result *out)
         out->tasks_killed += s.tasks_killed;
         out->tasks_lost += s.tasks_lost;
         out->subscribes += s.subscribes;
+        out->offers += s.offers;
+        out->updates += s.updates;
     }
     const char *first = NULL;
     out->invariant_violations = sim_world_violations(k->world, &out->first_violation_ns, &first);

@@ -51,6 +51,8 @@ struct soak_result {
     uint64_t tasks_killed;
     uint64_t tasks_lost;
     uint64_t subscribes;
+    uint64_t offers;          /* offers the frameworks received */
+    uint64_t updates;         /* UPDATE events they received */
     uint64_t invariant_violations;
     uint64_t first_violation_ns;
     char first_violation[MC_DIAG_TEXT_BYTES_MAX]; /* "" when none */
