@@ -135,6 +135,13 @@ static_assert(2u * MC_SIM_ADDRESS_BYTES_MAX + 256u <= MC_SIM_TRACE_LINE_BYTES_MA
 
 /* The reference master (reference/master/). */
 #define MC_MASTER_FRAMEWORKS_MAX 65536u /* live frameworks, connected or not */
+/*
+ * Offer operations (reference/master/operations.c): the text of a list of
+ * resources a message names (Mesos' operator<<), cut beyond this; a task
+ * group's executors the master tracks, per master.
+ */
+#define MC_OPS_RESOURCES_TEXT_BYTES_MAX 2048u
+#define MC_MASTER_EXECUTORS_MAX 65536u
 
 /*
  * Resources and the allocator (reference/resources.h,
@@ -347,6 +354,9 @@ static_assert(MC_PROXY_ADDRESS_BYTES_MAX >= 255u + 7u, "a hostname and a port fi
 #define MC_MASTER_TASKS_PER_FRAMEWORK_MAX 4096u   /* tasks one framework has at once */
 #define MC_AGENT_TASKS_MAX 4096u                  /* tasks one agent runs or remembers */
 #define MC_AGENT_TASK_UPDATES_MAX 16u             /* unacknowledged updates of one task */
-#define MC_TASK_MESSAGE_BYTES_MAX 1024u           /* a TaskStatus.message the master writes */
+#define MC_TASK_MESSAGE_BYTES_MAX 8192u           /* a TaskStatus.message the master writes */
+
+static_assert(MC_TASK_MESSAGE_BYTES_MAX >= 2u * MC_OPS_RESOURCES_TEXT_BYTES_MAX + 1024u,
+              "a task's message names what it needs and what was offered");
 
 #endif

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "mc_assert.h"
+#include "mesos_conform/internal.pb-c.h"
 #include "pbjson.h"
 
 /* ---- items ---- */
@@ -26,8 +27,11 @@ static void item_deinit(const struct mc_alloc *alloc, struct res_item *item)
         mc_free(alloc, item->elements[i]);
     mc_free(alloc, item->elements);
     mc_free(alloc, item->ranges);
+    mc_free(alloc, item->detail);
     item->elements = NULL;
     item->ranges = NULL;
+    item->detail = NULL;
+    item->detail_bytes = 0;
     item->elements_count = item->elements_cap = 0;
     item->ranges_count = item->ranges_cap = 0;
 }
@@ -36,7 +40,9 @@ static int item_same_key(const struct res_item *a, const struct res_item *b)
 {
     return a->type == b->type && a->reservation == b->reservation &&
            strcmp(a->name, b->name) == 0 && strcmp(a->role, b->role) == 0 &&
-           strcmp(a->allocation_role, b->allocation_role) == 0;
+           strcmp(a->allocation_role, b->allocation_role) == 0 &&
+           a->detail_bytes == b->detail_bytes &&
+           (a->detail_bytes == 0 || memcmp(a->detail, b->detail, a->detail_bytes) == 0);
 }
 
 static int item_empty(const struct res_item *item)
@@ -94,6 +100,8 @@ static int item_copy(const struct mc_alloc *alloc, struct res_item *dst, const s
     dst->elements = NULL;
     dst->ranges_count = dst->ranges_cap = 0;
     dst->elements_count = dst->elements_cap = 0;
+    dst->detail = NULL;
+    dst->detail_bytes = 0;
     if (src->ranges_count > 0) {
         int rc = ranges_reserve(alloc, dst, src->ranges_count);
         if (rc != 0)
@@ -115,6 +123,15 @@ static int item_copy(const struct mc_alloc *alloc, struct res_item *dst, const s
             return MC_ENOMEM;
         }
         dst->elements_count = i + 1;
+    }
+    if (src->detail_bytes > 0) {
+        dst->detail = mc_malloc(alloc, src->detail_bytes);
+        if (dst->detail == NULL) {
+            item_deinit(alloc, dst);
+            return MC_ENOMEM;
+        }
+        memcpy(dst->detail, src->detail, src->detail_bytes);
+        dst->detail_bytes = src->detail_bytes;
     }
     return 0;
 }
@@ -176,6 +193,9 @@ static int item_contains(const struct res_item *a, const struct res_item *b)
     MC_ASSERT(item_same_key(a, b));
     switch (a->type) {
     case RES_TYPE_SCALAR:
+        /* A persistent volume is used whole or not at all (Mesos' subtractable). */
+        if (a->detail_flags & RES_DETAIL_VOLUME)
+            return a->scalar_milli == b->scalar_milli;
         return a->scalar_milli >= b->scalar_milli;
     case RES_TYPE_RANGES:
         return ranges_contain(a, b);
@@ -275,6 +295,8 @@ static int item_subtract(const struct mc_alloc *alloc, struct res_item *dst, con
 {
     MC_ASSERT(item_same_key(dst, src));
     if (dst->type == RES_TYPE_SCALAR) {
+        if ((dst->detail_flags & RES_DETAIL_VOLUME) && dst->scalar_milli != src->scalar_milli)
+            return 0; /* a part of a volume is not taken from it (Mesos' subtractable) */
         dst->scalar_milli -= src->scalar_milli;
         return 0;
     }
@@ -1175,10 +1197,15 @@ static int to_proto_value(const struct res_item *item, const struct mc_alloc *al
     return 0;
 }
 
+static int detail_to_proto(const struct res_item *item, unsigned flags,
+                           const struct mc_alloc *alloc, Mesos__V1__Resource *r);
+
 /* The reservation part: the old role field, or reservations[] when asked. */
 static int to_proto_role(const struct res_item *item, unsigned flags, const struct mc_alloc *alloc,
                          Mesos__V1__Resource *r)
 {
+    if (item->detail_bytes > 0)
+        return detail_to_proto(item, flags, alloc, r); /* at the end of this file */
     if ((flags & RES_PROTO_RESERVATIONS) == 0) {
         /* A pointer of our own, never the default's, so that "*" is written. */
         char *role = mc_strdup(alloc, item->role);
@@ -1465,4 +1492,415 @@ int res_set_from_proto(struct res_set *out, Mesos__V1__Resource *const *arr, siz
         }
     }
     return 0;
+}
+
+/* ---- resources of offer operations: detail (reservation stacks, volumes) ---- */
+
+/*
+ * Added for the offer operations (RESERVE, UNRESERVE, CREATE, DESTROY):
+ * what Mesos' Resource carries beyond this model's key is packed into the
+ * item's detail (an internal.proto ResourceDetail) by
+ * res_set_from_proto_full and unpacked again by detail_to_proto. Only the
+ * fields that make two resources different in Mesos go in, so that equal
+ * resources pack to equal bytes.
+ */
+
+#define RES_RESERVATIONS_MAX 16u /* reservations in one stack (refinements) */
+
+static int label_set_equal(const Mesos__V1__Labels *a, const Mesos__V1__Labels *b)
+{
+    size_t na = a != NULL ? a->n_labels : 0, nb = b != NULL ? b->n_labels : 0;
+    if (na != nb)
+        return 0;
+    for (size_t i = 0; i < na; i++) {
+        const Mesos__V1__Label *x = a->labels[i], *y = b->labels[i];
+        if (strcmp(x->key, y->key) != 0 || (x->value == NULL) != (y->value == NULL) ||
+            (x->value != NULL && strcmp(x->value, y->value) != 0))
+            return 0;
+    }
+    return 1;
+}
+
+/* Mesos' roles::isStrictSubroleOf. */
+static int role_strict_sub(const char *sub, const char *parent)
+{
+    size_t n = strlen(parent);
+    return strncmp(sub, parent, n) == 0 && sub[n] == '/';
+}
+
+/* Mesos' operator<< for Labels: "{k: v, k2}". */
+static void labels_text(const Mesos__V1__Labels *l, char *out, size_t n)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    (void)fmt_append(out, n, &len, "{");
+    for (size_t i = 0; l != NULL && i < l->n_labels; i++)
+        (void)fmt_append(out, n, &len, "%s%s%s%s", l->labels[i]->key,
+                         l->labels[i]->value != NULL ? ": " : "",
+                         l->labels[i]->value != NULL ? l->labels[i]->value : "",
+                         i + 1 < l->n_labels ? ", " : "");
+    (void)fmt_append(out, n, &len, "}");
+}
+
+/* Resources::validate for the pre-refinement format (no `reservations`). */
+static int full_old_format_check(const Mesos__V1__Resource *r, char *err, size_t err_bytes)
+{
+    const char *old_role = resource_role_get(r);
+    const char *role = old_role != NULL ? old_role : RES_ROLE_UNRESERVED;
+    if (role_validate(role, err, err_bytes) != 0)
+        return MC_EINVAL;
+    if (r->reservation == NULL)
+        return 0;
+    if (r->reservation->has_type)
+        return snprintf(err, err_bytes, "'Resource.ReservationInfo.type' must not be set for the "
+                        "'Resource.reservation' field"), MC_EINVAL;
+    if (r->reservation->role != NULL)
+        return snprintf(err, err_bytes, "'Resource.ReservationInfo.role' must not be set for the "
+                        "'Resource.reservation' field"), MC_EINVAL;
+    if (strcmp(role, RES_ROLE_UNRESERVED) == 0)
+        return snprintf(err, err_bytes, "Invalid reservation: role \"*\" cannot be dynamically "
+                        "reserved"), MC_EINVAL;
+    return 0;
+}
+
+/* Resources::validate of the `reservations` stack: each entry, then the refinements. */
+static int full_stack_check(const Mesos__V1__Resource *r, char *err, size_t err_bytes)
+{
+    for (size_t i = 0; i < r->n_reservations; i++) {
+        const Mesos__V1__Resource__ReservationInfo *ri = r->reservations[i];
+        if (!ri->has_type)
+            return snprintf(err, err_bytes, "Invalid reservation: 'Resource.ReservationInfo.type'"
+                            " field must be set."), MC_EINVAL;
+        if (ri->role == NULL)
+            return snprintf(err, err_bytes, "Invalid reservation: 'Resource.ReservationInfo.role'"
+                            " field must be set."), MC_EINVAL;
+        if (role_validate(ri->role, err, err_bytes) != 0)
+            return MC_EINVAL;
+        if (strcmp(ri->role, RES_ROLE_UNRESERVED) == 0)
+            return snprintf(err, err_bytes, "Invalid reservation: role \"*\" cannot be reserved"),
+                   MC_EINVAL;
+    }
+    for (size_t i = 1; i < r->n_reservations; i++) {
+        const Mesos__V1__Resource__ReservationInfo *ri = r->reservations[i];
+        if (ri->type == MESOS__V1__RESOURCE__RESERVATION_INFO__TYPE__STATIC)
+            return snprintf(err, err_bytes, "Invalid refined reservation: A refined reservation"
+                            " cannot be STATIC"), MC_EINVAL;
+        if (!role_strict_sub(ri->role, r->reservations[i - 1]->role))
+            return snprintf(err, err_bytes, "Invalid refined reservation: role '%s' is not a "
+                            "refinement of '%s'", ri->role, r->reservations[i - 1]->role),
+                   MC_EINVAL;
+    }
+    return 0;
+}
+
+/* Resources::validate of one reservation given in both formats: they must agree. */
+static int full_single_check(const Mesos__V1__Resource *r, char *err, size_t err_bytes)
+{
+    const char *old_role = resource_role_get(r);
+    const Mesos__V1__Resource__ReservationInfo *ri = r->reservations[0];
+    if (old_role != NULL && strcmp(old_role, ri->role) != 0)
+        return snprintf(err, err_bytes, "Invalid resource format: 'Resource.role' field with "
+                        "'%s' does not match the role '%s' in 'Resource.reservations'",
+                        old_role, ri->role), MC_EINVAL;
+    if (ri->type == MESOS__V1__RESOURCE__RESERVATION_INFO__TYPE__STATIC) {
+        if (r->reservation != NULL)
+            return snprintf(err, err_bytes, "Invalid resource format: 'Resource.reservation' must"
+                            " not be set if the single reservation in 'Resource.reservations' is"
+                            " STATIC"), MC_EINVAL;
+        return 0;
+    }
+    if (ri->type != MESOS__V1__RESOURCE__RESERVATION_INFO__TYPE__DYNAMIC)
+        return snprintf(err, err_bytes, "Unsupported 'Resource.ReservationInfo.Type'"), MC_EINVAL;
+    if ((old_role != NULL) != (r->reservation != NULL))
+        return snprintf(err, err_bytes, "Invalid resource format: 'Resource.role' and "
+                        "'Resource.reservation' must either be both set or both not set if the "
+                        "single reservation in 'Resource.reservations' is DYNAMIC"), MC_EINVAL;
+    if (r->reservation == NULL)
+        return 0;
+    const char *p1 = r->reservation->principal != NULL ? r->reservation->principal : "";
+    const char *p2 = ri->principal != NULL ? ri->principal : "";
+    if (strcmp(p1, p2) != 0)
+        return snprintf(err, err_bytes, "Invalid resource format: 'Resource.reservation.principal'"
+                        " field with '%s' does not match the principal '%s' in "
+                        "'Resource.reservations'", p1, p2), MC_EINVAL;
+    if (!label_set_equal(r->reservation->labels, ri->labels)) {
+        char a[160], b[160]; /* two of them fit a diag's text */
+        labels_text(r->reservation->labels, a, sizeof(a));
+        labels_text(ri->labels, b, sizeof(b));
+        return snprintf(err, err_bytes, "Invalid resource format: 'Resource.reservation.labels' "
+                        "field with '%s' does not match the labels '%s' in "
+                        "'Resource.reservations'", a, b), MC_EINVAL;
+    }
+    return 0;
+}
+
+/* The reservation checks of Resources::validate, both formats, in Mesos' order. */
+static int full_reservations_check(const Mesos__V1__Resource *r, char *err, size_t err_bytes)
+{
+    if (r->n_reservations == 0)
+        return full_old_format_check(r, err, err_bytes);
+    int rc = full_stack_check(r, err, err_bytes);
+    if (rc != 0 || r->n_reservations == 1)
+        return rc != 0 ? rc : full_single_check(r, err, err_bytes);
+    if (resource_role_get(r) != NULL)
+        return snprintf(err, err_bytes, "Invalid resource format: 'Resource.role' must not be set"
+                        " if there is more than one reservation in 'Resource.reservations'"),
+               MC_EINVAL;
+    if (r->reservation != NULL)
+        return snprintf(err, err_bytes, "Invalid resource format: 'Resource.reservation' must not"
+                        " be set if there is more than one reservation in "
+                        "'Resource.reservations'"), MC_EINVAL;
+    return 0;
+}
+
+/* The DiskInfo checks of Resources::validate. */
+static int full_disk_check(const Mesos__V1__Resource *r, char *err, size_t err_bytes)
+{
+    if (r->disk != NULL && strcmp(r->name, "disk") != 0)
+        return snprintf(err, err_bytes, "DiskInfo should not be set for %s resource", r->name),
+               MC_EINVAL;
+    const Mesos__V1__Resource__DiskInfo__Source *src = r->disk != NULL ? r->disk->source : NULL;
+    if (src == NULL)
+        return 0;
+    static const char *const names[] = {"UNKNOWN", "PATH", "MOUNT", "BLOCK", "RAW"};
+    int t = (int)src->type;
+    if (t <= MESOS__V1__RESOURCE__DISK_INFO__SOURCE__TYPE__UNKNOWN ||
+        t > MESOS__V1__RESOURCE__DISK_INFO__SOURCE__TYPE__RAW)
+        return snprintf(err, err_bytes, "Unsupported 'DiskInfo.Source.Type' in 'UNKNOWN'"),
+               MC_EINVAL;
+    int raw = t == MESOS__V1__RESOURCE__DISK_INFO__SOURCE__TYPE__BLOCK ||
+              t == MESOS__V1__RESOURCE__DISK_INFO__SOURCE__TYPE__RAW;
+    if (raw && src->mount != NULL)
+        return snprintf(err, err_bytes, "Mount should not be set for %s disk source", names[t]),
+               MC_EINVAL;
+    if (raw && src->path != NULL)
+        return snprintf(err, err_bytes, "Path should not be set for %s disk source", names[t]),
+               MC_EINVAL;
+    return 0;
+}
+
+/* The sharing checks of Resources::validate, then what the model does not keep. */
+static int full_shared_check(const Mesos__V1__Resource *r, char *err, size_t err_bytes)
+{
+    if (r->shared != NULL && strcmp(r->name, "disk") != 0)
+        return snprintf(err, err_bytes, "Resource %s cannot be shared", r->name), MC_EINVAL;
+    if (r->shared != NULL && (r->disk == NULL || r->disk->persistence == NULL))
+        return snprintf(err, err_bytes, "Only persistent volumes can be shared"), MC_EINVAL;
+    if ((r->disk != NULL && r->disk->source != NULL) || r->revocable != NULL ||
+        r->shared != NULL || r->provider_id != NULL ||
+        (r->disk != NULL && r->disk->persistence == NULL))
+        return snprintf(err, err_bytes, "resource %s: disk sources, non-persistent volumes, "
+                        "revocable, shared and resource provider resources are not supported",
+                        r->name), MC_EUNSUPPORTED;
+    return 0;
+}
+
+/*
+ * The reservation stack of r in post-refinement order, one entry per
+ * reservation, pointing into r (or into one as pre-refinement gives it);
+ * 0 entries for an unreserved resource.
+ */
+static size_t full_stack(const Mesos__V1__Resource *r, Mesos__V1__Resource__ReservationInfo *one,
+                         const Mesos__V1__Resource__ReservationInfo **stack)
+{
+    if (r->n_reservations > 0) {
+        for (size_t i = 0; i < r->n_reservations; i++)
+            stack[i] = r->reservations[i];
+        return r->n_reservations;
+    }
+    const char *role = resource_role_get(r);
+    if (role == NULL || strcmp(role, RES_ROLE_UNRESERVED) == 0)
+        return 0;
+    mesos__v1__resource__reservation_info__init(one);
+    one->role = (char *)role;
+    one->has_type = 1;
+    one->type = r->reservation != NULL ? MESOS__V1__RESOURCE__RESERVATION_INFO__TYPE__DYNAMIC
+                                       : MESOS__V1__RESOURCE__RESERVATION_INFO__TYPE__STATIC;
+    if (r->reservation != NULL) {
+        one->principal = r->reservation->principal;
+        one->labels = r->reservation->labels;
+    }
+    stack[0] = one;
+    return 1;
+}
+
+/* Packs what r has beyond the model's key into item->detail (nothing when it has none). */
+static int full_detail(const struct mc_alloc *alloc, const Mesos__V1__Resource *r,
+                       struct res_item *item, char *err, size_t err_bytes)
+{
+    Mesos__V1__Resource__ReservationInfo one;
+    const Mesos__V1__Resource__ReservationInfo *stack[RES_RESERVATIONS_MAX];
+    if (r->n_reservations > RES_RESERVATIONS_MAX)
+        return snprintf(err, err_bytes, "more than %u reservations", RES_RESERVATIONS_MAX),
+               MC_ELIMIT;
+    size_t n = full_stack(r, &one, stack);
+    int needed = n > 1 || r->disk != NULL;
+    for (size_t i = 0; i < n; i++)
+        needed |= stack[i]->principal != NULL || stack[i]->labels != NULL;
+    if (n > 0) {
+        const Mesos__V1__Resource__ReservationInfo *last = stack[n - 1];
+        if (strlen(last->role) >= sizeof(item->role))
+            return snprintf(err, err_bytes, "role longer than %u bytes",
+                            MC_RES_ROLE_BYTES_MAX - 1u), MC_ELIMIT;
+        strcpy(item->role, last->role);
+        item->reservation = last->type == MESOS__V1__RESOURCE__RESERVATION_INFO__TYPE__STATIC
+                                ? RES_RESERVATION_STATIC
+                                : RES_RESERVATION_DYNAMIC;
+    } else {
+        strcpy(item->role, RES_ROLE_UNRESERVED);
+        item->reservation = RES_RESERVATION_NONE;
+    }
+    if (!needed)
+        return 0;
+    /* Canonical copies: only the fields that make resources differ. */
+    Mesos__V1__Resource__ReservationInfo infos[RES_RESERVATIONS_MAX], *ptrs[RES_RESERVATIONS_MAX];
+    for (size_t i = 0; i < n; i++) {
+        mesos__v1__resource__reservation_info__init(&infos[i]);
+        infos[i].principal = stack[i]->principal;
+        infos[i].labels = stack[i]->labels;
+        infos[i].role = stack[i]->role;
+        infos[i].has_type = 1;
+        infos[i].type = stack[i]->type;
+        ptrs[i] = &infos[i];
+    }
+    MesosConform__Internal__ResourceDetail d = MESOS_CONFORM__INTERNAL__RESOURCE_DETAIL__INIT;
+    Mesos__V1__Resource__DiskInfo disk = MESOS__V1__RESOURCE__DISK_INFO__INIT;
+    Mesos__V1__Resource__DiskInfo__Persistence pers =
+        MESOS__V1__RESOURCE__DISK_INFO__PERSISTENCE__INIT;
+    Mesos__V1__Volume volume = MESOS__V1__VOLUME__INIT;
+    d.n_reservations = n;
+    d.reservations = ptrs;
+    if (r->disk != NULL) {
+        pers.id = r->disk->persistence->id;
+        pers.principal = r->disk->persistence->principal;
+        disk.persistence = &pers;
+        if (r->disk->volume != NULL) {
+            volume.container_path = r->disk->volume->container_path;
+            volume.host_path = r->disk->volume->host_path;
+            volume.mode = r->disk->volume->mode;
+            disk.volume = &volume;
+        }
+        d.disk = &disk;
+        item->detail_flags |= RES_DETAIL_VOLUME;
+    }
+    if (n > 1)
+        item->detail_flags |= RES_DETAIL_REFINED;
+    size_t bytes = protobuf_c_message_get_packed_size(&d.base);
+    if (bytes == 0 || bytes > UINT32_MAX)
+        return snprintf(err, err_bytes, "resource %s: detail too large", r->name), MC_ELIMIT;
+    item->detail = mc_malloc(alloc, bytes);
+    if (item->detail == NULL)
+        return MC_ENOMEM;
+    item->detail_bytes = (uint32_t)protobuf_c_message_pack(&d.base, item->detail);
+    MC_ASSERT(item->detail_bytes == bytes);
+    return 0;
+}
+
+/* One message into item, as from_proto_one with the reservation and disk forms above. */
+static int from_proto_full_one(const struct mc_alloc *alloc, const Mesos__V1__Resource *r,
+                               struct res_item *item, char *err, size_t err_bytes)
+{
+    const char *bad = from_proto_value_check(r);
+    if (bad != NULL)
+        return snprintf(err, err_bytes, "%s", bad), MC_EINVAL;
+    int rc = full_disk_check(r, err, err_bytes);
+    if (rc == 0)
+        rc = full_reservations_check(r, err, err_bytes);
+    if (rc == 0)
+        rc = full_shared_check(r, err, err_bytes);
+    if (rc != 0)
+        return rc;
+    if (strlen(r->name) >= sizeof(item->name))
+        return snprintf(err, err_bytes, "resource name longer than %u bytes",
+                        MC_RES_NAME_BYTES_MAX - 1u), MC_ELIMIT;
+    strcpy(item->name, r->name);
+    rc = full_detail(alloc, r, item, err, err_bytes);
+    if (rc != 0)
+        return rc;
+    if (r->allocation_info != NULL && r->allocation_info->role != NULL) {
+        if (role_validate(r->allocation_info->role, err, err_bytes) != 0)
+            return MC_EINVAL;
+        if (strlen(r->allocation_info->role) >= sizeof(item->allocation_role))
+            return snprintf(err, err_bytes, "role longer than %u bytes",
+                            MC_RES_ROLE_BYTES_MAX - 1u), MC_ELIMIT;
+        strcpy(item->allocation_role, r->allocation_info->role);
+    }
+    return from_proto_fill(alloc, r, item, err, err_bytes);
+}
+
+int res_set_from_proto_full(struct res_set *out, Mesos__V1__Resource *const *arr, size_t count,
+                            size_t *bad_index, struct mc_diag *diag)
+{
+    MC_ASSERT(out != NULL && (arr != NULL || count == 0));
+    for (size_t i = 0; i < count; i++) {
+        struct res_item item;
+        char err[MC_DIAG_TEXT_BYTES_MAX] = "";
+        memset(&item, 0, sizeof(item));
+        int rc = from_proto_full_one(out->alloc, arr[i], &item, err, sizeof(err));
+        if (rc == 0)
+            rc = res_set_add_item(out, &item);
+        item_deinit(out->alloc, &item);
+        if (rc != 0) {
+            if (err[0] == '\0')
+                snprintf(err, sizeof(err), "%s", mc_strerror(rc));
+            mc_diag_set(diag, "%s", err);
+            if (bad_index != NULL)
+                *bad_index = i;
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/*
+ * The reservations and the disk of an item with a detail: reservations[]
+ * with RES_PROTO_RESERVATIONS, else the old role and, for a dynamic last
+ * reservation, `reservation` with its principal and labels (Mesos'
+ * PRE_RESERVATION_REFINEMENT format, which keeps only the last one).
+ */
+static int detail_to_proto(const struct res_item *item, unsigned flags,
+                           const struct mc_alloc *alloc, Mesos__V1__Resource *r)
+{
+    ProtobufCAllocator pa;
+    pbjson_allocator_init(&pa, alloc);
+    MesosConform__Internal__ResourceDetail *d = mesos_conform__internal__resource_detail__unpack(
+        &pa, item->detail_bytes, item->detail);
+    if (d == NULL)
+        return MC_ENOMEM; /* our own bytes: only memory can fail */
+    int rc = 0;
+    if (flags & RES_PROTO_RESERVATIONS) {
+        r->n_reservations = d->n_reservations; /* taken over by r */
+        r->reservations = d->reservations;
+        d->n_reservations = 0;
+        d->reservations = NULL;
+    } else if (d->n_reservations > 0) {
+        Mesos__V1__Resource__ReservationInfo *last = d->reservations[d->n_reservations - 1];
+        char *role = mc_strdup(alloc, item->role);
+        if (role == NULL)
+            rc = MC_ENOMEM;
+        else
+            resource_role_set(r, role);
+        if (rc == 0 && last->type == MESOS__V1__RESOURCE__RESERVATION_INFO__TYPE__DYNAMIC) {
+            r->reservation = mc_malloc(alloc, sizeof(*r->reservation));
+            if (r->reservation == NULL) {
+                rc = MC_ENOMEM;
+            } else {
+                mesos__v1__resource__reservation_info__init(r->reservation);
+                r->reservation->principal = last->principal; /* taken over by r */
+                r->reservation->labels = last->labels;
+                last->principal = NULL;
+                last->labels = NULL;
+            }
+        }
+    } else {
+        char *role = mc_strdup(alloc, RES_ROLE_UNRESERVED);
+        if (role == NULL)
+            rc = MC_ENOMEM;
+        else
+            resource_role_set(r, role);
+    }
+    r->disk = d->disk; /* taken over by r */
+    d->disk = NULL;
+    protobuf_c_message_free_unpacked(&d->base, &pa);
+    return rc;
 }

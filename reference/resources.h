@@ -51,6 +51,12 @@ enum res_reservation {
     RES_RESERVATION_DYNAMIC = 2, /* RESERVE operation (room for later) */
 };
 
+/* What an item's detail holds, for the arithmetic and the allocator. */
+enum res_detail_flags {
+    RES_DETAIL_VOLUME = 1u << 0,  /* a persistent volume: added and taken only whole */
+    RES_DETAIL_REFINED = 1u << 1, /* more than one reservation (refinement) */
+};
+
 /* An inclusive range [begin, end], as Value.Range. */
 struct res_range {
     uint64_t begin;
@@ -76,6 +82,18 @@ struct res_item {
     char **elements;
     uint32_t elements_count;
     uint32_t elements_cap;
+    /*
+     * What Mesos' Resource adds beyond the key above, packed as an
+     * internal.proto ResourceDetail (NULL and 0 when there is none; owned
+     * by the set holding the item): the whole reservation stack, outermost
+     * first, when it is refined or one of its reservations has a principal
+     * or labels (role and reservation then describe its last one), and a
+     * persistent volume's DiskInfo. Only res_set_from_proto_full makes
+     * them; the bytes are part of the key (equal resources, equal bytes).
+     */
+    uint8_t *detail;
+    uint32_t detail_bytes;
+    uint32_t detail_flags; /* RES_DETAIL_* */
 };
 
 /* A set of resources; see the top of this file. Fields are read-only. */
@@ -221,5 +239,19 @@ void res_proto_free(const struct mc_alloc *alloc, Mesos__V1__Resource **arr, siz
  */
 int res_set_from_proto(struct res_set *out, Mesos__V1__Resource *const *arr, size_t count,
                        size_t *bad_index, struct mc_diag *diag) MC_MUST_USE;
+
+/*
+ * res_set_from_proto as Mesos' Resources::validate and upgradeResources
+ * read a resource, for the resources of offer operations: it also takes
+ * refined reservations (the "reservations" stack, outermost first),
+ * reservations with a principal or labels (in either format) and
+ * persistent volumes (DiskInfo with persistence and volume, no source),
+ * which it keeps in the item's detail. Still MC_EUNSUPPORTED: revocable,
+ * shared and resource provider resources, and disk sources. Errors and
+ * diag as res_set_from_proto, with Mesos' texts for the reservation
+ * format and DiskInfo checks of Resources::validate.
+ */
+int res_set_from_proto_full(struct res_set *out, Mesos__V1__Resource *const *arr, size_t count,
+                            size_t *bad_index, struct mc_diag *diag) MC_MUST_USE;
 
 #endif

@@ -53,6 +53,7 @@ static int agent_start(struct sim_cluster *c, uint32_t i, int restart)
     cfg.master = SIM_CLUSTER_MASTER_ADDRESS;
     cfg.hostname = n->name;
     cfg.port = SIM_CLUSTER_AGENT_PORT;
+    cfg.ip = n->ip;
     cfg.resources = n->resources;
     if (c->setup.agent_ping_timeout_ns != 0)
         cfg.ping_timeout_ns = c->setup.agent_ping_timeout_ns;
@@ -84,6 +85,7 @@ static int agent_setup_copy(struct sim_cluster *c, uint32_t i,
         }
     memcpy(n->name, as->name, len + 1);
     snprintf(n->address, sizeof(n->address), "%s:%d", n->name, SIM_CLUSTER_AGENT_PORT);
+    snprintf(n->ip, sizeof(n->ip), "10.0.%u.%u", (i + 1) / 256u % 256u, (i + 1) % 256u);
     if (as->resources != NULL) {
         n->resources = mc_strdup(c->alloc, as->resources);
         if (n->resources == NULL)

@@ -4,10 +4,11 @@
  * restarting the master, crashing and restarting an agent.
  *
  * The master lives at "master:5050"; agent i (0-based) at "<name>:5051"
- * with hostname <name>. The cluster owns the world and the cores; a
- * harness (the scenario target, `mesos-conform simulate`, the tests) adds
- * its own client nodes to sim_cluster_world and injects the plain network
- * faults there. A restarted master comes back as a new core that recovers
+ * with hostname <name> and the ip 10.0.x.y of its number i + 1 (offers
+ * carry it in url.address.ip, as Mesos' carry the agent's libprocess ip).
+ * The cluster owns the world and the cores; a harness (the scenario
+ * target, `mesos-conform simulate`, the tests) adds its own client nodes
+ * to sim_cluster_world and injects the plain network faults there. A restarted master comes back as a new core that recovers
  * from the durable store for recovery_restart_ns (SPEC S3) and finds its
  * agents and frameworks again as they re-register and resubscribe (M1); a
  * restarted agent comes back with its id from its store (A1).

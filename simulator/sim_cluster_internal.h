@@ -12,6 +12,7 @@ struct sim_cluster_node {
     char name[SIM_CLUSTER_AGENT_NAME_BYTES_MAX];
     char address[SIM_CLUSTER_AGENT_NAME_BYTES_MAX + 8];
     char *resources; /* owned; NULL: none */
+    char ip[16];     /* its address in offers: 10.0.<n / 256>.<n % 256>, n from 1 */
     struct agent *agent; /* NULL while crashed */
 };
 

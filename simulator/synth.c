@@ -574,7 +574,12 @@ static void on_update(struct synth *s, const Mesos__V1__TaskStatus *st)
             s->stats.tasks_killed++;
         else
             s->stats.tasks_lost++;
-    } else if (s->partition_aware && s->checkpoint && first != 1 + st->state) {
+    } else if (s->partition_aware && s->checkpoint && first != 1 + st->state &&
+               !(st->has_reason &&
+                 st->reason == MESOS__V1__TASK_STATUS__REASON__REASON_RECONCILIATION)) {
+        /* A reconciliation answer may name a task that ended and was
+         * acknowledged in between (an explicit RECONCILE then gets TASK_GONE,
+         * Master::reconcile case 3): it is not a second terminal state. */
         violation(s, st->task_id->value, first - 1, st->state);
     }
 }

@@ -174,6 +174,18 @@ uint64_t agent__call_post(struct agent *a, const MesosConform__Internal__Call *c
     return id;
 }
 
+/*
+ * What the reference agent can do, as Mesos' agent_capabilities: not
+ * RESOURCE_PROVIDER or AGENT_OPERATION_FEEDBACK (no operation feedback),
+ * not RESIZE_VOLUME, AGENT_DRAINING or TASK_RESOURCE_LIMITS.
+ */
+static const Mesos__V1__AgentInfo__Capability__Type agent_capabilities[] = {
+    MESOS__V1__AGENT_INFO__CAPABILITY__TYPE__MULTI_ROLE,
+    MESOS__V1__AGENT_INFO__CAPABILITY__TYPE__HIERARCHICAL_ROLE,
+    MESOS__V1__AGENT_INFO__CAPABILITY__TYPE__RESERVATION_REFINEMENT,
+};
+#define AGENT_CAPABILITIES_COUNT (sizeof(agent_capabilities) / sizeof(agent_capabilities[0]))
+
 /* REGISTER, or REREGISTER when the agent has an id. */
 static uint64_t registration_post(struct agent *a)
 {
@@ -183,6 +195,14 @@ static uint64_t registration_post(struct agent *a)
         MESOS_CONFORM__INTERNAL__CALL__REREGISTER__INIT;
     Mesos__V1__AgentInfo info = MESOS__V1__AGENT_INFO__INIT;
     Mesos__V1__AgentID id = MESOS__V1__AGENT_ID__INIT;
+    Mesos__V1__AgentInfo__Capability caps[AGENT_CAPABILITIES_COUNT];
+    Mesos__V1__AgentInfo__Capability *cap_ptrs[AGENT_CAPABILITIES_COUNT];
+    for (size_t i = 0; i < AGENT_CAPABILITIES_COUNT; i++) {
+        mesos__v1__agent_info__capability__init(&caps[i]);
+        caps[i].has_type = 1;
+        caps[i].type = agent_capabilities[i];
+        cap_ptrs[i] = &caps[i];
+    }
     info.hostname = (char *)a->config.hostname;
     info.has_port = 1;
     info.port = a->config.port;
@@ -191,6 +211,9 @@ static uint64_t registration_post(struct agent *a)
         call.type = ICALL(REGISTER);
         reg.agent_info = &info;
         reg.resources_text = (char *)a->config.resources;
+        reg.ip = (char *)a->config.ip;
+        reg.n_capabilities = AGENT_CAPABILITIES_COUNT;
+        reg.capabilities = cap_ptrs;
         call.register_ = &reg;
         return agent__call_post(a, &call, NULL);
     }
@@ -200,21 +223,80 @@ static uint64_t registration_post(struct agent *a)
     call.agent_id = &id;
     rereg.agent_info = &info;
     rereg.resources_text = (char *)a->config.resources;
+    rereg.ip = (char *)a->config.ip;
+    rereg.n_capabilities = AGENT_CAPABILITIES_COUNT;
+    rereg.capabilities = cap_ptrs;
     call.reregister = &rereg;
-    /* Every task it still has, and their frameworks (Slave::doReliableRegistration). */
+    /* Every task it still has, their frameworks and executors, and its checkpointed
+     * resources (Slave::doReliableRegistration). */
     struct agent_report report;
     uint64_t posted = 0;
-    if (agent__tasks_report(a, &report, &id) != 0) {
+    ProtobufCMessage *ck = NULL;
+    if (a->checkpointed.len > 0 &&
+        pbjson_unpack(&mesos_conform__internal__checkpointed_resources__descriptor,
+                      a->checkpointed.data, a->checkpointed.len, &a->pb_alloc, &ck, NULL) != 0)
+        ck = NULL; /* our own bytes: only memory can fail */
+    if (agent__tasks_report(a, &report, &id) != 0 || (a->checkpointed.len > 0 && ck == NULL)) {
         agent__log(a, RT_LOG_ERROR, "%s", "re-registration not sent: out of memory");
     } else {
         rereg.n_tasks = report.n_tasks;
         rereg.tasks = report.tasks;
         rereg.n_frameworks = report.n_frameworks;
         rereg.frameworks = report.frameworks;
+        rereg.n_executors = report.n_executors;
+        rereg.executors = report.executors;
+        if (ck != NULL) {
+            const MesosConform__Internal__CheckpointedResources *cr =
+                (const MesosConform__Internal__CheckpointedResources *)ck;
+            rereg.n_checkpointed_resources = cr->n_resources;
+            rereg.checkpointed_resources = cr->resources;
+        }
         posted = agent__call_post(a, &call, NULL);
     }
     agent__report_deinit(a, &report);
+    if (ck != NULL)
+        protobuf_c_message_free_unpacked(ck, &a->pb_alloc);
     return posted;
+}
+
+/*
+ * CHECKPOINT_RESOURCES: the agent keeps what the master sent, durably,
+ * and reports it when it re-registers (Mesos' Slave::checkpointResources).
+ */
+static void resources_checkpoint(struct agent *a,
+                                 const MesosConform__Internal__Event__CheckpointResources *cr)
+{
+    MesosConform__Internal__CheckpointedResources msg =
+        MESOS_CONFORM__INTERNAL__CHECKPOINTED_RESOURCES__INIT;
+    msg.n_resources = cr->n_resources;
+    msg.resources = cr->resources;
+    mc_buf_reset(&a->checkpointed);
+    int err = cr->n_resources > 0 ? pbjson_pack(&msg.base, &a->checkpointed) : 0;
+    if (err == 0 && cr->n_resources > 0)
+        err = a->rt.ops->store_put(a->rt.ctx, AGENT_STORE_KEY_RESOURCES, a->checkpointed.data,
+                                   a->checkpointed.len);
+    else if (err == 0)
+        err = a->rt.ops->store_del(a->rt.ctx, AGENT_STORE_KEY_RESOURCES);
+    if (err != 0 && err != MC_ENOTFOUND)
+        agent__log(a, RT_LOG_ERROR, "checkpointed resources not stored: %s", mc_strerror(err));
+}
+
+/* Reads the checkpointed resources a previous incarnation stored; a damaged value is MC_EINVAL. */
+static int resources_recover(struct agent *a)
+{
+    int err = a->rt.ops->store_get(a->rt.ctx, AGENT_STORE_KEY_RESOURCES, &a->checkpointed);
+    if (err == MC_ENOTFOUND) {
+        mc_buf_reset(&a->checkpointed);
+        return 0;
+    }
+    ProtobufCMessage *msg = NULL;
+    if (err == 0 && pbjson_unpack(&mesos_conform__internal__checkpointed_resources__descriptor,
+                                  a->checkpointed.data, a->checkpointed.len, &a->pb_alloc, &msg,
+                                  NULL) != 0)
+        err = MC_EINVAL;
+    if (msg != NULL)
+        protobuf_c_message_free_unpacked(msg, &a->pb_alloc);
+    return err == MC_ELIMIT ? MC_EINVAL : err;
 }
 
 /*
@@ -337,10 +419,30 @@ void agent_config_init(struct agent_config *c)
     c->master = "master:5050";
     c->hostname = "agent";
     c->port = AGENT_PORT_DEFAULT;
+    c->ip = "127.0.0.1";
     c->resources = NULL;
     c->registration_backoff_factor_ns = AGENT_REGISTRATION_BACKOFF_FACTOR_NS_DEFAULT;
     c->ping_timeout_ns = AGENT_PING_TIMEOUT_NS_DEFAULT;
     c->max_ping_timeouts = AGENT_MAX_PING_TIMEOUTS_DEFAULT;
+}
+
+/* A dotted IPv4 address: four decimal numbers up to 255, no leading zeros. */
+static int ip_valid(const char *ip)
+{
+    const char *p = ip;
+    for (int part = 0; part < 4; part++) {
+        if (part > 0 && *p++ != '.')
+            return 0;
+        unsigned v = 0, digits = 0;
+        const char *start = p;
+        while (*p >= '0' && *p <= '9' && digits < 4) {
+            v = v * 10 + (unsigned)(*p++ - '0');
+            digits++;
+        }
+        if (digits == 0 || digits > 3 || v > 255 || (digits > 1 && *start == '0'))
+            return 0;
+    }
+    return *p == '\0';
 }
 
 static int config_copy(struct agent *a, const struct agent_config *cfg)
@@ -352,13 +454,16 @@ static int config_copy(struct agent *a, const struct agent_config *cfg)
         return MC_EINVAL;
     if (cfg->resources != NULL && strlen(cfg->resources) >= MC_AGENT_RESOURCES_BYTES_MAX)
         return MC_EINVAL;
+    if (cfg->ip == NULL || !ip_valid(cfg->ip))
+        return MC_EINVAL;
     if (cfg->ping_timeout_ns > UINT64_MAX / cfg->max_ping_timeouts)
         return MC_EINVAL;
     a->config = *cfg;
     a->config.master = mc_strdup(a->rt.alloc, cfg->master);
     a->config.hostname = mc_strdup(a->rt.alloc, cfg->hostname);
     a->config.resources = cfg->resources ? mc_strdup(a->rt.alloc, cfg->resources) : NULL;
-    if (a->config.master == NULL || a->config.hostname == NULL ||
+    a->config.ip = mc_strdup(a->rt.alloc, cfg->ip);
+    if (a->config.master == NULL || a->config.hostname == NULL || a->config.ip == NULL ||
         (cfg->resources != NULL && a->config.resources == NULL))
         return MC_ENOMEM;
     return 0;
@@ -394,12 +499,15 @@ int agent_create(const struct rt *rt, const struct agent_config *cfg, struct age
     a->rt = *rt;
     pbjson_allocator_init(&a->pb_alloc, a->rt.alloc);
     rio_decoder_init(&a->decoder, MC_RECORD_BYTES_MAX, a->rt.alloc);
+    mc_buf_init(&a->checkpointed, MC_AGENT_CHECKPOINT_BYTES_MAX, a->rt.alloc);
     mc_list_init(&a->tasks);
     mc_list_init(&a->frameworks);
     a->state = AGENT_STATE_DISCONNECTED;
     int err = config_copy(a, cfg);
     if (err == 0)
         err = id_recover(a);
+    if (err == 0)
+        err = resources_recover(a); /* its dynamic reservations and volumes */
     if (err == 0)
         err = agent__tasks_recover(a); /* checkpointed tasks of a previous incarnation (A5) */
     if (err != 0) {
@@ -423,9 +531,11 @@ void agent_destroy(struct agent *a)
     reg_call_drop(a);
     agent__tasks_free(a);
     rio_decoder_deinit(&a->decoder);
+    mc_buf_deinit(&a->checkpointed);
     mc_free(a->rt.alloc, (void *)a->config.master);
     mc_free(a->rt.alloc, (void *)a->config.hostname);
     mc_free(a->rt.alloc, (void *)a->config.resources);
+    mc_free(a->rt.alloc, (void *)a->config.ip);
     mc_free(a->rt.alloc, a);
 }
 
@@ -477,6 +587,8 @@ static void node_call_response(void *node, uint64_t call, const struct http_resp
              * master's ShutdownMessage). */
             a->id[0] = '\0';
             (void)a->rt.ops->store_del(a->rt.ctx, AGENT_STORE_KEY_ID);
+            (void)a->rt.ops->store_del(a->rt.ctx, AGENT_STORE_KEY_RESOURCES);
+            mc_buf_reset(&a->checkpointed);
             agent__tasks_forget_all(a);
         }
         return; /* call_end follows */
@@ -504,6 +616,9 @@ static void event_take(struct agent *a, const MesosConform__Internal__Event *ev)
     } else if (ev->has_type && ev->type == IEVENT(PING)) {
         a->stats.pings++;
         ag_fire(a, AG_EVENT_PING, ev);
+    } else if (a->state == AGENT_STATE_REGISTERED && ev->has_type &&
+               ev->type == IEVENT(CHECKPOINT_RESOURCES) && ev->checkpoint_resources != NULL) {
+        resources_checkpoint(a, ev->checkpoint_resources);
     } else if (a->state == AGENT_STATE_REGISTERED) {
         agent__tasks_event(a, ev); /* tasks, kills, acknowledgements (executor.c) */
     } else {

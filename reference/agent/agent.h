@@ -10,7 +10,11 @@
  * the tasks it runs whenever it loses the master: its stream ended, or no
  * PING came for the total ping timeout. The tasks of checkpointing
  * frameworks and their unacknowledged updates are kept in the store too
- * (key "agent/tasks"), so that a restarted agent recovers them (A5).
+ * (key "agent/tasks"), so that a restarted agent recovers them (A5), and
+ * so are the dynamic reservations and persistent volumes the master sends
+ * it (CHECKPOINT_RESOURCES, key "agent/resources"), which it reports when
+ * it re-registers. Task groups (RUN_TASK_GROUP) run under a simulated
+ * default executor.
  * Like the master it is driven only through a struct rt
  * (reference/rt.h): the simulator and the libuv runtime both drive it
  * through agent_node_ops.
@@ -42,6 +46,9 @@ struct agent_config {
     const char *master;   /* the master's "host:port" */
     const char *hostname; /* AgentInfo.hostname */
     uint16_t port;        /* AgentInfo.port */
+    /* The dotted IPv4 of the agent's libprocess pid, which Mesos puts in offers'
+     * url.address.ip (sent in REGISTER and REREGISTER); "127.0.0.1" by default. */
+    const char *ip;
     /* The resources as configured ("cpus:4;mem:8192;disk:65536;ports:[31000-32000]"),
      * sent to the master as text (Register.resources_text); NULL for none. */
     const char *resources;
@@ -56,7 +63,8 @@ struct agent_config {
     uint32_t max_ping_timeouts;
 };
 
-/* Fills c with Mesos' defaults, master "master:5050", agent "agent:5051", no resources. */
+/* Fills c with Mesos' defaults: master "master:5050", agent "agent:5051" at 127.0.0.1, no
+ * resources. */
 void agent_config_init(struct agent_config *c);
 
 struct agent;
@@ -66,8 +74,9 @@ struct agent;
  * and starts it: it reads its id from the store and schedules its first
  * (re-)registration. cfg is copied, strings included. Returns 0, MC_EINVAL
  * (a missing master or hostname, a zero timeout or factor, a hostname
- * longer than 255 bytes, resources longer than MC_AGENT_RESOURCES_BYTES_MAX,
- * a stored id that is not a valid id, or a damaged checkpoint) or
+ * longer than 255 bytes, an ip that is not a dotted IPv4 address,
+ * resources longer than MC_AGENT_RESOURCES_BYTES_MAX, a stored id that is
+ * not a valid id, or a damaged checkpoint or checkpointed resources) or
  * MC_ENOMEM. *out is set only on success.
  */
 int agent_create(const struct rt *rt, const struct agent_config *cfg,

@@ -11,6 +11,7 @@
 #include <protobuf-c/protobuf-c.h>
 
 #include "agent.h"
+#include "mc_buf.h"
 #include "mc_limits.h"
 #include "mc_list.h"
 #include "mesos_conform/internal.pb-c.h"
@@ -42,6 +43,10 @@ struct agent {
     struct mc_list_node frameworks;
     int checkpoint_dirty; /* a checkpointed task changed since the last write (A5) */
     uint64_t updates_lost; /* updates dropped because a task's queue was full */
+    uint64_t task_group_next; /* the number of the last task group launched or recovered */
+    /* The checkpointed resources the master sent (CHECKPOINT_RESOURCES), packed as an
+     * internal.proto CheckpointedResources; empty when there are none. */
+    struct mc_buf checkpointed;
 };
 
 /* One task of a REREGISTER, pointing into the agent's records. */
@@ -58,9 +63,14 @@ struct agent_report {
     size_t n_tasks;
     Mesos__V1__FrameworkInfo **frameworks; /* borrowed from the agent's records */
     size_t n_frameworks;
+    Mesos__V1__ExecutorInfo **executors; /* task group executors, borrowed from their tasks */
+    size_t n_executors;
 };
 
 /* agent.c */
+
+/* The durable key of the agent's checkpointed resources (internal.proto CheckpointedResources). */
+#define AGENT_STORE_KEY_RESOURCES "agent/resources"
 
 /* Logs "agent <host> (<id>): <fmt with arg>" at level. */
 void agent__log(struct agent *a, enum rt_log_level level, const char *fmt, const char *arg);

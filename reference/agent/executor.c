@@ -1,6 +1,6 @@
 /*
- * executor.c: the agent's simulated command executor and its status update
- * manager (SPEC.md T1, T2, T4, T7, T8, T10).
+ * executor.c: the agent's simulated command and default executors and its
+ * status update manager (SPEC.md T1, T2, T4, T7, T8, T10, O5's LAUNCH_GROUP).
  *
  * Theory of operation. No process is ever started: a task's command
  * decides what its executor reports, as Mesos' command executor would
@@ -13,6 +13,14 @@
  * framework has TASK_KILLING_STATE, then TASK_KILLED "Command terminated
  * with signal Terminated". SHUTDOWN_FRAMEWORK drops the framework's tasks
  * without a word: the master has already forgotten them (L9).
+ *
+ * Task groups (RUN_TASK_GROUP, Mesos' default executor,
+ * src/launcher/default_executor.cpp): the tasks of a group share their
+ * DEFAULT executor and a group number; each runs its own command as above,
+ * after TASK_STARTING for every task of the group, then TASK_RUNNING for
+ * every task. When a task of a group is killed (KILL_TASK) or fails, the
+ * other live tasks of its group are killed too (the default kill policy);
+ * SHUTDOWN_EXECUTOR kills them all, with no cascade.
  *
  * Every status goes through the status update manager, as Mesos' agent
  * (src/slave/task_status_update_manager.cpp): each update gets a fresh
@@ -107,6 +115,8 @@ struct agent_task {
     struct rt_timer retry_timer;
     uint64_t retry_ns; /* the wait after the next send */
     uint32_t terminal_pushed; /* terminal states reported: at most one (invariant) */
+    /* A task of a task group: the agent's number for its group (RUN_TASK_GROUP), else 0. */
+    uint64_t task_group;
 };
 
 static int state_terminal(Mesos__V1__TaskState s)
@@ -405,10 +415,16 @@ static int framework_checkpoints(const Mesos__V1__FrameworkInfo *info)
     return info->has_checkpoint && info->checkpoint;
 }
 
-/* The command a task's executor runs ("" when none). */
+/*
+ * The command a task runs ("" when none): its own (a command task, or a
+ * task of a task group, which the default executor runs as a nested
+ * container), else its custom executor's.
+ */
 static const char *task_command(const Mesos__V1__TaskInfo *ti)
 {
-    const Mesos__V1__CommandInfo *cmd = ti->executor != NULL ? ti->executor->command : ti->command;
+    const Mesos__V1__CommandInfo *cmd = ti->command != NULL ? ti->command
+                                        : ti->executor != NULL ? ti->executor->command
+                                                               : NULL;
     return cmd != NULL && cmd->value != NULL ? cmd->value : "";
 }
 
@@ -445,6 +461,19 @@ static struct agent_task *task_new(struct agent *a, struct agent_framework *f,
     return t;
 }
 
+/* What the command of a running task does next (T1): finishes, fails, sleeps or runs on. */
+static void task_start_command(struct agent *a, struct agent_task *t)
+{
+    const char *value = task_command(t->info);
+    int64_t ns = sleep_ns(value);
+    if (strcmp(value, "true") == 0)
+        update_push(t, TASK_STATE(TASK_FINISHED), update_messages[0]);
+    else if (strcmp(value, "false") == 0)
+        update_push(t, TASK_STATE(TASK_FAILED), update_messages[1]);
+    else if (ns >= 0)
+        run_until(t, rt_now_ns(&a->rt) + (uint64_t)ns);
+}
+
 static void task_run(struct agent *a, const MesosConform__Internal__Event__RunTask *run)
 {
     const Mesos__V1__TaskInfo *ti = run->task;
@@ -471,16 +500,80 @@ static void task_run(struct agent *a, const MesosConform__Internal__Event__RunTa
         return;
     }
     a->stats.tasks_launched++;
-    const char *value = task_command(t->info);
     update_push(t, TASK_STATE(TASK_STARTING), NULL);
     update_push(t, TASK_STATE(TASK_RUNNING), NULL);
-    int64_t ns = sleep_ns(value);
-    if (strcmp(value, "true") == 0)
-        update_push(t, TASK_STATE(TASK_FINISHED), update_messages[0]);
-    else if (strcmp(value, "false") == 0)
-        update_push(t, TASK_STATE(TASK_FAILED), update_messages[1]);
-    else if (ns >= 0)
-        run_until(t, rt_now_ns(&a->rt) + (uint64_t)ns);
+    task_start_command(a, t);
+}
+
+static void group_kill_rest(struct agent_task *t);
+
+/*
+ * RUN_TASK_GROUP: the tasks run under their group's DEFAULT executor,
+ * each its own command, as the default executor runs them
+ * (src/launcher/default_executor.cpp `_launchGroup`, `__launchGroup`):
+ * TASK_STARTING for each task, then TASK_RUNNING for each, then what each
+ * command does; a task that fails takes its group down (group_kill_rest).
+ */
+static void group_run(struct agent *a, const MesosConform__Internal__Event__RunTaskGroup *run)
+{
+    const Mesos__V1__TaskGroupInfo *tg = run->task_group;
+    const char *fw_id = run->framework_info->id != NULL ? run->framework_info->id->value : "";
+    int ok = fw_id[0] != '\0' && strlen(fw_id) < MC_TASK_ID_BYTES_MAX && tg->n_tasks > 0 &&
+             a->tasks_count + tg->n_tasks <= MC_AGENT_TASKS_MAX &&
+             strlen(run->executor->executor_id->value) < MC_TASK_ID_BYTES_MAX;
+    for (size_t i = 0; ok && i < tg->n_tasks; i++) {
+        const char *id = tg->tasks[i]->task_id->value;
+        ok = strlen(id) < MC_TASK_ID_BYTES_MAX && task_find(a, fw_id, id) == NULL;
+        for (size_t k = 0; ok && k < i; k++)
+            ok = strcmp(tg->tasks[k]->task_id->value, id) != 0;
+    }
+    if (!ok) {
+        agent__log(a, RT_LOG_WARN, "RUN_TASK_GROUP refused (duplicate, too long or too many): %s",
+                   run->executor->executor_id->value);
+        return;
+    }
+    uint64_t group = ++a->task_group_next;
+    struct agent_task *first = NULL;
+    for (size_t i = 0; i < tg->n_tasks; i++) {
+        Mesos__V1__FrameworkInfo *info =
+            (Mesos__V1__FrameworkInfo *)message_copy(a, &run->framework_info->base);
+        Mesos__V1__TaskInfo *copy = (Mesos__V1__TaskInfo *)message_copy(a, &tg->tasks[i]->base);
+        if (copy != NULL && copy->executor == NULL) /* the group's, as Mesos' master sets it */
+            copy->executor = (Mesos__V1__ExecutorInfo *)message_copy(a, &run->executor->base);
+        struct agent_framework *f = NULL;
+        if (info != NULL && copy != NULL && copy->executor != NULL)
+            f = framework_ref(a, info);
+        else if (info != NULL)
+            protobuf_c_message_free_unpacked(&info->base, &a->pb_alloc);
+        struct agent_task *t = f != NULL ? task_new(a, f, copy) : NULL;
+        if (t == NULL) {
+            if (f == NULL && copy != NULL)
+                protobuf_c_message_free_unpacked(&copy->base, &a->pb_alloc);
+            agent__log(a, RT_LOG_ERROR, "RUN_TASK_GROUP %s: out of memory",
+                       tg->tasks[i]->task_id->value);
+            continue;
+        }
+        t->task_group = group;
+        first = first != NULL ? first : t;
+        a->stats.tasks_launched++;
+        update_push(t, TASK_STATE(TASK_STARTING), NULL);
+    }
+    struct mc_list_node *it;
+    for (int pass = 0; first != NULL && pass < 2; pass++) {
+        for (it = &first->link; it != &a->tasks; it = it->next) {
+            struct agent_task *t = MC_CONTAINER_OF(it, struct agent_task, link);
+            if (t->task_group != group || strcmp(t->framework_id, fw_id) != 0 ||
+                state_terminal(t->state))
+                continue;
+            if (pass == 0) {
+                update_push(t, TASK_STATE(TASK_RUNNING), NULL);
+                continue;
+            }
+            task_start_command(a, t);
+            if (t->state == TASK_STATE(TASK_FAILED))
+                group_kill_rest(t);
+        }
+    }
 }
 
 /* KILL_TASK and SHUTDOWN_EXECUTOR: KILLING (when the framework knows it), then KILLED (T4, T8). */
@@ -494,6 +587,34 @@ static void task_kill(struct agent_task *t)
     if (t->killing_capable && t->state != TASK_STATE(TASK_KILLING))
         update_push(t, TASK_STATE(TASK_KILLING), NULL);
     update_push(t, TASK_STATE(TASK_KILLED), update_messages[2]);
+}
+
+/*
+ * The default executor's kill policy (src/launcher/default_executor.cpp
+ * `waited`): when a task of a group ends FAILED or KILLED, other than by
+ * the executor's shutdown, every other live task of that group is killed,
+ * in launch order (KILLING when the framework knows it, then KILLED).
+ */
+static void group_kill_rest(struct agent_task *t)
+{
+    if (t->task_group == 0)
+        return;
+    struct mc_list_node *it;
+    MC_LIST_FOR_EACH(it, &t->agent->tasks) {
+        struct agent_task *o = MC_CONTAINER_OF(it, struct agent_task, link);
+        if (o != t && o->task_group == t->task_group &&
+            strcmp(o->framework_id, t->framework_id) == 0)
+            task_kill(o);
+    }
+}
+
+/* KILL_TASK: the task, and with it the rest of its task group. */
+static void task_kill_policy(struct agent_task *t)
+{
+    int live = !state_terminal(t->state) && t->framework != NULL;
+    task_kill(t);
+    if (live)
+        group_kill_rest(t);
 }
 
 /* Calls fn on each task of framework_id (and executor_id, when not NULL). */
@@ -549,11 +670,13 @@ void agent__tasks_event(struct agent *a, const MesosConform__Internal__Event *ev
 {
     if (ev->has_type && ev->type == IEVENT(RUN_TASK) && ev->run_task != NULL) {
         task_run(a, ev->run_task);
+    } else if (ev->has_type && ev->type == IEVENT(RUN_TASK_GROUP) && ev->run_task_group != NULL) {
+        group_run(a, ev->run_task_group);
     } else if (ev->has_type && ev->type == IEVENT(KILL_TASK) && ev->kill_task != NULL) {
         struct agent_task *t =
             task_find(a, ev->kill_task->framework_id->value, ev->kill_task->task_id->value);
         if (t != NULL)
-            task_kill(t);
+            task_kill_policy(t);
     } else if (ev->has_type && ev->type == IEVENT(ACKNOWLEDGE_UPDATE) &&
                ev->acknowledge_update != NULL) {
         task_acknowledge(a, ev->acknowledge_update);
@@ -657,6 +780,8 @@ static void checkpoint_task_fill(struct checkpoint_task *c, struct agent_task *t
     c->task.updates = c->update_ptrs;
     c->task.has_end_ns = t->end_ns != 0;
     c->task.end_ns = t->end_ns;
+    c->task.has_task_group = t->task_group != 0;
+    c->task.task_group = t->task_group;
 }
 
 /* The checkpoint's bytes: the checkpointed tasks and their frameworks, in the agent's order. */
@@ -740,6 +865,9 @@ static int task_recover(struct agent *a, MesosConform__Internal__Checkpoint__Tas
         return MC_ENOMEM;
     t->state = ct->state;
     t->terminal_pushed = state_terminal(t->state);
+    t->task_group = ct->has_task_group ? ct->task_group : 0;
+    if (t->task_group > a->task_group_next)
+        a->task_group_next = t->task_group; /* new groups get numbers of their own */
     for (size_t i = 0; i < ct->n_updates; i++) {
         const MesosConform__Internal__Checkpoint__Update *cu = ct->updates[i];
         struct agent_update *u = &t->queue[i];
@@ -820,6 +948,30 @@ void agent__report_init(struct agent_report *r)
     memset(r, 0, sizeof(*r));
 }
 
+/*
+ * The executors of task groups that still run a task, once each, in the
+ * order of their first task (Mesos' executor_infos): the master holds
+ * their resources apart from their tasks'.
+ */
+static void report_executors(struct agent *a, struct agent_report *r)
+{
+    struct mc_list_node *it, *jt;
+    MC_LIST_FOR_EACH(it, &a->tasks) {
+        const struct agent_task *t = MC_CONTAINER_OF(it, struct agent_task, link);
+        if (t->task_group == 0 || t->framework == NULL || state_terminal(t->state))
+            continue;
+        int first = 1;
+        for (jt = a->tasks.next; first && jt != it; jt = jt->next) {
+            const struct agent_task *o = MC_CONTAINER_OF(jt, struct agent_task, link);
+            first = !(o->task_group != 0 && o->framework != NULL && !state_terminal(o->state) &&
+                      strcmp(o->framework_id, t->framework_id) == 0 &&
+                      strcmp(o->executor_id, t->executor_id) == 0);
+        }
+        if (first)
+            r->executors[r->n_executors++] = t->info->executor;
+    }
+}
+
 int agent__tasks_report(struct agent *a, struct agent_report *r, Mesos__V1__AgentID *agent_id)
 {
     agent__report_init(r);
@@ -836,8 +988,10 @@ int agent__tasks_report(struct agent *a, struct agent_report *r, Mesos__V1__Agen
     r->items = mc_calloc(a->rt.alloc, n > 0 ? n : 1, sizeof(*r->items));
     r->tasks = mc_calloc(a->rt.alloc, n > 0 ? n : 1, sizeof(*r->tasks));
     r->frameworks = mc_calloc(a->rt.alloc, nf > 0 ? nf : 1, sizeof(*r->frameworks));
-    if (r->items == NULL || r->tasks == NULL || r->frameworks == NULL)
+    r->executors = mc_calloc(a->rt.alloc, n > 0 ? n : 1, sizeof(*r->executors));
+    if (r->items == NULL || r->tasks == NULL || r->frameworks == NULL || r->executors == NULL)
         return MC_ENOMEM;
+    report_executors(a, r);
     MC_LIST_FOR_EACH(it, &a->frameworks) {
         r->frameworks[r->n_frameworks++] = MC_CONTAINER_OF(it, struct agent_framework, link)->info;
     }
@@ -847,14 +1001,16 @@ int agent__tasks_report(struct agent *a, struct agent_report *r, Mesos__V1__Agen
             continue; /* only a reconciliation's answer: Mesos has no task for it */
         struct agent_report_task *rt = &r->items[r->n_tasks];
         const Mesos__V1__TaskInfo *ti = t->info;
-        size_t nres = ti->n_resources + (ti->executor != NULL ? ti->executor->n_resources : 0);
+        /* A task group's executor is reported apart (report_executors). */
+        size_t nres = ti->n_resources +
+                      (ti->executor != NULL && t->task_group == 0 ? ti->executor->n_resources : 0);
         rt->resources = nres > 0 ? mc_calloc(a->rt.alloc, nres, sizeof(*rt->resources)) : NULL;
         if (nres > 0 && rt->resources == NULL)
             return MC_ENOMEM;
         /* The executor's resources go with its task: the master holds them for it. */
         for (size_t i = 0; i < ti->n_resources; i++)
             rt->resources[i] = ti->resources[i];
-        for (size_t i = 0; ti->executor != NULL && i < ti->executor->n_resources; i++)
+        for (size_t i = 0; ti->n_resources + i < nres; i++)
             rt->resources[ti->n_resources + i] = ti->executor->resources[i];
         mesos__v1__task__init(&rt->task);
         mesos__v1__framework_id__init(&rt->framework_id);
@@ -885,6 +1041,7 @@ void agent__report_deinit(struct agent *a, struct agent_report *r)
     mc_free(a->rt.alloc, r->items);
     mc_free(a->rt.alloc, r->tasks);
     mc_free(a->rt.alloc, r->frameworks);
+    mc_free(a->rt.alloc, r->executors);
     agent__report_init(r);
 }
 

@@ -40,8 +40,8 @@
  * ("hostname:port") of an agent that is still REGISTERED is a retry: it
  * gets the same id again.
  * From the address of a DISCONNECTED one it is a new agent, and the old one
- * is REMOVED at once, with a FAILURE to the frameworks (Mesos' "a new agent
- * registered at the same address", A9). An UNREACHABLE agent at that
+ * is REMOVED at once: its tasks get TASK_LOST, then the frameworks FAILURE
+ * (Mesos' "a new agent registered at the same address", A9). An UNREACHABLE agent at that
  * address simply stays UNREACHABLE under its old id.
  *
  * The registry (Mesos' Registrar, src/master/registry.proto): every
@@ -68,9 +68,15 @@
  * Resources: a (re-)registration's resources text (Register.resources_text,
  * AGENT_RESOURCES_DEFAULT when absent) is parsed before anything else
  * happens; a text Mesos would not parse refuses the call with 400. The
- * parsed resources go to the allocator (offers.c) when the agent attaches;
- * when it is disconnected, unreachable or removed its offers are rescinded
- * (RESCIND before the FAILURE of A3) and it is no longer offered.
+ * agent's checkpointed resources (dynamic reservations, persistent
+ * volumes) are then applied to it (applyCheckpointedResources): the
+ * master's own view for an agent it knew (REGISTERED or DISCONNECTED),
+ * which it sends again after REGISTERED (CHECKPOINT_RESOURCES), the ones
+ * a REREGISTER reports for any other. The total goes to the allocator
+ * (offers.c) when the agent attaches; when it is disconnected, unreachable
+ * or removed its offers are rescinded (RESCIND before the FAILURE of A3)
+ * and it is no longer offered. Each registration also says the agent's
+ * pid's ip (offers' url) and its capabilities (operations.c reads them).
  */
 #include "agents.h"
 
@@ -95,6 +101,10 @@
  */
 #define AGENT_RESOURCES_DEFAULT "cpus:2;mem:2048;disk:4096;ports:[31000-32000]"
 
+/* What an agent that names no ip is taken to be at (internal.proto Register.ip). */
+#define AGENT_IP_DEFAULT "127.0.0.1"
+#define AGENT_IP_BYTES 16 /* "255.255.255.255" and its NUL */
+
 #define ICALL(name) MESOS_CONFORM__INTERNAL__CALL__TYPE__##name
 #define IEVENT(name) MESOS_CONFORM__INTERNAL__EVENT__TYPE__##name
 
@@ -108,6 +118,8 @@ struct agent_rec {
     char address[MC_AGENT_ADDRESS_BYTES_MAX]; /* "hostname:port" of its AgentInfo */
     Mesos__V1__AgentInfo *info;               /* owned; id set */
     char *resources_text;                     /* owned; NULL when none was given */
+    char ip[AGENT_IP_BYTES];                  /* of its libprocess pid (offers' url) */
+    uint32_t capabilities; /* a bit per AgentInfo.Capability.Type it declared */
     enum master_agent_state state;
     /* The current stream; stream_req is 0 when there is none. */
     uint64_t stream_req;
@@ -144,7 +156,7 @@ struct attachment {
     uint64_t req;
     enum media_codec codec;
     char stream_id[MASTER_UUID_TEXT_BYTES];
-    const struct res_set *resources;
+    const struct res_set *resources; /* the agent's total, checkpointed resources applied */
     const MesosConform__Internal__Call__Reregister *reregister; /* NULL for a REGISTER */
 };
 
@@ -393,6 +405,10 @@ static void ag_attach(struct agent_rec *a, const struct attachment *att)
     int err = master__offers_agent_attached(m, a->id, att->resources);
     if (err != 0)
         log_agent(m, RT_LOG_ERROR, a, mc_strerror(err)); /* registered, but not offered */
+    /* A known agent is told the master's view of its checkpointed resources, which may
+     * hold operations it never heard of (Mesos' ___reregisterSlave). */
+    if (att->reregister != NULL && how == MASTER_READMIT_KNOWN)
+        master__agent_checkpoint_send(m, a->id);
     /* Its tasks: kept, re-added or announced again (A4, A5, A7, M1). */
     if (att->reregister != NULL)
         master__tasks_agent_readmitted(m, a->id, how, att->reregister);
@@ -467,11 +483,17 @@ static void ag_recovered_timeout(struct agent_rec *a, const struct attachment *a
     failure_broadcast(a);
 }
 
+/*
+ * A9 (Mesos' _removeSlave): its tasks are lost, then its offers go, then
+ * every framework hears FAILURE.
+ */
 static void ag_remove(struct agent_rec *a, const struct attachment *att)
 {
     (void)att;
     observer_stop(a);
     log_agent(a->master, RT_LOG_WARN, a, "removed: a new agent registered at the same address");
+    master__tasks_agent_removed(a->master, a->id,
+                                a->info != NULL ? a->info->hostname : a->address);
     master__offers_agent_lost(a->master, a->id, MASTER_AGENT_REMOVED);
     failure_broadcast(a);
 }
@@ -770,6 +792,62 @@ uint64_t master__agent_unreachable_ns(struct master *m, const char *agent_id)
     return a != NULL && a->state == MASTER_AGENT_UNREACHABLE ? a->unreachable_ns : 0;
 }
 
+void master__agent_describe(struct master *m, const char *agent_id, char *out, size_t out_bytes)
+{
+    const struct agent_rec *a = agent_find(m, agent_id);
+    if (a == NULL || a->info == NULL) {
+        snprintf(out, out_bytes, "%s", agent_id);
+        return;
+    }
+    snprintf(out, out_bytes, "%s at slave(1)@%s:%d (%s)", a->id,
+             a->ip[0] != '\0' ? a->ip : AGENT_IP_DEFAULT,
+             a->info->has_port ? (int)a->info->port : 5051, a->info->hostname);
+}
+
+int master__agent_capable(struct master *m, const char *agent_id,
+                          Mesos__V1__AgentInfo__Capability__Type type)
+{
+    const struct agent_rec *a = agent_find(m, agent_id);
+    return a != NULL && (int)type > 0 && (int)type < 32 && (a->capabilities & (1u << (int)type));
+}
+
+const char *master__agent_ip(struct master *m, const char *agent_id)
+{
+    const struct agent_rec *a = agent_find(m, agent_id);
+    return a != NULL && a->ip[0] != '\0' ? a->ip : AGENT_IP_DEFAULT;
+}
+
+void master__agent_checkpoint_send(struct master *m, const char *agent_id)
+{
+    const struct res_set *total = master__offers_agent_total(m, agent_id);
+    struct res_set ck;
+    res_set_init(&ck, m->rt.alloc);
+    Mesos__V1__Resource **arr = NULL;
+    size_t n = 0;
+    int err = total != NULL ? master__resources_checkpointed(total, &ck) : 0;
+    if (err == 0)
+        err = res_set_to_proto(&ck, RES_PROTO_RESERVATIONS, m->rt.alloc, &arr, &n);
+    if (err == 0) {
+        MesosConform__Internal__Event ev = MESOS_CONFORM__INTERNAL__EVENT__INIT;
+        MesosConform__Internal__Event__CheckpointResources cr =
+            MESOS_CONFORM__INTERNAL__EVENT__CHECKPOINT_RESOURCES__INIT;
+        cr.n_resources = n;
+        cr.resources = arr;
+        ev.has_type = 1;
+        ev.type = IEVENT(CHECKPOINT_RESOURCES);
+        ev.checkpoint_resources = &cr;
+        if (master__agent_send(m, agent_id, &ev) != 0) /* it hears when it re-registers */
+            m->rt.ops->log(m->rt.ctx, RT_LOG_INFO, "checkpointed resources wait for the agent");
+    } else {
+        char text[128];
+        snprintf(text, sizeof(text), "checkpointed resources not sent to agent: %s",
+                 mc_strerror(err));
+        m->rt.ops->log(m->rt.ctx, RT_LOG_ERROR, text);
+    }
+    res_proto_free(m->rt.alloc, arr, n);
+    res_set_deinit(&ck);
+}
+
 const char *master_agent_state_name(int state)
 {
     if (state < 0 || state >= MASTER_AGENT_STATE_COUNT)
@@ -821,6 +899,29 @@ static const char *agent_id_validate(const char *id)
             return "'agent_id' contains invalid characters";
     }
     return NULL;
+}
+
+/* A dotted IPv4 address: four decimal numbers up to 255, no leading zeros. */
+static int ip_valid(const char *ip)
+{
+    const char *p = ip;
+    for (int part = 0; part < 4; part++) {
+        if (part > 0 && *p++ != '.')
+            return 0;
+        unsigned v = 0, digits = 0;
+        while (*p >= '0' && *p <= '9' && digits < 4) {
+            v = v * 10 + (unsigned)(*p++ - '0');
+            digits++;
+        }
+        if (digits == 0 || digits > 3 || v > 255 || (digits > 1 && p[-(int)digits] == '0'))
+            return 0;
+    }
+    return *p == '\0';
+}
+
+static const char *ip_validate(const char *ip)
+{
+    return ip == NULL || ip_valid(ip) ? NULL : "'ip' must be an IPv4 address in dotted decimal";
 }
 
 static const char *agent_info_validate(const Mesos__V1__AgentInfo *info)
@@ -929,13 +1030,17 @@ static const char *call_validate(const MesosConform__Internal__Call *call, char 
     if (call->type == ICALL(STATUS_UPDATE) && call->status_update->has_uuid &&
         call->status_update->uuid.len != 16)
         return "Not a valid UUID";
-    if (call->type == ICALL(REGISTER))
-        return agent_info_validate(call->register_->agent_info);
+    if (call->type == ICALL(REGISTER)) {
+        const char *bad = agent_info_validate(call->register_->agent_info);
+        return bad != NULL ? bad : ip_validate(call->register_->ip);
+    }
     if (call->type == ICALL(REREGISTER)) {
         const Mesos__V1__AgentID *inner = call->reregister->agent_info->id;
         if (inner != NULL && strcmp(inner->value, call->agent_id->value) != 0)
             return "'agent_id' differs from 'reregister.agent_info.id'";
         const char *bad = agent_info_validate(call->reregister->agent_info);
+        if (bad == NULL)
+            bad = ip_validate(call->reregister->ip);
         return bad != NULL ? bad : report_validate(call, buf, buf_bytes);
     }
     return NULL;
@@ -1125,6 +1230,15 @@ static void registration_attach(struct master *m, uint64_t req, enum media_codec
         master__verdict_set(v, 503, "", "Service Unavailable");
         return;
     }
+    const char *ip = rereg ? call->reregister->ip : call->register_->ip;
+    snprintf(a->ip, sizeof(a->ip), "%s", ip != NULL ? ip : AGENT_IP_DEFAULT);
+    Mesos__V1__AgentInfo__Capability *const *caps =
+        rereg ? call->reregister->capabilities : call->register_->capabilities;
+    size_t caps_n = rereg ? call->reregister->n_capabilities : call->register_->n_capabilities;
+    a->capabilities = 0;
+    for (size_t i = 0; i < caps_n; i++)
+        if (caps[i]->has_type && (int)caps[i]->type > 0 && (int)caps[i]->type < 32)
+            a->capabilities |= 1u << (int)caps[i]->type;
     struct attachment att = {req, codec, "", resources, rereg ? call->reregister : NULL};
     master__uuid_make(m, att.stream_id);
     struct http_response r;
@@ -1141,18 +1255,67 @@ static void registration_attach(struct master *m, uint64_t req, enum media_codec
     ag_fire(a, AG_EVENT_ATTACH, &att);
 }
 
+/*
+ * The agent's total: its configured resources with its checkpointed ones
+ * applied (applyCheckpointedResources). A known agent (REGISTERED or
+ * DISCONNECTED) gets the master's view of them, any other the one its
+ * REREGISTER reports (Mesos' Slave::update and new Slave). 0, or 1 with
+ * the answer in v (400 for resources that do not fit, 503 without memory).
+ */
+static int registration_total(struct master *m, const MesosConform__Internal__Call *call,
+                              const struct res_set *base, struct res_set *total,
+                              struct master_verdict *v)
+{
+    if (call->type != ICALL(REREGISTER)) {
+        if (res_set_copy(total, base) != 0)
+            return master__verdict_set(v, 503, "", "Service Unavailable");
+        return 0;
+    }
+    const MesosConform__Internal__Call__Reregister *rr = call->reregister;
+    Mesos__V1__Resource **arr = rr->checkpointed_resources, **mine = NULL;
+    size_t n = rr->n_checkpointed_resources, mine_n = 0;
+    const struct agent_rec *a = agent_find(m, call->agent_id->value);
+    const struct res_set *known = a != NULL && (a->state == MASTER_AGENT_REGISTERED ||
+                                                a->state == MASTER_AGENT_DISCONNECTED)
+                                      ? master__offers_agent_total(m, a->id)
+                                      : NULL;
+    int err = 0;
+    if (known != NULL) {
+        struct res_set ck;
+        res_set_init(&ck, m->rt.alloc);
+        err = master__resources_checkpointed(known, &ck);
+        if (err == 0)
+            err = res_set_to_proto(&ck, RES_PROTO_RESERVATIONS, m->rt.alloc, &mine, &mine_n);
+        res_set_deinit(&ck);
+        arr = mine;
+        n = mine_n;
+    }
+    char why[2 * MC_OPS_RESOURCES_TEXT_BYTES_MAX + 256];
+    if (err == 0)
+        err = master__resources_checkpointed_apply(m, base, arr, n, total, why, sizeof(why));
+    res_proto_free(m->rt.alloc, mine, mine_n);
+    if (err == MC_ENOMEM)
+        return master__verdict_set(v, 503, "", "Service Unavailable");
+    if (err != 0)
+        return master__verdict_set(v, 400, "Failed to validate internal::Call: ", why);
+    return 0;
+}
+
 /* A (re-)registration: its resources, the agent it is for, then its stream. */
 static void registration_accept(struct master *m, uint64_t req, enum media_codec codec,
                                 MesosConform__Internal__Call *call, struct master_verdict *v)
 {
-    struct res_set resources;
-    res_set_init(&resources, m->rt.alloc);
+    struct res_set base, total;
+    res_set_init(&base, m->rt.alloc);
+    res_set_init(&total, m->rt.alloc);
     struct agent_rec *a = NULL;
-    if (registration_resources(call, &resources, v) == 0)
+    if (registration_resources(call, &base, v) == 0 &&
+        registration_total(m, call, &base, &total, v) == 0)
         a = registration_target(m, call, v);
     if (a != NULL)
-        registration_attach(m, req, codec, call, a, &resources, v);
-    res_set_deinit(&resources);
+        registration_attach(m, req, codec, call, a, &total, v);
+    res_set_deinit(&base);
+    res_set_deinit(&total);
 }
 
 /* Every call on an open stream that passed the checks. */

@@ -56,6 +56,7 @@ struct alloc_framework {
     uint64_t allocations[MC_ALLOC_FRAMEWORK_ROLES_MAX]; /* DRF tie-break counts */
     int multi_role;
     int active;
+    int refinement; /* takes refined reservations (RESERVATION_REFINEMENT) */
     uint64_t seq;
     struct alloc_holding *holdings;
     uint32_t holdings_count;
@@ -377,7 +378,117 @@ int alloc_allocation_add(struct allocator *a, const char *framework_id, const ch
     return rc;
 }
 
+/* The unallocated copy of resources into out (initialised by the caller). */
+static int unallocated_copy(struct res_set *out, const struct res_set *resources)
+{
+    int rc = res_set_copy(out, resources);
+    if (rc == 0)
+        rc = res_set_allocate(out, "");
+    return rc;
+}
+
+int alloc_allocation_convert(struct allocator *a, const char *framework_id, const char *agent_id,
+                             const char *role, const struct res_set *consumed,
+                             const struct res_set *converted)
+{
+    struct alloc_framework *f = framework_find(a, framework_id, NULL);
+    struct alloc_agent *ag = agent_find(a, agent_id, NULL);
+    if (f == NULL || ag == NULL)
+        return MC_ENOTFOUND;
+    int r = framework_role_index(f, role);
+    struct alloc_holding *h = r < 0 ? NULL : holding_find(f, ag, (uint32_t)r);
+    if (h == NULL)
+        return MC_EINVAL;
+    struct res_set c_alloc, v_alloc, c_un, v_un;
+    res_set_init(&c_alloc, a->alloc);
+    res_set_init(&v_alloc, a->alloc);
+    res_set_init(&c_un, a->alloc);
+    res_set_init(&v_un, a->alloc);
+    int rc = res_set_copy(&c_alloc, consumed);
+    if (rc == 0)
+        rc = res_set_allocate(&c_alloc, role);
+    if (rc == 0)
+        rc = res_set_copy(&v_alloc, converted);
+    if (rc == 0)
+        rc = res_set_allocate(&v_alloc, role);
+    if (rc == 0)
+        rc = unallocated_copy(&c_un, consumed);
+    if (rc == 0)
+        rc = unallocated_copy(&v_un, converted);
+    if (rc == 0 && (!res_set_contains(&h->resources, &c_alloc) ||
+                    !res_set_contains(&ag->total, &c_un)))
+        rc = MC_EINVAL;
+    if (rc == 0)
+        rc = res_set_subtract(&h->resources, &c_alloc);
+    if (rc == 0)
+        rc = res_set_add(&h->resources, &v_alloc);
+    if (rc == 0)
+        rc = res_set_subtract(&ag->total, &c_un);
+    if (rc == 0)
+        rc = res_set_add(&ag->total, &v_un);
+    ag->gen++;
+    res_set_deinit(&c_alloc);
+    res_set_deinit(&v_alloc);
+    res_set_deinit(&c_un);
+    res_set_deinit(&v_un);
+    return rc;
+}
+
+int alloc_agent_total_set(struct allocator *a, const char *agent_id, const struct res_set *total)
+{
+    struct alloc_agent *ag = agent_find(a, agent_id, NULL);
+    if (ag == NULL)
+        return MC_ENOTFOUND;
+    struct res_set held, next, avail;
+    res_set_init(&held, a->alloc);
+    res_set_init(&next, a->alloc);
+    res_set_init(&avail, a->alloc);
+    int rc = unallocated_copy(&next, total);
+    for (uint32_t i = 0; rc == 0 && i < a->frameworks_count; i++) {
+        const struct alloc_framework *f = a->frameworks[i];
+        for (uint32_t k = 0; rc == 0 && k < f->holdings_count; k++) {
+            if (f->holdings[k].agent != ag)
+                continue;
+            struct res_set un;
+            res_set_init(&un, a->alloc);
+            rc = unallocated_copy(&un, &f->holdings[k].resources);
+            if (rc == 0)
+                rc = res_set_add(&held, &un);
+            res_set_deinit(&un);
+        }
+    }
+    if (rc == 0 && !res_set_contains(&next, &held))
+        rc = MC_EINVAL;
+    if (rc == 0)
+        rc = res_set_copy(&avail, &next);
+    if (rc == 0)
+        rc = res_set_subtract(&avail, &held);
+    if (rc == 0) {
+        res_set_deinit(&ag->total);
+        res_set_deinit(&ag->available);
+        ag->total = next;
+        ag->available = avail;
+        ag->gen++;
+        a->cycle_wanted = 1;
+    } else {
+        res_set_deinit(&next);
+        res_set_deinit(&avail);
+    }
+    res_set_deinit(&held);
+    return rc;
+}
+
 /* ---- frameworks ---- */
+
+int alloc_framework_refinement_set(struct allocator *a, const char *framework_id, int capable)
+{
+    struct alloc_framework *f = framework_find(a, framework_id, NULL);
+    if (f == NULL)
+        return MC_ENOTFOUND;
+    f->refinement = capable != 0;
+    a->clients_gen++;
+    return 0;
+}
 
 /* Sets f's roles and suppressed mask from the caller's lists. */
 static int framework_roles_set(struct alloc_framework *f, const char *const *roles,
@@ -883,6 +994,49 @@ static int offers_append(struct alloc_offers *out, const struct alloc_framework 
     return 0;
 }
 
+/* 1 when some item of set has refined reservations. */
+static int has_refined(const struct res_set *set)
+{
+    for (uint32_t i = 0; i < set->count; i++)
+        if (set->items[i].detail_flags & RES_DETAIL_REFINED)
+            return 1;
+    return 0;
+}
+
+/* dst = set without the items whose reservations are refined. */
+static int strip_refined(struct res_set *dst, const struct res_set *set)
+{
+    res_set_clear(dst);
+    for (uint32_t i = 0; i < set->count; i++) {
+        if (set->items[i].detail_flags & RES_DETAIL_REFINED)
+            continue;
+        int rc = res_set_add_item(dst, &set->items[i]);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/*
+ * What client cl is offered of offer: all of it, or, for a framework
+ * without RESERVATION_REFINEMENT, all but the refined reservations
+ * (Mesos' stripIncapableResources); scratch holds the stripped copy.
+ */
+static int offer_for(const struct allocator *a, const struct cycle_client *cl,
+                     const struct res_set *offer, struct res_set *scratch,
+                     const struct res_set **out)
+{
+    *out = offer;
+    if (cl->f->refinement || !has_refined(offer))
+        return 0;
+    int rc = strip_refined(scratch, offer);
+    if (rc == 0 && allocatable(a, scratch))
+        *out = scratch;
+    else if (rc == 0)
+        *out = NULL; /* nothing worth offering to it */
+    return rc;
+}
+
 /* Offers what is left on ag to the clients of one role, in DRF order. */
 static int allocate_role(struct allocator *a, struct cycle *c, struct alloc_agent *ag,
                          uint32_t slot, struct res_set *avail, struct res_set *offer,
@@ -908,20 +1062,30 @@ static int allocate_role(struct allocator *a, struct cycle *c, struct alloc_agen
                 return rc;
             stale = 0;
         }
-        if (filtered(cl->f, cl->role, ag, offer))
+        const struct res_set *mine = offer;
+        struct res_set scratch;
+        res_set_init(&scratch, a->alloc);
+        int rc = offer_for(a, cl, offer, &scratch, &mine);
+        if (rc != 0 || mine == NULL || filtered(cl->f, cl->role, ag, mine)) {
+            res_set_deinit(&scratch);
+            if (rc != 0)
+                return rc;
             continue;
+        }
         stale = 1;
-        int rc = offers_append(out, cl->f, cl->role, ag, offer);
+        rc = offers_append(out, cl->f, cl->role, ag, mine);
+        if (rc == 0) {
+            rc = holding_take(a, cl->f, ag, cl->role, mine);
+            if (rc != 0) /* not taken, so not offered: the entry goes */
+                res_set_deinit(&out->items[--out->count].resources);
+        }
+        if (rc == 0) {
+            qty_add(c, &c->client_qty[(size_t)v[i] * c->names_count], mine, 1);
+            qty_add(c, &c->role_qty[(size_t)slot * c->names_count], mine, 1);
+        }
+        res_set_deinit(&scratch);
         if (rc != 0)
             return rc;
-        rc = holding_take(a, cl->f, ag, cl->role, offer);
-        if (rc != 0) {
-            /* Not taken, so not offered: the entry goes. */
-            res_set_deinit(&out->items[--out->count].resources);
-            return rc;
-        }
-        qty_add(c, &c->client_qty[(size_t)v[i] * c->names_count], offer, 1);
-        qty_add(c, &c->role_qty[(size_t)slot * c->names_count], offer, 1);
         cl->f->allocations[cl->role]++;
         c->role_count[slot]++;
     }

@@ -26,6 +26,10 @@
  *   - A filter from a DECLINE lasts max(refuse_seconds, allocation_interval)
  *     and refuses any offer it contains (the declined resources or a
  *     subset), for that framework, role and agent.
+ *   - Offer operations (RESERVE, UNRESERVE, CREATE, DESTROY) convert what
+ *     a framework holds and the agent's total alike (updateAllocation);
+ *     resources with refined reservations are offered only to frameworks
+ *     with RESERVATION_REFINEMENT (stripIncapableResources).
  * Where Mesos shuffles agents at random, agents are visited in the order
  * they were added, so that a run is deterministic.
  */
@@ -164,6 +168,38 @@ int alloc_framework_revive(struct allocator *a, const char *framework_id,
 int alloc_recover(struct allocator *a, const char *framework_id, const char *agent_id,
                   const char *role, const struct res_set *resources, int has_filter,
                   double refuse_seconds, uint64_t now_ns) MC_MUST_USE;
+
+/*
+ * An offer operation (RESERVE, UNRESERVE, CREATE, DESTROY) changed what a
+ * framework holds on an agent for role: consumed became converted (both
+ * allocated to role, or unallocated; borrowed). The holding and the
+ * agent's total change alike, what is available does not (Mesos'
+ * updateAllocation). Errors: MC_ENOTFOUND (agent or framework), MC_EINVAL
+ * (the holding or the total does not contain consumed; nothing changes),
+ * MC_ENOMEM, MC_ELIMIT (the agent may then be left partly converted).
+ */
+int alloc_allocation_convert(struct allocator *a, const char *framework_id, const char *agent_id,
+                             const char *role, const struct res_set *consumed,
+                             const struct res_set *converted) MC_MUST_USE;
+
+/*
+ * The agent's total becomes total (borrowed; allocation roles dropped),
+ * for a re-registration that brings other checkpointed resources: what is
+ * available is the new total less everything offered or allocated there.
+ * Errors: MC_ENOTFOUND; MC_EINVAL when the new total does not contain what
+ * is held (nothing changes); MC_ENOMEM, MC_ELIMIT.
+ */
+int alloc_agent_total_set(struct allocator *a, const char *agent_id,
+                          const struct res_set *total) MC_MUST_USE;
+
+/*
+ * Whether the framework takes refined reservations (RESERVATION_REFINEMENT):
+ * a framework without it is never offered resources whose reservations are
+ * refined (Mesos' stripIncapableResources). Off when a framework is added.
+ * MC_ENOTFOUND.
+ */
+int alloc_framework_refinement_set(struct allocator *a, const char *framework_id,
+                                   int capable) MC_MUST_USE;
 
 /* 1 when an event happened after which Mesos allocates at once (agent or
  * framework added or activated, REVIVE); alloc_allocate clears it. */

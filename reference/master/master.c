@@ -81,6 +81,7 @@ int master_create(const struct rt *rt, const struct master_config *cfg, struct m
     pbjson_allocator_init(&m->pb_alloc, m->rt.alloc);
     mc_list_init(&m->frameworks);
     mc_list_init(&m->completed);
+    mc_list_init(&m->executors);
     err = master__agents_create(m);
     if (err == 0) {
         master__uuid_make(m, m->id); /* offer ids begin with it */
@@ -111,6 +112,7 @@ void master_destroy(struct master *m)
     master__offers_destroy(m); /* first: it refers to agents and frameworks by id only */
     if (m->frameworks.next != NULL)
         master__frameworks_free(m);
+    master__tasks_executors_free(m); /* what no framework took with it */
     if (m->agents != NULL)
         master__agents_destroy(m);
     mc_free(m->rt.alloc, (void *)m->config.hostname);

@@ -5,8 +5,10 @@
  * events), scheduler_api.c (/api/v1/scheduler: the order of checks and the
  * call handlers), framework.c (the framework state machine and its table),
  * agents.c (the agents' side and the registry: SPEC A, M1, M2), offers.c
- * (the allocator and the offers), tasks.c (tasks, status updates,
- * reconciliation, re-registration: SPEC T, O5, A3-A7, L9, M1).
+ * (the allocator and the offers), tasks.c (tasks, task groups, status
+ * updates, reconciliation, re-registration: SPEC T, O5, A3-A7, A9, L9, M1),
+ * operations.c (ACCEPT and its offer operations, inverse offers,
+ * RECONCILE_OPERATIONS: SPEC O5).
  */
 #ifndef MC_MASTER_INTERNAL_H
 #define MC_MASTER_INTERNAL_H
@@ -105,6 +107,9 @@ struct master {
     /* Bumped whenever an offer, a task's hold on resources or a stream starts or ends
      * (invariants.c rechecks only then). */
     uint64_t mutations;
+    /* tasks.c: the executors of task groups (struct master_executor), in launch order. */
+    struct mc_list_node executors;
+    uint32_t executors_count;
 };
 
 /*
@@ -217,6 +222,23 @@ int master__agent_send(struct master *m, const char *agent_id,
                        const MesosConform__Internal__Event *ev) MC_MUST_USE;
 /* Writes ev on the stream of every REGISTERED agent, in registration order. */
 void master__agents_send_all(struct master *m, const MesosConform__Internal__Event *ev);
+/*
+ * The agent as Mesos prints a Slave: "<id> at slave(1)@<ip>:<port>
+ * (<hostname>)" (the id alone for an agent without AgentInfo).
+ */
+void master__agent_describe(struct master *m, const char *agent_id, char *out, size_t out_bytes);
+/* The dotted IPv4 of the agent's pid (offers' url.address.ip), "127.0.0.1" when unknown. */
+const char *master__agent_ip(struct master *m, const char *agent_id);
+/* Whether the agent declared the capability at its last (re-)registration. */
+int master__agent_capable(struct master *m, const char *agent_id,
+                          Mesos__V1__AgentInfo__Capability__Type type);
+/*
+ * CHECKPOINT_RESOURCES to the agent with its checkpointed resources (the
+ * dynamic reservations and persistent volumes of its total in the
+ * allocator), as Mesos' _apply sends CheckpointResourcesMessage. Nothing
+ * when the agent is not REGISTERED.
+ */
+void master__agent_checkpoint_send(struct master *m, const char *agent_id);
 /* When agent_id became UNREACHABLE (rt time, ns); 0 when it is not UNREACHABLE. */
 uint64_t master__agent_unreachable_ns(struct master *m, const char *agent_id);
 
@@ -262,6 +284,16 @@ void master__offers_framework_recovered(struct master *m, struct framework *fw);
 int master__offers_allocation_add(struct master *m, const char *framework_id,
                                   const char *agent_id, const char *role,
                                   const struct res_set *resources) MC_MUST_USE;
+/*
+ * An offer operation converted consumed into converted (both allocated to
+ * role, borrowed) in what fw holds on agent_id: the allocator's holding
+ * and the agent's total change alike (alloc_allocation_convert).
+ */
+int master__offers_convert(struct master *m, const char *framework_id, const char *agent_id,
+                           const char *role, const struct res_set *consumed,
+                           const struct res_set *converted) MC_MUST_USE;
+/* The agent's total in the allocator (unallocated, borrowed), or NULL when it has none. */
+const struct res_set *master__offers_agent_total(struct master *m, const char *agent_id);
 /* DECLINE, or ACCEPT (O6): fw's named offers go back with the filter (O2). */
 void master__offers_decline(struct master *m, struct framework *fw,
                             Mesos__V1__OfferID *const *offer_ids, size_t offer_ids_count,
@@ -304,8 +336,34 @@ void master__offers_give_back(struct master *m, const char *framework_id, const 
  * frameworks that change tasks. None of them fails the caller's event:
  * what cannot be done is answered with a status update or logged.
  */
-void master__tasks_accept(struct master *m, struct framework *fw,
-                          const Mesos__V1__Scheduler__Call__Accept *accept);
+/*
+ * LAUNCH and LAUNCH_GROUP of an ACCEPT (operations.c's stage 3): each task
+ * (each group) is validated as validation::task::validate
+ * (task::group::validate) does against taken->resources, what remains of
+ * the offers (allocated to taken->role), and either gets TASK_ERROR or is
+ * launched, its resources then taken out of taken->resources.
+ */
+void master__tasks_launch(struct master *m, struct framework *fw,
+                          const Mesos__V1__Offer__Operation__Launch *launch,
+                          struct offers_taken *taken);
+void master__tasks_launch_group(struct master *m, struct framework *fw,
+                                const Mesos__V1__Offer__Operation__LaunchGroup *group,
+                                struct offers_taken *taken);
+/* An UPDATE the master makes (SOURCE_MASTER, no uuid) for task_id on agent_id (may be NULL). */
+void master__tasks_update_master(struct master *m, struct framework *fw, const char *task_id,
+                                 const char *agent_id, Mesos__V1__TaskState state,
+                                 Mesos__V1__TaskStatus__Reason reason, const char *message);
+/* Whether a task or executor on agent_id holds resources (unallocated) containing used. */
+int master__tasks_agent_uses(struct master *m, const char *agent_id, const struct res_set *used);
+/*
+ * A9: agent_id was removed for a new agent at its address: each task
+ * still on it gets TASK_LOST, REASON_AGENT_REMOVED, "Agent <hostname>
+ * removed: a new agent registered at the same address", and is forgotten
+ * (Mesos' _removeSlave), with its executors.
+ */
+void master__tasks_agent_removed(struct master *m, const char *agent_id, const char *hostname);
+/* Frees every task group executor record without a word (master_destroy). */
+void master__tasks_executors_free(struct master *m);
 void master__tasks_kill(struct master *m, struct framework *fw,
                         const Mesos__V1__Scheduler__Call__Kill *kill);
 void master__tasks_acknowledge(struct master *m, struct framework *fw,
@@ -368,6 +426,53 @@ void master__tasks_each_held(const struct master *m, master_held_fn fn, void *ct
 uint32_t master__offers_agents(const struct master *m);
 void master__offers_agent_at(const struct master *m, uint32_t i, const char **agent_id,
                              const struct res_set **total);
+
+/* operations.c */
+
+/* ACCEPT with operations (O5): see the top of operations.c. Never fails the call (202). */
+void master__operations_accept(struct master *m, struct framework *fw,
+                               const Mesos__V1__Scheduler__Call__Accept *accept);
+/* ACCEPT_INVERSE_OFFERS, DECLINE_INVERSE_OFFERS: validated and logged, as Mesos (no event). */
+void master__operations_accept_inverse(struct master *m, struct framework *fw,
+                                       const Mesos__V1__Scheduler__Call__AcceptInverseOffers *a);
+void master__operations_decline_inverse(struct master *m, struct framework *fw,
+                                        const Mesos__V1__Scheduler__Call__DeclineInverseOffers *d);
+/* RECONCILE_OPERATIONS: an UPDATE_OPERATION_STATUS per operation named (none when implicit). */
+void master__operations_reconcile(struct master *m, struct framework *fw,
+                                  const Mesos__V1__Scheduler__Call__ReconcileOperations *r);
+/* Whether fw's FrameworkInfo has the capability. */
+int master__fw_capable(const struct framework *fw, Mesos__V1__FrameworkInfo__Capability__Type type);
+/* Mesos' text of a Resources (operator<<), "{}" for none, cut to out_bytes. */
+void master__resources_text(struct master *m, const struct res_set *set, char *out,
+                            size_t out_bytes);
+/*
+ * Resources of an operation as the master reads them: res_set_from_proto_full
+ * of arr added to out, each allocated to role unless it names its own
+ * allocation (injectAllocationInfo). Errors as res_set_from_proto_full.
+ */
+int master__resources_from_op(struct master *m, Mesos__V1__Resource *const *arr, size_t n,
+                              const char *role, struct res_set *out,
+                              struct mc_diag *diag) MC_MUST_USE;
+/*
+ * resource::validate of src/master/validation.cpp (Resources::validate,
+ * DiskInfo, ReservationInfo): NULL, or the reason with Mesos' prefixes
+ * ("Invalid resources: ...", "Invalid DiskInfo: ...") written to why.
+ */
+const char *master__resources_validate(struct master *m, Mesos__V1__Resource *const *arr,
+                                       size_t n, char *why, size_t why_bytes);
+/* set -= other, leaving the items in the order Mesos' Resources would (swap-and-pop). */
+int master__resources_subtract_mesos(struct res_set *set, const struct res_set *other) MC_MUST_USE;
+/* out = the items of total Mesos checkpoints: dynamically reserved ones, persistent volumes. */
+int master__resources_checkpointed(const struct res_set *total, struct res_set *out) MC_MUST_USE;
+/*
+ * applyCheckpointedResources: *total (initialised by the caller) = base
+ * with each checkpointed resource (messages) in place of what it was made
+ * from. 0, or MC_EINVAL / MC_ENOMEM with Mesos' reason in why.
+ */
+int master__resources_checkpointed_apply(struct master *m, const struct res_set *base,
+                                         Mesos__V1__Resource *const *arr, size_t n,
+                                         struct res_set *total, char *why,
+                                         size_t why_bytes) MC_MUST_USE;
 
 /* Outstanding offers now; offers made and RESCIND events sent so far (either may be NULL). */
 uint32_t master__offers_outstanding(const struct master *m, uint64_t *made,

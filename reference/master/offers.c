@@ -75,6 +75,7 @@ struct fw_roles {
     const char *roles[MC_ALLOC_FRAMEWORK_ROLES_MAX];
     uint32_t count;
     int multi_role;
+    int refinement; /* RESERVATION_REFINEMENT: offered refined reservations */
     int too_many;
 };
 
@@ -101,6 +102,8 @@ static void roles_of(const Mesos__V1__FrameworkInfo *info, struct fw_roles *out)
     memset(out, 0, sizeof(*out));
     out->multi_role =
         info_has_capability(info, MESOS__V1__FRAMEWORK_INFO__CAPABILITY__TYPE__MULTI_ROLE);
+    out->refinement = info_has_capability(
+        info, MESOS__V1__FRAMEWORK_INFO__CAPABILITY__TYPE__RESERVATION_REFINEMENT);
     if (!out->multi_role) {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
@@ -223,13 +226,16 @@ struct offer_msg {
 
 /*
  * Fills msg for offer o to a framework (multi_role: allocation_info on the
- * offer and its resources, O7). The url is the agent's libprocess address
- * (recorded: o.offers-shape, path "/slave(1)"). AgentInfo carries no ip
- * and the internal API does not send one, so the hostname stands in for it
- * (it is the ip itself when the agent was given a numeric hostname).
+ * offer and its resources, O7; refinement: resources in the
+ * post-reservation-refinement format, `reservations` and no `role`, as
+ * Master::offer writes them for a RESERVATION_REFINEMENT framework). The
+ * url is the agent's libprocess address, its pid's ip (the internal
+ * REGISTER's ip) and AgentInfo's port (recorded: o.offers-shape, path
+ * "/slave(1)").
  */
 static int offer_msg_fill(struct master *m, struct offer_msg *msg, const struct master_offer *o,
-                          int multi_role, Mesos__V1__Resource ***res, size_t *res_count)
+                          int multi_role, int refinement, Mesos__V1__Resource ***res,
+                          size_t *res_count)
 {
     const Mesos__V1__AgentInfo *info = master__agent_info(m, o->agent_id);
     MC_ASSERT(info != NULL); /* only registered agents are offered */
@@ -244,7 +250,7 @@ static int offer_msg_fill(struct master *m, struct offer_msg *msg, const struct 
     msg->framework_id.value = (char *)o->framework_id;
     msg->agent_id.value = (char *)o->agent_id;
     msg->address.hostname = info->hostname;
-    msg->address.ip = info->hostname; /* see above */
+    msg->address.ip = (char *)master__agent_ip(m, o->agent_id);
     msg->address.port = info->has_port ? info->port : 5051;
     msg->url.scheme = (char *)"http";
     msg->url.address = &msg->address;
@@ -258,8 +264,9 @@ static int offer_msg_fill(struct master *m, struct offer_msg *msg, const struct 
         msg->allocation_info.role = (char *)o->role;
         msg->offer.allocation_info = &msg->allocation_info;
     }
-    int err = res_set_to_proto(&o->resources, multi_role ? RES_PROTO_ALLOCATION_INFO : 0,
-                               m->rt.alloc, res, res_count);
+    unsigned flags = (multi_role ? RES_PROTO_ALLOCATION_INFO : 0u) |
+                     (refinement ? RES_PROTO_RESERVATIONS : 0u);
+    int err = res_set_to_proto(&o->resources, flags, m->rt.alloc, res, res_count);
     msg->offer.resources = *res;
     msg->offer.n_resources = *res_count;
     return err;
@@ -320,6 +327,10 @@ static void offers_send(struct master *m, struct framework *fw, const struct all
     int multi_role = fw->info != NULL &&
                      info_has_capability(fw->info,
                                          MESOS__V1__FRAMEWORK_INFO__CAPABILITY__TYPE__MULTI_ROLE);
+    int refinement =
+        fw->info != NULL &&
+        info_has_capability(fw->info,
+                            MESOS__V1__FRAMEWORK_INFO__CAPABILITY__TYPE__RESERVATION_REFINEMENT);
     uint32_t made = 0;
     for (uint32_t i = from; i < out->count; i++) {
         const struct alloc_offer *entry = &out->items[i];
@@ -330,7 +341,7 @@ static void offers_send(struct master *m, struct framework *fw, const struct all
                                          res_counts == NULL
                                      ? NULL
                                      : offer_new(m, entry);
-        if (o != NULL && offer_msg_fill(m, &msgs[made], o, multi_role, &res[made],
+        if (o != NULL && offer_msg_fill(m, &msgs[made], o, multi_role, refinement, &res[made],
                                         &res_counts[made]) != 0) {
             offer_end(m, o, 0, 0, 0.0);
             o = NULL;
@@ -474,6 +485,10 @@ int master__offers_agent_attached(struct master *m, const char *agent_id,
         err = alloc_agent_set_reachable(al, agent_id, 1);
     else if (err == MC_ENOTFOUND)
         err = alloc_agent_add(al, agent_id, total);
+    /* Back with other checkpointed resources (an unreachable agent's own view wins). */
+    const struct res_set *now = master__offers_agent_total(m, agent_id);
+    if (err == 0 && now != NULL && !res_set_equal(now, total))
+        err = alloc_agent_total_set(al, agent_id, total);
     if (err == 0)
         cycle_soon(m);
     return err;
@@ -537,6 +552,8 @@ static int framework_add(struct master *m, struct offers_framework *rec, const s
     int err = alloc_framework_add(&m->offers->allocator, rec->id, r->roles, r->count,
                                   r->multi_role, suppressed, n, 1);
     rec->in_allocator = err == 0;
+    if (err == 0)
+        err = alloc_framework_refinement_set(&m->offers->allocator, rec->id, r->refinement);
     return err;
 }
 
@@ -561,6 +578,8 @@ void master__offers_framework_connected(struct master *m, struct framework *fw,
     if (err == 0 && rec->in_allocator && strcmp(rec->roles_key, key) == 0) {
         /* Same roles: reactivate, and change only what the new suppression changes. */
         err = alloc_framework_set_active(&m->offers->allocator, fw->id, 1);
+        if (err == 0) /* capabilities may change with a resubscription (L12) */
+            err = alloc_framework_refinement_set(&m->offers->allocator, fw->id, r.refinement);
         roles_apply(m, fw->id, &r, mask & ~rec->suppressed, 1);
         roles_apply(m, fw->id, &r, rec->suppressed & ~mask, 0);
     } else if (err == 0) {
@@ -628,6 +647,9 @@ void master__offers_framework_recovered(struct master *m, struct framework *fw)
             err = alloc_framework_add(&m->offers->allocator, rec->id, r.roles, r.count,
                                       r.multi_role, NULL, 0, 0);
             rec->in_allocator = err == 0;
+            if (err == 0)
+                err = alloc_framework_refinement_set(&m->offers->allocator, rec->id,
+                                                     r.refinement);
         }
     }
     if (err != 0) {
@@ -648,6 +670,29 @@ int master__offers_allocation_add(struct master *m, const char *framework_id,
     if (err == 0)
         m->mutations++;
     return err;
+}
+
+int master__offers_convert(struct master *m, const char *framework_id, const char *agent_id,
+                           const char *role, const struct res_set *consumed,
+                           const struct res_set *converted)
+{
+    int err = alloc_allocation_convert(&m->offers->allocator, framework_id, agent_id, role,
+                                       consumed, converted);
+    m->mutations++;
+    return err;
+}
+
+const struct res_set *master__offers_agent_total(struct master *m, const char *agent_id)
+{
+    const struct allocator *al = &m->offers->allocator;
+    for (uint32_t i = 0; i < al->agents_count; i++) {
+        const char *id;
+        const struct res_set *total;
+        alloc_agent_at(al, i, &id, &total);
+        if (strcmp(id, agent_id) == 0)
+            return total;
+    }
+    return NULL;
 }
 
 static struct master_offer *offer_find(struct master *m, const char *offer_id)

@@ -157,12 +157,20 @@ static void call_dispatch(struct master *m, uint64_t req, struct framework *fw,
         master__respond_empty(m, req, 202);
         return;
     case CALL_TYPE(ACCEPT):
-        /* With no operations an ACCEPT is a decline with its filters (O6). */
-        if (call->accept->n_operations == 0)
-            master__offers_decline(m, fw, call->accept->offer_ids, call->accept->n_offer_ids,
-                                   call->accept->filters);
-        else
-            master__tasks_accept(m, fw, call->accept); /* O5: never a 4xx */
+        /* O5: never a 4xx; with no operations it declines with its filters (O6). */
+        master__operations_accept(m, fw, call->accept);
+        master__respond_empty(m, req, 202);
+        return;
+    case CALL_TYPE(ACCEPT_INVERSE_OFFERS):
+        master__operations_accept_inverse(m, fw, call->accept_inverse_offers);
+        master__respond_empty(m, req, 202);
+        return;
+    case CALL_TYPE(DECLINE_INVERSE_OFFERS):
+        master__operations_decline_inverse(m, fw, call->decline_inverse_offers);
+        master__respond_empty(m, req, 202);
+        return;
+    case CALL_TYPE(RECONCILE_OPERATIONS):
+        master__operations_reconcile(m, fw, call->reconcile_operations);
         master__respond_empty(m, req, 202);
         return;
     case CALL_TYPE(KILL):

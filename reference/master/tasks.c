@@ -21,6 +21,14 @@
  * reported TASK_UNREACHABLE (TASK_LOST for frameworks without
  * PARTITION_AWARE) until the agent re-registers (A3, A4).
  *
+ * Task groups (LAUNCH_GROUP, `_accept`): the tasks run under one DEFAULT
+ * executor, which the master records (struct master_executor) with its
+ * resources, held apart from its tasks' from the launch that starts it
+ * until none of its tasks is live, when Mesos' default executor exits;
+ * a later group for the same executor joins it. Both LAUNCH and
+ * LAUNCH_GROUP take their resources from what remains of the ACCEPT's
+ * offers after the operations before them (operations.c).
+ *
  * Re-registration (src/master/master.cpp `_reregisterSlave`): the agent
  * lists every task it has. An agent the master knew (REGISTERED or
  * DISCONNECTED) keeps the master's tasks; the ones it left out are sent
@@ -35,7 +43,9 @@
  * agent was RECOVERED, each listed task's framework gets an UPDATE with the
  * task's state, REASON_AGENT_REREGISTERED (A4). Tasks of frameworks the
  * master removed are never added, and the agent is told to shut those
- * frameworks down (A7).
+ * frameworks down (A7); the task group executors it lists come back with
+ * their resources. An agent REMOVED for a new one at its address loses its
+ * tasks: TASK_LOST, REASON_AGENT_REMOVED (A9, Mesos' _removeSlave).
  */
 #include <stdio.h>
 #include <string.h>
@@ -43,7 +53,9 @@
 #include "agents.h"
 #include "master_internal.h"
 #include "mc_assert.h"
+#include "mc_buf.h"
 #include "mc_limits.h"
+#include "pbjson.h"
 #include "resources.h"
 
 #define TASK_STATE(name) MESOS__V1__TASK_STATE__##name
@@ -55,6 +67,7 @@ struct master_task {
     char id[MC_TASK_ID_BYTES_MAX];
     char agent_id[MC_AGENT_ID_BYTES_MAX];
     char executor_id[MC_TASK_ID_BYTES_MAX]; /* the command executor's id is the task's */
+    int has_executor; /* an ExecutorInfo (LAUNCH with one, LAUNCH_GROUP): Task.executor_id */
     char role[MC_RES_ROLE_BYTES_MAX];
     struct res_set resources; /* allocated to role; held until the task is terminal */
     int resources_held;
@@ -201,15 +214,314 @@ static void update_master_send(struct master *m, struct framework *fw, const cha
     update_send(m, fw, &s.status);
 }
 
-/* ---- LAUNCH (O5, T1) ---- */
+/* ---- task group executors ---- */
 
-/* Mesos' validateID: no control characters and no path separators. */
-static int id_chars_valid(const char *id)
+/*
+ * The DEFAULT executor of a task group (LAUNCH_GROUP) on one agent: the
+ * master holds its resources apart from its tasks', from the launch that
+ * starts it until none of its tasks is live any more, which is when
+ * Mesos' default executor exits and the agent reports it gone
+ * (Master::removeExecutor). Tasks of LAUNCH keep their executor's
+ * resources with their own, as before.
+ */
+struct master_executor {
+    struct mc_list_node link; /* in master.executors, in launch order */
+    char framework_id[MASTER_CLIENT_ID_BYTES_MAX];
+    char id[MC_TASK_ID_BYTES_MAX];
+    char agent_id[MC_AGENT_ID_BYTES_MAX];
+    char role[MC_RES_ROLE_BYTES_MAX];
+    Mesos__V1__ExecutorInfo *info; /* owned (pb_alloc): what later groups must match */
+    struct res_set resources;      /* allocated to role */
+    int resources_held;
+};
+
+static struct master_executor *executor_find(struct master *m, const char *framework_id,
+                                             const char *agent_id, const char *executor_id)
 {
+    struct mc_list_node *it;
+    MC_LIST_FOR_EACH(it, &m->executors) {
+        struct master_executor *e = MC_CONTAINER_OF(it, struct master_executor, link);
+        if (strcmp(e->framework_id, framework_id) == 0 && strcmp(e->agent_id, agent_id) == 0 &&
+            strcmp(e->id, executor_id) == 0)
+            return e;
+    }
+    return NULL;
+}
+
+/* A deep copy of msg through the master's allocator, or NULL. */
+static ProtobufCMessage *message_copy(struct master *m, const ProtobufCMessage *msg)
+{
+    struct mc_buf bytes;
+    mc_buf_init(&bytes, MC_RECORD_BYTES_MAX, m->rt.alloc);
+    ProtobufCMessage *copy = NULL;
+    if (pbjson_pack(msg, &bytes) != 0 ||
+        pbjson_unpack(msg->descriptor, bytes.data, bytes.len, &m->pb_alloc, &copy, NULL) != 0)
+        copy = NULL;
+    mc_buf_deinit(&bytes);
+    return copy;
+}
+
+/* Whether a and b pack to the same bytes (protobuf equality for what we compare). */
+static int message_equal(struct master *m, const ProtobufCMessage *a, const ProtobufCMessage *b)
+{
+    struct mc_buf x, y;
+    mc_buf_init(&x, MC_RECORD_BYTES_MAX, m->rt.alloc);
+    mc_buf_init(&y, MC_RECORD_BYTES_MAX, m->rt.alloc);
+    int equal = pbjson_pack(a, &x) == 0 && pbjson_pack(b, &y) == 0 && x.len == y.len &&
+                (x.len == 0 || memcmp(x.data, y.data, x.len) == 0);
+    mc_buf_deinit(&x);
+    mc_buf_deinit(&y);
+    return equal;
+}
+
+static void executor_free(struct master *m, struct master_executor *e)
+{
+    if (e->resources_held) {
+        e->resources_held = 0;
+        m->mutations++;
+        master__offers_give_back(m, e->framework_id, e->agent_id, e->role, &e->resources, NULL);
+    }
+    mc_list_remove(&e->link);
+    m->executors_count--;
+    res_set_deinit(&e->resources);
+    if (e->info != NULL)
+        protobuf_c_message_free_unpacked(&e->info->base, &m->pb_alloc);
+    mc_free(m->rt.alloc, e);
+}
+
+/* Whether fw has a live (not terminal) task under executor e. */
+static int executor_live(struct framework *fw, const struct master_executor *e)
+{
+    struct mc_list_node *it;
+    MC_LIST_FOR_EACH(it, &fw->tasks) {
+        const struct master_task *t = MC_CONTAINER_OF(it, struct master_task, link);
+        if (strcmp(t->agent_id, e->agent_id) == 0 && strcmp(t->executor_id, e->id) == 0 &&
+            !state_terminal(t->state))
+            return 1;
+    }
+    return 0;
+}
+
+/* The executors with no live task left are gone (of framework_id, or all when NULL). */
+static void executors_reap(struct master *m, const char *framework_id)
+{
+    struct mc_list_node *it, *tmp;
+    MC_LIST_FOR_EACH_SAFE(it, tmp, &m->executors) {
+        struct master_executor *e = MC_CONTAINER_OF(it, struct master_executor, link);
+        if (framework_id != NULL && strcmp(e->framework_id, framework_id) != 0)
+            continue;
+        struct framework *fw = master__framework_find(m, e->framework_id);
+        if (fw == NULL || !executor_live(fw, e))
+            executor_free(m, e);
+    }
+}
+
+/* A new record for executor info of fw on agent_id holding resources (allocated to role). */
+static struct master_executor *executor_new(struct master *m, struct framework *fw,
+                                            const char *agent_id, const char *role,
+                                            const Mesos__V1__ExecutorInfo *info,
+                                            const struct res_set *resources)
+{
+    if (m->executors_count >= MC_MASTER_EXECUTORS_MAX)
+        return NULL;
+    struct master_executor *e = mc_calloc(m->rt.alloc, 1, sizeof(*e));
+    if (e == NULL)
+        return NULL;
+    snprintf(e->framework_id, sizeof(e->framework_id), "%s", fw->id);
+    snprintf(e->id, sizeof(e->id), "%s", info->executor_id->value);
+    snprintf(e->agent_id, sizeof(e->agent_id), "%s", agent_id);
+    snprintf(e->role, sizeof(e->role), "%s", role);
+    res_set_init(&e->resources, m->rt.alloc);
+    e->info = (Mesos__V1__ExecutorInfo *)message_copy(m, &info->base);
+    if (e->info == NULL || res_set_copy(&e->resources, resources) != 0) {
+        res_set_deinit(&e->resources);
+        if (e->info != NULL)
+            protobuf_c_message_free_unpacked(&e->info->base, &m->pb_alloc);
+        mc_free(m->rt.alloc, e);
+        return NULL;
+    }
+    e->resources_held = !res_set_empty(resources);
+    m->mutations++;
+    mc_list_push_back(&m->executors, &e->link);
+    m->executors_count++;
+    return e;
+}
+
+void master__tasks_executors_free(struct master *m)
+{
+    struct mc_list_node *it, *tmp;
+    if (m->executors.next == NULL)
+        return; /* master_create failed before the list was made */
+    MC_LIST_FOR_EACH_SAFE(it, tmp, &m->executors) {
+        struct master_executor *e = MC_CONTAINER_OF(it, struct master_executor, link);
+        e->resources_held = 0; /* the allocator is gone with the master */
+        executor_free(m, e);
+    }
+}
+
+/* ---- LAUNCH and LAUNCH_GROUP (O5, T1) ---- */
+
+void master__tasks_update_master(struct master *m, struct framework *fw, const char *task_id,
+                                 const char *agent_id, Mesos__V1__TaskState state,
+                                 Mesos__V1__TaskStatus__Reason reason, const char *message)
+{
+    update_master_send(m, fw, task_id, agent_id, state, reason, message);
+}
+
+/* common::validation::validateID's reason, or NULL. */
+static const char *id_problem(const char *id, char *why, size_t why_bytes)
+{
+    size_t len = strlen(id);
+    if (len == 0)
+        return "ID must not be empty";
+    if (len > 255)
+        return "ID must not be greater than 255 characters";
+    if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
+        return snprintf(why, why_bytes, "'%s' is disallowed", id), why;
     for (const unsigned char *p = (const unsigned char *)id; *p != '\0'; p++)
         if (*p < 0x20 || *p == 0x7f || *p == '/' || *p == '\\')
-            return 0;
-    return 1;
+            return snprintf(why, why_bytes, "'%s' contains invalid characters", id), why;
+    return NULL;
+}
+
+/* A negative DurationInfo (kill policy, completion time, grace period). */
+static int duration_negative(const Mesos__V1__DurationInfo *d)
+{
+    return d != NULL && d->nanoseconds < 0;
+}
+
+/*
+ * Resources of a task or executor (arr) as the master holds them: added
+ * to *out allocated to the offers' role unless they name theirs; then
+ * validateUniquePersistenceID and validateAllocatedToSingleRole. NULL or
+ * the reason (with what's prefixes for the three kinds of failure).
+ */
+static const char *resources_take(struct master *m, Mesos__V1__Resource *const *arr, size_t n,
+                                  const char *role, const char *invalid, const char *duplicate,
+                                  const char *single, struct res_set *out, char *why,
+                                  size_t why_bytes)
+{
+    char inner[MC_TASK_MESSAGE_BYTES_MAX];
+    const char *bad = master__resources_validate(m, arr, n, inner, sizeof(inner));
+    if (bad != NULL)
+        return snprintf(why, why_bytes, "%s%s", invalid, bad), why;
+    for (size_t i = 0; i < n; i++) {
+        const Mesos__V1__Resource__DiskInfo *d = arr[i]->disk;
+        for (size_t k = 0; d != NULL && d->persistence != NULL && k < i; k++) {
+            const Mesos__V1__Resource__DiskInfo *e = arr[k]->disk;
+            if (e != NULL && e->persistence != NULL &&
+                strcmp(d->persistence->id, e->persistence->id) == 0)
+                return snprintf(why, why_bytes, "%sPersistence ID '%s' is not unique", duplicate,
+                                d->persistence->id), why;
+        }
+    }
+    const char *first = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const char *r = arr[i]->allocation_info != NULL && arr[i]->allocation_info->role != NULL
+                            ? arr[i]->allocation_info->role
+                            : role;
+        if (first != NULL && strcmp(first, r) != 0)
+            return snprintf(why, why_bytes, "%sThe resources have multiple allocation roles ('%s'"
+                            " and '%s') but only one allocation role is allowed", single, r,
+                            first), why;
+        first = r;
+    }
+    struct mc_diag diag;
+    mc_diag_clear(&diag);
+    if (master__resources_from_op(m, arr, n, role, out, &diag) != 0)
+        return snprintf(why, why_bytes, "%s%s", invalid, diag.text), why;
+    return NULL;
+}
+
+/* "Total resources <need> required by <what> <is|are> more than available <have>". */
+static const char *total_check(struct master *m, const struct res_set *need,
+                               const struct res_set *have, const char *what, char *why,
+                               size_t why_bytes)
+{
+    if (res_set_contains(have, need))
+        return NULL;
+    char a[MC_OPS_RESOURCES_TEXT_BYTES_MAX], b[MC_OPS_RESOURCES_TEXT_BYTES_MAX];
+    master__resources_text(m, need, a, sizeof(a));
+    master__resources_text(m, have, b, sizeof(b));
+    snprintf(why, why_bytes, "Total resources %s required by %s more than available %s", a, what,
+             b);
+    return why;
+}
+
+/*
+ * validation::task::internal::validateTask in Mesos' order (the checks of
+ * health checks, command and container infos are not modelled). *need
+ * gets the task's resources as the master holds them.
+ */
+static const char *task_check(struct master *m, struct framework *fw, const Mesos__V1__TaskInfo *ti,
+                              const struct offers_taken *taken, struct res_set *need, char *why,
+                              size_t why_bytes)
+{
+    const char *id = ti->task_id->value;
+    const char *bad = id_problem(id, why, why_bytes);
+    if (bad != NULL)
+        return bad;
+    const struct master_task *t = task_find(fw, id);
+    if (t != NULL && t->unreachable)
+        return snprintf(why, why_bytes, "Task reuses the ID of an unreachable task: %s", id), why;
+    if (t != NULL)
+        return snprintf(why, why_bytes, "Task has duplicate ID: %s", id), why;
+    if (strcmp(ti->agent_id->value, taken->agent_id) != 0)
+        return snprintf(why, why_bytes, "Task uses invalid agent %s while agent %s is expected",
+                        ti->agent_id->value, taken->agent_id), why;
+    if (ti->kill_policy != NULL && duration_negative(ti->kill_policy->grace_period))
+        return "Task's 'kill_policy.grace_period' must be non-negative";
+    if (duration_negative(ti->max_completion_time))
+        return "Task's `max_completion_time` must be non-negative";
+    if (ti->n_resources == 0)
+        return "Task uses no resources";
+    bad = resources_take(m, ti->resources, ti->n_resources, taken->role,
+                         "Task uses invalid resources: ", "Task uses duplicate persistence ID: ",
+                         "Invalid task resources: ", need, why, why_bytes);
+    if (bad != NULL)
+        return bad;
+    if (ti->n_limits > 0) /* the reference agent has no TASK_RESOURCE_LIMITS */
+        return "Agent is not capable of handling task resource limits";
+    return NULL;
+}
+
+/*
+ * validation::executor::internal::validate: the ExecutorInfo's own checks
+ * (type, id, grace period), its framework id (framework_id_missing: what
+ * to answer when it is not set; LAUNCH fills it in, LAUNCH_GROUP does
+ * not), its resources into *need.
+ */
+static const char *executor_check(struct master *m, struct framework *fw,
+                                  const Mesos__V1__ExecutorInfo *e, const char *role,
+                                  int framework_id_filled, struct res_set *need, char *why,
+                                  size_t why_bytes)
+{
+    int type = e->has_type ? (int)e->type : MESOS__V1__EXECUTOR_INFO__TYPE__UNKNOWN;
+    if (type == MESOS__V1__EXECUTOR_INFO__TYPE__DEFAULT) {
+        if (e->command != NULL)
+            return "'ExecutorInfo.command' must not be set for 'DEFAULT' executor";
+        if (e->container != NULL && e->container->type != MESOS__V1__CONTAINER_INFO__TYPE__MESOS)
+            return "'ExecutorInfo.container.type' must be 'MESOS' for 'DEFAULT' executor";
+        if (e->container != NULL && e->container->mesos != NULL &&
+            e->container->mesos->image != NULL)
+            return "'ExecutorInfo.container.mesos.image' must not be set for 'DEFAULT' executor";
+    } else if (type == MESOS__V1__EXECUTOR_INFO__TYPE__CUSTOM && e->command == NULL) {
+        return "'ExecutorInfo.command' must be set for 'CUSTOM' executor";
+    }
+    const char *bad = id_problem(e->executor_id->value, why, why_bytes);
+    if (bad != NULL)
+        return bad;
+    if (duration_negative(e->shutdown_grace_period))
+        return "ExecutorInfo's 'shutdown_grace_period' must be non-negative";
+    if (e->framework_id == NULL && !framework_id_filled)
+        return "'ExecutorInfo.framework_id' must be set";
+    if (e->framework_id != NULL && strcmp(e->framework_id->value, fw->id) != 0)
+        return snprintf(why, why_bytes, "ExecutorInfo has an invalid FrameworkID (Actual: %.255s "
+                        "vs Expected: %s)", e->framework_id->value, fw->id), why;
+    return resources_take(m, e->resources, e->n_resources, role,
+                          "Executor uses invalid resources: ",
+                          "Executor uses duplicate persistence ID: ",
+                          "Invalid executor resources: ", need, why, why_bytes);
 }
 
 /*
@@ -222,62 +534,25 @@ static const char *task_validate(struct master *m, struct framework *fw, const M
                                  const struct offers_taken *taken, const struct res_set *available,
                                  struct res_set *need, char *why, size_t why_bytes)
 {
-    const char *id = ti->task_id->value;
-    size_t len = strlen(id);
-    if (len == 0)
-        return "Task has an invalid TaskID: ID must not be empty"; /* no quoting needed */
-    if (len >= MC_TASK_ID_BYTES_MAX)
-        return "Task has an invalid TaskID: ID must not be greater than 255 characters";
-    if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0 || !id_chars_valid(id)) {
-        const char *what = strcmp(id, ".") == 0 || strcmp(id, "..") == 0
-                               ? "is disallowed"
-                               : "contains invalid characters";
-        snprintf(why, why_bytes, "Task has an invalid TaskID: '%s' %s", id, what);
-        return why;
-    }
-    if (task_find(fw, id) != NULL) {
-        snprintf(why, why_bytes, "Task has duplicate ID: %s", id);
-        return why;
-    }
-    if (strcmp(ti->agent_id->value, taken->agent_id) != 0) {
-        snprintf(why, why_bytes, "Task uses invalid agent %s while agent %s is expected",
-                 ti->agent_id->value, taken->agent_id);
-        return why;
-    }
-    if (ti->n_resources == 0)
-        return "Task uses no resources";
-    struct mc_diag diag;
-    mc_diag_clear(&diag);
-    int err = res_set_from_proto(need, ti->resources, ti->n_resources, NULL, &diag);
-    if (err != 0) {
-        snprintf(why, why_bytes, "Task uses invalid resources: %s", diag.text);
-        return why;
-    }
+    const char *bad = task_check(m, fw, ti, taken, need, why, why_bytes);
+    if (bad != NULL)
+        return bad;
     if ((ti->executor != NULL) == (ti->command != NULL))
         return "Task should have at least one (but not both) of CommandInfo or ExecutorInfo "
                "present";
     if (ti->executor != NULL) {
-        mc_diag_clear(&diag);
-        err = res_set_from_proto(need, ti->executor->resources, ti->executor->n_resources, NULL,
-                                 &diag);
-        if (err != 0) {
-            snprintf(why, why_bytes, "Executor uses invalid resources: %s", diag.text);
-            return why;
-        }
+        const Mesos__V1__ExecutorInfo *e = ti->executor;
+        bad = executor_check(m, fw, e, taken->role, 1, need, why, why_bytes);
+        if (bad != NULL)
+            return bad;
+        if (e->has_type && e->type != MESOS__V1__EXECUTOR_INFO__TYPE__CUSTOM)
+            return "'ExecutorInfo.type' must be 'CUSTOM'";
+        if (e->command == NULL)
+            return "'ExecutorInfo.command' must be set";
     }
-    if (res_set_allocate(need, taken->role) != 0 || !res_set_contains(available, need)) {
-        char total[512], offered[512];
-        /* A text too long for its buffer stays cut but terminated, which is enough here. */
-        if (res_set_format(need, total, sizeof(total)) < 0 ||
-            res_set_format(available, offered, sizeof(offered)) < 0)
-            log_text(m, RT_LOG_INFO, "resources text cut for task", id);
-        /* Both texts are cut to fit one message (MC_TASK_MESSAGE_BYTES_MAX). */
-        snprintf(why, why_bytes,
-                 "Total resources %.400s required by task and its executor is more than "
-                 "available %.400s",
-                 total, offered);
-        return why;
-    }
+    bad = total_check(m, need, available, "task and its executor is", why, why_bytes);
+    if (bad != NULL)
+        return bad;
     if (fw->tasks_count >= MC_MASTER_TASKS_PER_FRAMEWORK_MAX)
         return "Too many tasks for one framework"; /* the reference's own limit */
     return NULL;
@@ -297,9 +572,13 @@ static void run_task_send(struct master *m, struct framework *fw, const Mesos__V
         log_text(m, RT_LOG_WARN, "RUN_TASK not sent: agent not registered, task", ti->task_id->value);
 }
 
-/* A valid task: recorded in STAGING with its resources held, then sent to the agent. */
-static int task_launch(struct master *m, struct framework *fw, const Mesos__V1__TaskInfo *ti,
-                       const struct offers_taken *taken, struct res_set *need)
+/*
+ * A valid task: recorded in STAGING with its resources held (none when
+ * need is NULL: its executor holds them), under executor_id.
+ */
+static int task_record(struct master *m, struct framework *fw, const Mesos__V1__TaskInfo *ti,
+                       const struct offers_taken *taken, const char *executor_id,
+                       const struct res_set *need)
 {
     struct master_task *t = mc_calloc(m->rt.alloc, 1, sizeof(*t));
     if (t == NULL)
@@ -307,10 +586,8 @@ static int task_launch(struct master *m, struct framework *fw, const Mesos__V1__
     snprintf(t->id, sizeof(t->id), "%s", ti->task_id->value);
     snprintf(t->agent_id, sizeof(t->agent_id), "%s", taken->agent_id);
     snprintf(t->role, sizeof(t->role), "%s", taken->role);
-    const char *executor = ti->executor != NULL && ti->executor->executor_id != NULL
-                               ? ti->executor->executor_id->value
-                               : ti->task_id->value;
-    snprintf(t->executor_id, sizeof(t->executor_id), "%s", executor);
+    snprintf(t->executor_id, sizeof(t->executor_id), "%s", executor_id);
+    t->has_executor = ti->executor != NULL || strcmp(executor_id, ti->task_id->value) != 0;
     res_set_init(&t->resources, m->rt.alloc);
     int err = res_set_copy(&t->resources, need);
     if (err != 0) {
@@ -318,29 +595,32 @@ static int task_launch(struct master *m, struct framework *fw, const Mesos__V1__
         mc_free(m->rt.alloc, t);
         return err;
     }
-    t->resources_held = 1;
+    t->resources_held = !res_set_empty(need);
     m->mutations++;
     t->state = TASK_STATE(TASK_STAGING);
     mc_list_push_back(&fw->tasks, &t->link);
     fw->tasks_count++;
-    run_task_send(m, fw, ti);
     return 0;
 }
 
-/* Each task of a LAUNCH on the taken offers: TASK_ERROR or launched (O5). */
-static void launch_tasks(struct master *m, struct framework *fw,
-                         const Mesos__V1__Offer__Operation__Launch *launch,
-                         const struct offers_taken *taken, struct res_set *available)
+void master__tasks_launch(struct master *m, struct framework *fw,
+                          const Mesos__V1__Offer__Operation__Launch *launch,
+                          struct offers_taken *taken)
 {
     for (size_t i = 0; launch != NULL && i < launch->n_task_infos; i++) {
         const Mesos__V1__TaskInfo *ti = launch->task_infos[i];
         char why[MC_TASK_MESSAGE_BYTES_MAX];
         struct res_set need;
         res_set_init(&need, m->rt.alloc);
-        const char *bad = task_validate(m, fw, ti, taken, available, &need, why, sizeof(why));
-        int err = bad == NULL ? task_launch(m, fw, ti, taken, &need) : 0;
+        const char *bad = task_validate(m, fw, ti, taken, &taken->resources, &need, why,
+                                        sizeof(why));
+        const char *executor = ti->executor != NULL ? ti->executor->executor_id->value
+                                                    : ti->task_id->value;
+        int err = bad == NULL ? task_record(m, fw, ti, taken, executor, &need) : 0;
         if (bad == NULL && err == 0)
-            err = res_set_subtract(available, &need);
+            err = master__resources_subtract_mesos(&taken->resources, &need);
+        if (bad == NULL && err == 0)
+            run_task_send(m, fw, ti);
         if (err != 0) {
             snprintf(why, sizeof(why), "%s", mc_strerror(err));
             bad = why;
@@ -352,54 +632,282 @@ static void launch_tasks(struct master *m, struct framework *fw,
     }
 }
 
-/* Invalid offers: every task of every LAUNCH is dropped (or lost) with Mesos' text. */
-static void launch_refuse(struct master *m, struct framework *fw,
-                          const Mesos__V1__Scheduler__Call__Accept *accept, const char *why)
+/* Mesos' Resources::cpus(), mem() and disk(): the sum of the scalars of that name, or none. */
+static int scalar_of(const struct res_set *set, const char *name, int64_t *milli)
 {
-    char message[MC_TASK_MESSAGE_BYTES_MAX];
-    /* Mesos' reason, cut to fit one message. */
-    snprintf(message, sizeof(message), "Task launched with invalid offers: %.900s", why);
-    Mesos__V1__TaskState state = partition_aware(fw) ? TASK_STATE(TASK_DROPPED)
-                                                      : TASK_STATE(TASK_LOST);
-    for (size_t k = 0; k < accept->n_operations; k++) {
-        const Mesos__V1__Offer__Operation *op = accept->operations[k];
-        if (!op->has_type || op->type != MESOS__V1__OFFER__OPERATION__TYPE__LAUNCH ||
-            op->launch == NULL)
-            continue; /* other operations are not modelled (no OPERATION_ERROR yet) */
-        for (size_t i = 0; i < op->launch->n_task_infos; i++) {
-            const Mesos__V1__TaskInfo *ti = op->launch->task_infos[i];
-            update_master_send(m, fw, ti->task_id->value, ti->agent_id->value, state,
-                               REASON(REASON_INVALID_OFFERS), message);
+    int found = 0;
+    *milli = 0;
+    for (uint32_t i = 0; i < set->count; i++) {
+        if (set->items[i].type == RES_TYPE_SCALAR && strcmp(set->items[i].name, name) == 0) {
+            found = 1;
+            *milli += set->items[i].scalar_milli;
         }
     }
+    return found;
 }
 
-void master__tasks_accept(struct master *m, struct framework *fw,
-                          const Mesos__V1__Scheduler__Call__Accept *accept)
+/* stout's operator<< for Bytes, of a mem value in megabytes (thousandths). */
+static void bytes_text(int64_t mem_milli, char *out, size_t out_bytes)
 {
-    struct offers_taken taken;
-    char why[MC_TASK_MESSAGE_BYTES_MAX];
-    memset(&taken, 0, sizeof(taken));
-    res_set_init(&taken.resources, m->rt.alloc);
-    if (master__offers_take(m, fw, accept->offer_ids, accept->n_offer_ids, &taken, why,
-                            sizeof(why)) != 0) {
-        master__offers_give_back(m, fw->id, taken.agent_id, taken.role, &taken.resources, NULL);
-        launch_refuse(m, fw, accept, why);
-        res_set_deinit(&taken.resources);
+    /* Bytes(mem * 1 MiB), truncated as Megabytes(double) is. */
+    uint64_t bytes = (uint64_t)(((double)mem_milli / 1000.0) * 1048576.0);
+    static const char *const units[] = {"B", "KB", "MB", "GB", "TB"};
+    int u = 0;
+    uint64_t v = bytes;
+    while (u < 4 && v != 0 && v % 1024 == 0) {
+        v /= 1024;
+        u++;
+    }
+    snprintf(out, out_bytes, "%llu%s", (unsigned long long)v, bytes == 0 ? "B" : units[u]);
+}
+
+/* Values of ranges and sets of one name across sets (ResourceQuantities of non-scalars). */
+static uint64_t values_of(const struct res_set *set, const char *name)
+{
+    uint64_t n = 0;
+    for (uint32_t i = 0; i < set->count; i++) {
+        const struct res_item *it = &set->items[i];
+        if (strcmp(it->name, name) != 0)
+            continue;
+        for (uint32_t k = 0; it->type == RES_TYPE_RANGES && k < it->ranges_count; k++)
+            n += it->ranges[k].end - it->ranges[k].begin + 1;
+        if (it->type == RES_TYPE_SET)
+            n += it->elements_count;
+    }
+    return n;
+}
+
+/* detectOverlappingSetAndRangeResources: the parts' values add to more than their union's. */
+static int overlapping(struct res_set *const *parts, size_t n, const struct res_set *sum)
+{
+    for (uint32_t i = 0; i < sum->count; i++) {
+        if (sum->items[i].type == RES_TYPE_SCALAR)
+            continue;
+        uint64_t total = 0;
+        for (size_t k = 0; k < n; k++)
+            total += values_of(parts[k], sum->items[i].name);
+        if (total != values_of(sum, sum->items[i].name))
+            return 1;
+    }
+    return 0;
+}
+
+/* The state of one LAUNCH_GROUP while it is validated. */
+struct group_check {
+    struct res_set *tasks;   /* each task's resources, as held */
+    struct res_set executor; /* the executor's */
+    struct res_set total;    /* what the launch takes: tasks, and the executor if it starts */
+    int launch_executor;
+};
+
+/* validation::task::group::internal::validateTask for every task, in order. */
+static const char *group_tasks_check(struct master *m, struct framework *fw,
+                                     const Mesos__V1__Offer__Operation__LaunchGroup *lg,
+                                     const struct offers_taken *taken, struct group_check *g,
+                                     char *why, size_t why_bytes)
+{
+    const Mesos__V1__TaskGroupInfo *tg = lg->task_group;
+    for (size_t i = 0; i < tg->n_tasks; i++) {
+        const Mesos__V1__TaskInfo *ti = tg->tasks[i];
+        char inner[MC_TASK_MESSAGE_BYTES_MAX];
+        const char *bad = task_check(m, fw, ti, taken, &g->tasks[i], inner, sizeof(inner));
+        for (size_t k = 0; bad == NULL && k < i; k++) { /* Mesos would CHECK-fail on these */
+            if (strcmp(tg->tasks[k]->task_id->value, ti->task_id->value) == 0) {
+                snprintf(inner, sizeof(inner), "Task has duplicate ID: %s", ti->task_id->value);
+                bad = inner;
+            }
+        }
+        if (bad == NULL && ti->container != NULL &&
+            ti->container->type == MESOS__V1__CONTAINER_INFO__TYPE__DOCKER)
+            bad = "Docker ContainerInfo is not supported on the task";
+        if (bad != NULL)
+            return snprintf(why, why_bytes, "Task '%.255s' is invalid: %.7000s", ti->task_id->value,
+                            bad), why;
+    }
+    return NULL;
+}
+
+/* validation::task::group::internal::validateExecutor, in Mesos' order. */
+static const char *group_executor_check(struct master *m, struct framework *fw,
+                                        const Mesos__V1__Offer__Operation__LaunchGroup *lg,
+                                        const struct offers_taken *taken, struct group_check *g,
+                                        char *why, size_t why_bytes)
+{
+    const Mesos__V1__ExecutorInfo *e = lg->executor;
+    const Mesos__V1__TaskGroupInfo *tg = lg->task_group;
+    const char *bad = executor_check(m, fw, e, taken->role, 0, &g->executor, why, why_bytes);
+    if (bad != NULL)
+        return bad;
+    struct master_executor *running = executor_find(m, fw->id, taken->agent_id,
+                                                    e->executor_id->value);
+    if (running != NULL && !message_equal(m, &running->info->base, &e->base))
+        return "ExecutorInfo is not compatible with existing ExecutorInfo with same ExecutorID";
+    g->launch_executor = running == NULL;
+    if (!e->has_type)
+        return "'ExecutorInfo.type' must be set";
+    if (e->type == MESOS__V1__EXECUTOR_INFO__TYPE__UNKNOWN)
+        return "Unknown executor type";
+    if (e->container != NULL && e->container->type == MESOS__V1__CONTAINER_INFO__TYPE__DOCKER)
+        return "Docker ContainerInfo is not supported on the executor";
+    for (size_t i = 0; i < tg->n_tasks; i++)
+        if (tg->tasks[i]->executor != NULL && !message_equal(m, &tg->tasks[i]->executor->base,
+                                                             &e->base))
+            return snprintf(why, why_bytes, "The `ExecutorInfo` of task '%s' is different from "
+                            "executor '%s'", tg->tasks[i]->task_id->value,
+                            e->executor_id->value), why;
+    int64_t cpus, mem, disk;
+    const char *id = e->executor_id->value;
+    if (!scalar_of(&g->executor, "cpus", &cpus) || cpus < 10) {
+        char v[64];
+        if (scalar_of(&g->executor, "cpus", &cpus))
+            snprintf(v, sizeof(v), "%g", res_scalar_to_double(cpus));
+        else
+            snprintf(v, sizeof(v), "None");
+        return snprintf(why, why_bytes, "Executor '%s' uses less CPUs (%s) than the minimum "
+                        "required (0.01)", id, v), why;
+    }
+    if (!scalar_of(&g->executor, "mem", &mem) || mem < 32000) {
+        char v[64];
+        if (scalar_of(&g->executor, "mem", &mem))
+            bytes_text(mem, v, sizeof(v));
+        else
+            snprintf(v, sizeof(v), "None");
+        return snprintf(why, why_bytes, "Executor '%s' uses less memory (%s) than the minimum "
+                        "required (32MB)", id, v), why;
+    }
+    if (!scalar_of(&g->executor, "disk", &disk))
+        return snprintf(why, why_bytes, "Executor '%s' uses no disk", id), why;
+    return NULL;
+}
+
+/* The group's resources together: overlaps, then the total against what remains. */
+static const char *group_total_check(struct master *m, const Mesos__V1__TaskGroupInfo *tg,
+                                     const struct res_set *available, struct group_check *g,
+                                     char *why, size_t why_bytes)
+{
+    size_t n = tg->n_tasks;
+    struct res_set **parts = mc_calloc(m->rt.alloc, n + 1, sizeof(*parts));
+    struct res_set all;
+    res_set_init(&all, m->rt.alloc);
+    int err = parts == NULL ? MC_ENOMEM : 0;
+    for (size_t i = 0; err == 0 && i < n; i++) {
+        parts[i] = &g->tasks[i];
+        err = res_set_add(&all, &g->tasks[i]);
+        if (err == 0)
+            err = res_set_add(&g->total, &g->tasks[i]);
+    }
+    if (err == 0) {
+        parts[n] = &g->executor;
+        err = res_set_add(&all, &g->executor);
+    }
+    if (err == 0 && g->launch_executor)
+        err = res_set_add(&g->total, &g->executor);
+    const char *bad = NULL;
+    if (err != 0) {
+        bad = mc_strerror(err);
+    } else if (overlapping(parts, n + 1, &all)) {
+        char tasks[MC_OPS_RESOURCES_TEXT_BYTES_MAX], exec[MC_OPS_RESOURCES_TEXT_BYTES_MAX];
+        size_t len = 0;
+        tasks[0] = '\0';
+        for (size_t i = 0; i < n; i++) {
+            char one[MC_OPS_RESOURCES_TEXT_BYTES_MAX];
+            master__resources_text(m, &g->tasks[i], one, sizeof(one));
+            len += (size_t)snprintf(tasks + len, len < sizeof(tasks) ? sizeof(tasks) - len : 0,
+                                    "%s%s", i > 0 ? ", " : "[ ", one);
+        }
+        if (len < sizeof(tasks))
+            snprintf(tasks + len, sizeof(tasks) - len, " ]");
+        master__resources_text(m, &g->executor, exec, sizeof(exec));
+        snprintf(why, why_bytes, "There are overlapping resources in the task group's task "
+                 "resources %s and/or executor resources %s", tasks, exec);
+        bad = why;
+    } else {
+        bad = total_check(m, &g->total, available, "task group and its executor are", why,
+                          why_bytes);
+    }
+    res_set_deinit(&all);
+    mc_free(m->rt.alloc, parts);
+    return bad;
+}
+
+/* RUN_TASK_GROUP {framework_info, executor, task_group} to the agent. */
+static void run_task_group_send(struct master *m, struct framework *fw, const char *agent_id,
+                                const Mesos__V1__Offer__Operation__LaunchGroup *lg)
+{
+    MesosConform__Internal__Event ev = MESOS_CONFORM__INTERNAL__EVENT__INIT;
+    MesosConform__Internal__Event__RunTaskGroup run =
+        MESOS_CONFORM__INTERNAL__EVENT__RUN_TASK_GROUP__INIT;
+    run.framework_info = fw->info;
+    run.executor = lg->executor;
+    run.task_group = lg->task_group;
+    ev.has_type = 1;
+    ev.type = IEVENT(RUN_TASK_GROUP);
+    ev.run_task_group = &run;
+    if (master__agent_send(m, agent_id, &ev) != 0)
+        log_text(m, RT_LOG_WARN, "RUN_TASK_GROUP not sent: agent not registered:", agent_id);
+}
+
+/* Records the group's tasks (and its executor when it starts); MC_ENOMEM or MC_ELIMIT. */
+static int group_record(struct master *m, struct framework *fw,
+                        const Mesos__V1__Offer__Operation__LaunchGroup *lg,
+                        const struct offers_taken *taken, const struct group_check *g)
+{
+    const Mesos__V1__TaskGroupInfo *tg = lg->task_group;
+    if (fw->tasks_count + tg->n_tasks > MC_MASTER_TASKS_PER_FRAMEWORK_MAX)
+        return MC_ELIMIT;
+    if (g->launch_executor &&
+        executor_new(m, fw, taken->agent_id, taken->role, lg->executor, &g->executor) == NULL)
+        return MC_ENOMEM;
+    for (size_t i = 0; i < tg->n_tasks; i++) {
+        int err = task_record(m, fw, tg->tasks[i], taken, lg->executor->executor_id->value,
+                              &g->tasks[i]);
+        if (err != 0)
+            return err; /* the tasks recorded so far run; the others are lost with the agent's */
+    }
+    return 0;
+}
+
+void master__tasks_launch_group(struct master *m, struct framework *fw,
+                                const Mesos__V1__Offer__Operation__LaunchGroup *lg,
+                                struct offers_taken *taken)
+{
+    const Mesos__V1__TaskGroupInfo *tg = lg->task_group;
+    if (tg->n_tasks == 0) { /* Mesos' agent refuses an empty group ("Ignoring run task group") */
+        log_text(m, RT_LOG_WARN, "LAUNCH_GROUP without tasks ignored, framework", fw->id);
         return;
     }
-    for (size_t k = 0; k < accept->n_operations; k++) {
-        const Mesos__V1__Offer__Operation *op = accept->operations[k];
-        if (op->has_type && op->type == MESOS__V1__OFFER__OPERATION__TYPE__LAUNCH)
-            launch_tasks(m, fw, op->launch, &taken, &taken.resources);
+    struct group_check g;
+    memset(&g, 0, sizeof(g));
+    g.tasks = mc_calloc(m->rt.alloc, tg->n_tasks, sizeof(*g.tasks));
+    res_set_init(&g.executor, m->rt.alloc);
+    res_set_init(&g.total, m->rt.alloc);
+    for (size_t i = 0; g.tasks != NULL && i < tg->n_tasks; i++)
+        res_set_init(&g.tasks[i], m->rt.alloc);
+    char why[MC_TASK_MESSAGE_BYTES_MAX];
+    const char *bad = g.tasks == NULL ? mc_strerror(MC_ENOMEM) : NULL;
+    if (bad == NULL)
+        bad = group_tasks_check(m, fw, lg, taken, &g, why, sizeof(why));
+    if (bad == NULL)
+        bad = group_executor_check(m, fw, lg, taken, &g, why, sizeof(why));
+    if (bad == NULL)
+        bad = group_total_check(m, tg, &taken->resources, &g, why, sizeof(why));
+    if (bad == NULL) {
+        int err = group_record(m, fw, lg, taken, &g);
+        if (err == 0)
+            err = master__resources_subtract_mesos(&taken->resources, &g.total);
+        if (err == 0)
+            run_task_group_send(m, fw, taken->agent_id, lg);
         else
-            log_text(m, RT_LOG_WARN, "operation not modelled, ignored; framework", fw->id);
+            bad = mc_strerror(err);
     }
-    /* What no task took goes back with the accept's filters (Filters' default: 5 s). */
-    static const Mesos__V1__Filters default_filters = MESOS__V1__FILTERS__INIT;
-    master__offers_give_back(m, fw->id, taken.agent_id, taken.role, &taken.resources,
-                             accept->filters != NULL ? accept->filters : &default_filters);
-    res_set_deinit(&taken.resources);
+    for (size_t i = 0; bad != NULL && i < tg->n_tasks; i++)
+        update_master_send(m, fw, tg->tasks[i]->task_id->value, tg->tasks[i]->agent_id->value,
+                           TASK_STATE(TASK_ERROR), REASON(REASON_TASK_GROUP_INVALID), bad);
+    for (size_t i = 0; g.tasks != NULL && i < tg->n_tasks; i++)
+        res_set_deinit(&g.tasks[i]);
+    mc_free(m->rt.alloc, g.tasks);
+    res_set_deinit(&g.executor);
+    res_set_deinit(&g.total);
 }
 
 /* ---- updates from agents (T1, T2) ---- */
@@ -438,8 +946,10 @@ void master__tasks_status_update(struct master *m, const char *agent_id,
      * terminal one is out of order), and the first terminal one frees its resources. */
     if (t != NULL && !state_terminal(t->state)) {
         t->state = status.state;
-        if (state_terminal(t->state))
+        if (state_terminal(t->state)) {
             task_release(m, fw, t);
+            executors_reap(m, fw->id); /* its last task done: the executor exits */
+        }
     }
 }
 
@@ -679,6 +1189,37 @@ static void task_disconnected(struct master *m, struct framework *fw, struct mas
 void master__tasks_agent_disconnected(struct master *m, const char *agent_id)
 {
     agent_tasks_each(m, agent_id, task_disconnected);
+    executors_reap(m, NULL);
+}
+
+/* A9 (Mesos' _removeSlave): TASK_LOST whatever the framework's capabilities, then forgotten. */
+void master__tasks_agent_removed(struct master *m, const char *agent_id, const char *hostname)
+{
+    struct mc_list_node *fit, *it, *tmp;
+    char text[MC_AGENT_ADDRESS_BYTES_MAX + 96];
+    snprintf(text, sizeof(text), "Agent %s removed: a new agent registered at the same address",
+             hostname);
+    MC_LIST_FOR_EACH(fit, &m->frameworks) {
+        struct framework *fw = MC_CONTAINER_OF(fit, struct framework, link);
+        MC_LIST_FOR_EACH_SAFE(it, tmp, &fw->tasks) {
+            struct master_task *t = MC_CONTAINER_OF(it, struct master_task, link);
+            if (strcmp(t->agent_id, agent_id) != 0)
+                continue;
+            /* Every task the agent had, terminal ones waiting for their acknowledgement too. */
+            struct status_msg sm;
+            status_fill(m, &sm, t->id, t->agent_id, TASK_STATE(TASK_LOST),
+                        REASON(REASON_AGENT_REMOVED), text);
+            Mesos__V1__ExecutorID eid = MESOS__V1__EXECUTOR_ID__INIT;
+            if (t->has_executor) { /* Task.executor_id: not for a command task */
+                eid.value = t->executor_id;
+                sm.status.executor_id = &eid;
+            }
+            t->state = TASK_STATE(TASK_LOST);
+            update_send(m, fw, &sm.status);
+            task_forget(m, fw, t);
+        }
+    }
+    executors_reap(m, NULL);
 }
 
 /* ---- re-registration (A1, A4-A7, M1) ---- */
@@ -893,11 +1434,12 @@ static struct master_task *report_task_add(struct master *m, struct framework *f
     snprintf(t->agent_id, sizeof(t->agent_id), "%s", agent_id);
     snprintf(t->executor_id, sizeof(t->executor_id), "%s",
              rt->executor_id != NULL ? rt->executor_id->value : rt->task_id->value);
+    t->has_executor = rt->executor_id != NULL;
     report_role(fw, rt, t->role, sizeof(t->role));
     res_set_init(&t->resources, m->rt.alloc);
     struct mc_diag diag;
     mc_diag_clear(&diag);
-    if (res_set_from_proto(&t->resources, rt->resources, rt->n_resources, NULL, &diag) != 0 ||
+    if (res_set_from_proto_full(&t->resources, rt->resources, rt->n_resources, NULL, &diag) != 0 ||
         res_set_allocate(&t->resources, t->role) != 0) {
         log_text(m, RT_LOG_WARN, "reported task's resources not understood, task",
                  rt->task_id->value);
@@ -1003,6 +1545,74 @@ static void kills_resend(struct master *m, const char *agent_id,
     }
 }
 
+/* The role of a reported executor's resources: theirs, or its framework's one role. */
+static void executor_role(const struct framework *fw, const Mesos__V1__ExecutorInfo *ei, char *out,
+                          size_t out_bytes)
+{
+    Mesos__V1__Task t = MESOS__V1__TASK__INIT;
+    t.n_resources = ei->n_resources;
+    t.resources = ei->resources;
+    report_role(fw, &t, out, out_bytes);
+}
+
+/* A task group executor the agent runs (Mesos' executor_infos): recorded, its resources held. */
+static void report_executor_take(struct master *m, const char *agent_id,
+                                 const Mesos__V1__ExecutorInfo *ei)
+{
+    if (ei->framework_id == NULL || master__framework_completed(m, ei->framework_id->value))
+        return; /* A7: the agent shuts that framework down */
+    struct framework *fw = master__framework_find(m, ei->framework_id->value);
+    if (fw == NULL)
+        return;
+    struct master_executor *e = executor_find(m, fw->id, agent_id, ei->executor_id->value);
+    if (e != NULL && e->resources_held)
+        return;
+    char role[MC_RES_ROLE_BYTES_MAX];
+    executor_role(fw, ei, role, sizeof(role));
+    struct res_set res;
+    struct mc_diag diag;
+    res_set_init(&res, m->rt.alloc);
+    mc_diag_clear(&diag);
+    int err = master__resources_from_op(m, ei->resources, ei->n_resources, role, &res, &diag);
+    if (err == 0 && e != NULL)
+        err = res_set_copy(&e->resources, &res);
+    if (err == 0)
+        err = master__offers_allocation_add(m, fw->id, agent_id, role, &res);
+    if (err != 0) {
+        log_text(m, RT_LOG_WARN, "reported executor's resources not allocated:",
+                 ei->executor_id->value);
+        res_set_clear(&res);
+    }
+    if (e != NULL) {
+        e->resources_held = !res_set_empty(&res);
+        m->mutations++;
+    } else if (executor_new(m, fw, agent_id, role, ei, &res) == NULL) {
+        log_text(m, RT_LOG_WARN, "reported executor not added:", ei->executor_id->value);
+        if (!res_set_empty(&res))
+            master__offers_give_back(m, fw->id, agent_id, role, &res, NULL);
+    }
+    res_set_deinit(&res);
+}
+
+/* The agent's executors its report does not list are gone. */
+static void unlisted_executors_forget(struct master *m, const char *agent_id,
+                                      const MesosConform__Internal__Call__Reregister *rr)
+{
+    struct mc_list_node *it, *tmp;
+    MC_LIST_FOR_EACH_SAFE(it, tmp, &m->executors) {
+        struct master_executor *e = MC_CONTAINER_OF(it, struct master_executor, link);
+        int listed = 0;
+        for (size_t i = 0; !listed && i < rr->n_executors; i++) {
+            const Mesos__V1__ExecutorInfo *ei = rr->executors[i];
+            listed = ei->framework_id != NULL &&
+                     strcmp(ei->framework_id->value, e->framework_id) == 0 &&
+                     strcmp(ei->executor_id->value, e->id) == 0;
+        }
+        if (strcmp(e->agent_id, agent_id) == 0 && !listed)
+            executor_free(m, e);
+    }
+}
+
 void master__tasks_agent_readmitted(struct master *m, const char *agent_id,
                                     enum master_readmission how,
                                     const MesosConform__Internal__Call__Reregister *rr)
@@ -1014,7 +1624,11 @@ void master__tasks_agent_readmitted(struct master *m, const char *agent_id,
     } else {
         for (size_t i = 0; i < rr->n_tasks; i++)
             report_task_take(m, agent_id, how, rr->tasks[i]);
+        for (size_t i = 0; i < rr->n_executors; i++)
+            report_executor_take(m, agent_id, rr->executors[i]);
         unlisted_forget(m, agent_id, rr);
+        unlisted_executors_forget(m, agent_id, rr);
+        executors_reap(m, NULL);
     }
     completed_shutdown(m, agent_id, rr);
 }
@@ -1038,6 +1652,7 @@ void master__tasks_framework_removed(struct master *m, struct framework *fw)
         t->state = TASK_STATE(TASK_KILLED);
         task_forget(m, fw, t);
     }
+    executors_reap(m, fw->id); /* no task left: its executors are gone too */
 }
 
 void master__tasks_framework_resubscribed(struct master *m, struct framework *fw)
@@ -1064,6 +1679,13 @@ void master__tasks_free(struct master *m, struct framework *fw)
         mc_free(m->rt.alloc, t);
     }
     fw->tasks_count = 0;
+    MC_LIST_FOR_EACH_SAFE(it, tmp, &m->executors) {
+        struct master_executor *e = MC_CONTAINER_OF(it, struct master_executor, link);
+        if (strcmp(e->framework_id, fw->id) == 0) {
+            e->resources_held = 0; /* nothing goes back: the master is going */
+            executor_free(m, e);
+        }
+    }
 }
 
 void master__tasks_each_held(const struct master *m, master_held_fn fn, void *ctx)
@@ -1078,4 +1700,41 @@ void master__tasks_each_held(const struct master *m, master_held_fn fn, void *ct
                 fn(ctx, t->agent_id, &t->resources);
         }
     }
+    MC_LIST_FOR_EACH(fit, &m->executors) {
+        const struct master_executor *e = MC_CONTAINER_OF(fit, const struct master_executor, link);
+        if (e->resources_held)
+            fn(ctx, e->agent_id, &e->resources);
+    }
+}
+
+/* Whether held (allocated) contains used (unallocated). */
+static int held_uses(struct master *m, const struct res_set *held, const struct res_set *used)
+{
+    struct res_set un;
+    res_set_init(&un, m->rt.alloc);
+    int uses = res_set_copy(&un, held) == 0 && res_set_allocate(&un, "") == 0 &&
+               res_set_contains(&un, used);
+    res_set_deinit(&un);
+    return uses;
+}
+
+int master__tasks_agent_uses(struct master *m, const char *agent_id, const struct res_set *used)
+{
+    struct mc_list_node *fit, *it;
+    MC_LIST_FOR_EACH(fit, &m->frameworks) {
+        struct framework *fw = MC_CONTAINER_OF(fit, struct framework, link);
+        MC_LIST_FOR_EACH(it, &fw->tasks) {
+            const struct master_task *t = MC_CONTAINER_OF(it, const struct master_task, link);
+            if (t->resources_held && strcmp(t->agent_id, agent_id) == 0 &&
+                held_uses(m, &t->resources, used))
+                return 1;
+        }
+    }
+    MC_LIST_FOR_EACH(it, &m->executors) {
+        const struct master_executor *e = MC_CONTAINER_OF(it, const struct master_executor, link);
+        if (e->resources_held && strcmp(e->agent_id, agent_id) == 0 &&
+            held_uses(m, &e->resources, used))
+            return 1;
+    }
+    return 0;
 }

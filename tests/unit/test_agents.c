@@ -586,6 +586,27 @@ static const struct check_row check_rows[] = {
     {"POST", "application/json", NULL,
      "{\"type\":\"REGISTER\",\"register\":{\"agent_info\":{\"hostname\":\"h\",\"port\":70000}}}",
      400, "Failed to validate internal::Call: 'port' must be between 1 and 65535", 0},
+    /* The agent's pid's ip (offers' url.address.ip): a dotted IPv4 address. */
+    {"POST", "application/json", NULL,
+     "{\"type\":\"REGISTER\",\"register\":{" REG_INFO ",\"ip\":\"10.0.0.256\"}}", 400,
+     "Failed to validate internal::Call: 'ip' must be an IPv4 address in dotted decimal", 0},
+    {"POST", "application/json", NULL,
+     "{\"type\":\"REREGISTER\",\"agent_id\":{\"value\":\"x\"},\"reregister\":{" REG_INFO
+     ",\"ip\":\"01.2.3.4\"}}", 400,
+     "Failed to validate internal::Call: 'ip' must be an IPv4 address in dotted decimal", 0},
+    /* Checkpointed resources that the agent's own do not hold (applyCheckpointedResources). */
+    {"POST", "application/json", NULL,
+     "{\"type\":\"REREGISTER\",\"agent_id\":{\"value\":\"x\"},\"reregister\":{" REG_INFO
+     ",\"resources_text\":\"cpus:1\",\"checkpointed_resources\":[{\"name\":\"cpus\",\"type\":"
+     "\"SCALAR\",\"scalar\":{\"value\":2},\"reservations\":[{\"type\":\"DYNAMIC\",\"role\":"
+     "\"r\"}]}]}}", 400,
+     "Failed to validate internal::Call: Incompatible agent resources: cpus:1 does not contain "
+     "cpus:2", 0},
+    {"POST", "application/json", NULL,
+     "{\"type\":\"REREGISTER\",\"agent_id\":{\"value\":\"x\"},\"reregister\":{" REG_INFO
+     ",\"resources_text\":\"cpus:1\",\"checkpointed_resources\":[{\"name\":\"cpus\",\"type\":"
+     "\"SCALAR\",\"scalar\":{\"value\":1}}]}}", 400,
+     "Failed to validate internal::Call: Unexpected checkpointed resources cpus:1", 0},
     {"POST", "application/json", NULL, "{\"type\":\"REREGISTER\",\"reregister\":{" REG_INFO "}}",
      400, "Failed to validate internal::Call: Expecting 'agent_id' to be present", 0},
     {"POST", "application/json", NULL,
@@ -883,7 +904,7 @@ static void agent_create_refuses(void **state)
     char long_host[300];
     memset(long_host, 'h', sizeof(long_host) - 1);
     long_host[sizeof(long_host) - 1] = '\0';
-    for (int row = 0; row < 6; row++) {
+    for (int row = 0; row < 8; row++) {
         struct agent_config c;
         agent_config_init(&c);
         switch (row) {
@@ -893,6 +914,8 @@ static void agent_create_refuses(void **state)
         case 3: c.ping_timeout_ns = 0; break;
         case 4: c.registration_backoff_factor_ns = 0; break;
         case 5: c.port = 0; break;
+        case 6: c.ip = "10.0.0"; break;
+        case 7: c.ip = NULL; break;
         }
         struct agent *a = (struct agent *)&row; /* must be reset to NULL */
         assert_int_equal(agent_create(rt, &c, &a), MC_EINVAL);
@@ -917,6 +940,10 @@ static void agent_create_refuses(void **state)
     agent_stats_get(a, &as);
     assert_int_equal(as.tasks_recovered, 0);
     agent_destroy(a);
+    /* So are checkpointed resources that do not parse (the agent's meta/resources). */
+    assert_int_equal(rt->ops->store_put(rt->ctx, "agent/resources", "\xff\xff", 2), 0);
+    assert_int_equal(agent_create(rt, &c, &a), MC_EINVAL);
+    assert_null(a);
     sim_world_destroy(w);
 }
 

@@ -588,6 +588,104 @@ static void test_bad_arguments(void **state)
     alloc_deinit(&a);
 }
 
+/* Offer operations convert what a framework holds and the agent's total alike (updateAllocation). */
+static void test_conversion(void **state)
+{
+    (void)state;
+    struct allocator a;
+    alloc_init(&a, NULL, NULL);
+    agent_add(&a, "a1", "cpus:2;mem:100");
+    fw_add(&a, "f1", "web");
+    expect_cycle(&a, SEC, "f1@a1/web cpus:2;mem:100\n");
+    struct res_set consumed, converted;
+    set_parse(&consumed, "cpus:1");
+    set_parse(&converted, "cpus(web):1");
+    assert_int_equal(alloc_allocation_convert(&a, "f1", "a1", "web", &consumed, &converted), 0);
+    assert_int_equal(alloc_allocation_convert(&a, "f1", "a1", "web", &consumed, &converted), 0);
+    /* No unreserved cpus held any more: refused, nothing changes. */
+    assert_int_equal(alloc_allocation_convert(&a, "f1", "a1", "web", &consumed, &converted),
+                     MC_EINVAL);
+    assert_int_equal(alloc_allocation_convert(&a, "f9", "a1", "web", &consumed, &converted),
+                     MC_ENOTFOUND);
+    const char *id;
+    const struct res_set *total;
+    alloc_agent_at(&a, 0, &id, &total);
+    char text[256];
+    assert_true(res_set_format(total, text, sizeof(text)) >= 0);
+    assert_string_equal(text, "mem:100;cpus(web):2");
+    recover(&a, "f1", "a1", "web", "cpus(web):2;mem:100", 0, 0, 2 * SEC);
+    expect_cycle(&a, 3 * SEC, "f1@a1/web cpus(web):2;mem:100\n");
+    res_set_deinit(&consumed);
+    res_set_deinit(&converted);
+    alloc_deinit(&a);
+}
+
+/* A new total (a re-registration's checkpointed resources) keeps what is held. */
+static void test_total_set(void **state)
+{
+    (void)state;
+    struct allocator a;
+    alloc_init(&a, NULL, NULL);
+    agent_add(&a, "a1", "cpus:2;mem:100");
+    fw_add(&a, "f1", "*");
+    struct res_set used, small, big;
+    set_parse(&used, "cpus:1");
+    assert_int_equal(alloc_allocation_add(&a, "f1", "a1", "*", &used), 0);
+    set_parse(&small, "mem:100");
+    assert_int_equal(alloc_agent_total_set(&a, "a1", &small), MC_EINVAL); /* cpus:1 is held */
+    set_parse(&big, "cpus:1;cpus(r):1;mem:100");
+    assert_int_equal(alloc_agent_total_set(&a, "a1", &big), 0);
+    assert_int_equal(alloc_agent_total_set(&a, "a9", &big), MC_ENOTFOUND);
+    struct res_set avail;
+    res_set_init(&avail, NULL);
+    assert_int_equal(alloc_agent_available(&a, "a1", &avail), 0);
+    char text[256];
+    assert_true(res_set_format(&avail, text, sizeof(text)) >= 0);
+    assert_string_equal(text, "cpus(r):1;mem:100");
+    res_set_deinit(&avail);
+    res_set_deinit(&used);
+    res_set_deinit(&small);
+    res_set_deinit(&big);
+    alloc_deinit(&a);
+}
+
+/* Refined reservations go only to frameworks with RESERVATION_REFINEMENT (stripIncapableResources). */
+static void test_refinement_stripped(void **state)
+{
+    (void)state;
+    Mesos__V1__Resource__ReservationInfo st = MESOS__V1__RESOURCE__RESERVATION_INFO__INIT;
+    Mesos__V1__Resource__ReservationInfo dy = MESOS__V1__RESOURCE__RESERVATION_INFO__INIT;
+    Mesos__V1__Resource__ReservationInfo *stack[2] = {&st, &dy};
+    st.has_type = dy.has_type = 1;
+    st.type = MESOS__V1__RESOURCE__RESERVATION_INFO__TYPE__STATIC;
+    st.role = (char *)"a";
+    dy.type = MESOS__V1__RESOURCE__RESERVATION_INFO__TYPE__DYNAMIC;
+    dy.role = (char *)"a/b";
+    Mesos__V1__Value__Scalar one = MESOS__V1__VALUE__SCALAR__INIT;
+    one.value = 1;
+    Mesos__V1__Resource r = MESOS__V1__RESOURCE__INIT, *rp = &r;
+    r.name = (char *)"cpus";
+    r.type = MESOS__V1__VALUE__TYPE__SCALAR;
+    r.scalar = &one;
+    r.n_reservations = 2;
+    r.reservations = stack;
+    struct res_set total;
+    struct mc_diag diag;
+    set_parse(&total, "cpus(a):1;mem(a):100");
+    assert_int_equal(res_set_from_proto_full(&total, &rp, 1, NULL, &diag), 0);
+    assert_true(total.items[2].detail_flags & RES_DETAIL_REFINED);
+    struct allocator a;
+    alloc_init(&a, NULL, NULL);
+    assert_int_equal(alloc_agent_add(&a, "a1", &total), 0);
+    fw_add(&a, "old", "a/b");
+    expect_cycle(&a, SEC, "old@a1/a/b cpus(a):1;mem(a):100\n");
+    fw_add(&a, "new", "a/b");
+    assert_int_equal(alloc_framework_refinement_set(&a, "new", 1), 0);
+    expect_cycle(&a, 2 * SEC, "new@a1/a/b cpus(a/b):1\n");
+    res_set_deinit(&total);
+    alloc_deinit(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -604,6 +702,9 @@ int main(void)
         cmocka_unit_test(test_random_invariants_and_determinism),
         cmocka_unit_test(test_hundred_agents),
         cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_conversion),
+        cmocka_unit_test(test_total_set),
+        cmocka_unit_test(test_refinement_stripped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -123,7 +123,7 @@ static void shape_check(const char *subscribe_body, const char *recorded)
     placeholder_set(want, sizeof(want), "<fw1>", s.fw);
     placeholder_set(want, sizeof(want), "<agent1>", agent_id(f->agents[0]));
     placeholder_set(want, sizeof(want), "<host>", "a1");
-    placeholder_set(want, sizeof(want), "<ip>", "a1");
+    placeholder_set(want, sizeof(want), "<ip>", "10.0.0.1"); /* the agent's pid's ip */
     placeholder_set(want, sizeof(want), "\"<port>\"", "5051");
     json_t *expected = json_loads(want, 0, NULL), *got = record(ex(f, &s), (uint32_t)i);
     assert_non_null(expected);
@@ -490,6 +490,574 @@ static void invariants_catch_a_double_offer(void **state)
     fixture_free(f);
 }
 
+/* ---- offer operations: RESERVE, UNRESERVE, CREATE, DESTROY (O5) ---- */
+
+/* A MULTI_ROLE framework in role "r" with principal "p" (and more capabilities after). */
+#define SUBSCRIBE_ROLE_R(caps) "{\"type\":\"SUBSCRIBE\",\"subscribe\":{\"framework_info\":" \
+    "{\"user\":\"root\",\"name\":\"ops\",\"principal\":\"p\",\"roles\":[\"r\"]," \
+    "\"capabilities\":[{\"type\":\"MULTI_ROLE\"}" caps "]}}}"
+#define CAP_REFINEMENT ",{\"type\":\"RESERVATION_REFINEMENT\"}"
+
+/* A dynamic reservation of cpus for r by p, in the post-refinement format. */
+#define CPUS_R(v) "{\"name\":\"cpus\",\"type\":\"SCALAR\",\"scalar\":{\"value\":" v "}," \
+    "\"reservations\":[{\"type\":\"DYNAMIC\",\"role\":\"r\",\"principal\":\"p\"}]}"
+#define DISK_R(v) "{\"name\":\"disk\",\"type\":\"SCALAR\",\"scalar\":{\"value\":" v "}," \
+    "\"reservations\":[{\"type\":\"DYNAMIC\",\"role\":\"r\",\"principal\":\"p\"}]}"
+#define VOLUME_R(v, id) "{\"name\":\"disk\",\"type\":\"SCALAR\",\"scalar\":{\"value\":" v "}," \
+    "\"reservations\":[{\"type\":\"DYNAMIC\",\"role\":\"r\",\"principal\":\"p\"}]," \
+    "\"disk\":{\"persistence\":{\"id\":\"" id "\",\"principal\":\"p\"},\"volume\":" \
+    "{\"container_path\":\"data\",\"mode\":\"RW\"}}}"
+
+/*
+ * The resource called name of offer k of an OFFERS event that has the
+ * field key ("reservations", "disk", ...), or with key NULL the unreserved
+ * one; NULL when there is none.
+ */
+static json_t *offer_resource(json_t *offers_ev, size_t k, const char *name, const char *key)
+{
+    json_t *res = json_object_get(
+        json_array_get(json_object_get(json_object_get(offers_ev, "offers"), "offers"), k),
+        "resources");
+    for (size_t n = 0; n < json_array_size(res); n++) {
+        json_t *r = json_array_get(res, n);
+        const char *role = json_string_value(json_object_get(r, "role"));
+        int plain = json_object_get(r, "reservations") == NULL &&
+                    json_object_get(r, "reservation") == NULL &&
+                    json_object_get(r, "disk") == NULL && (role == NULL || strcmp(role, "*") == 0);
+        if (strcmp(json_string_value(json_object_get(r, "name")), name) == 0 &&
+            (key == NULL ? plain : json_object_get(r, key) != NULL))
+            return r;
+    }
+    return NULL;
+}
+
+/* Expects r to equal the JSON text want. */
+static void json_expect(json_t *r, const char *want)
+{
+    json_t *w = json_loads(want, 0, NULL);
+    assert_non_null(w);
+    if (r == NULL || !json_equal(r, w)) {
+        char *got = r != NULL ? json_dumps(r, JSON_SORT_KEYS) : NULL;
+        fail_msg("got %s\n want %s", got != NULL ? got : "(none)", want);
+    }
+    json_decref(w);
+}
+
+/* A world with one agent (10.0.0.1) and s subscribed with body; the first offer's id. */
+static struct fixture *ops_world(uint64_t seed, const char *body, struct sub *s, char *offer,
+                                 uint32_t *from)
+{
+    struct fixture *f = fixture_make(seed);
+    subscribe(f, 0, body, s);
+    agent_start(f, 0, NULL);
+    int i = wait_offers(f, s, 0, 5 * SEC);
+    offer_field(f, s, i, 0, "id", offer, 128);
+    *from = (uint32_t)i + 1;
+    return f;
+}
+
+/*
+ * RESERVE: the reserved cpus come back at the next cycle, without the
+ * accept's filter, in the offer format the framework reads: pre-refinement
+ * (role and reservation.principal) without RESERVATION_REFINEMENT, the
+ * reservations stack with it (src/master/master.cpp `_accept`, `offer`).
+ */
+static void reserve_offered_back(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *subscribe, *want;
+    } rows[] = {
+        {SUBSCRIBE_ROLE_R(""),
+         "{\"name\":\"cpus\",\"type\":\"SCALAR\",\"scalar\":{\"value\":1.0},\"role\":\"r\","
+         "\"reservation\":{\"principal\":\"p\"},\"allocation_info\":{\"role\":\"r\"}}"},
+        {SUBSCRIBE_ROLE_R(CAP_REFINEMENT),
+         "{\"name\":\"cpus\",\"type\":\"SCALAR\",\"scalar\":{\"value\":1.0},\"reservations\":"
+         "[{\"type\":\"DYNAMIC\",\"role\":\"r\",\"principal\":\"p\"}],\"allocation_info\":"
+         "{\"role\":\"r\"}}"},
+    };
+    for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+        struct sub s;
+        char offer[128];
+        uint32_t from;
+        struct fixture *f = ops_world(301 + r, rows[r].subscribe, &s, offer, &from);
+        accept_ops(f, &s, offer, "[{\"type\":\"RESERVE\",\"reserve\":{\"resources\":[" CPUS_R("1")
+                   "]}}]", "{\"refuse_seconds\":30}");
+        uint64_t t0 = now(f);
+        json_t *ev = event_next(f, &s, "OFFERS", &from, 3 * SEC);
+        assert_non_null(ev);
+        assert_true(now(f) - t0 < 1100 * MS); /* the next cycle: the reserved part is unfiltered */
+        json_expect(offer_resource(ev, 0, "cpus", r == 0 ? "reservation" : "reservations"),
+                    rows[r].want);
+        json_t *plain = offer_resource(ev, 0, "cpus", NULL);
+        assert_non_null(plain);
+        assert_true(json_real_value(json_object_get(json_object_get(plain, "scalar"), "value")) ==
+                    1.0);
+        assert_int_equal(count(f, &s, "UPDATE_OPERATION_STATUS", 0), 0); /* no id: no feedback */
+        /* A decline filters the reserved resources like any others (O2). */
+        char again[128];
+        json_t *id = json_object_get(json_object_get(json_array_get(
+            json_object_get(json_object_get(ev, "offers"), "offers"), 0), "id"), "value");
+        snprintf(again, sizeof(again), "%s", json_string_value(id));
+        json_decref(ev);
+        decline(f, &s, "DECLINE", again, "{\"refuse_seconds\":10}");
+        run(f, 9 * SEC);
+        assert_int_equal(count(f, &s, "OFFERS", from), 0);
+        ev = event_next(f, &s, "OFFERS", &from, 3 * SEC);
+        assert_non_null(ev);
+        assert_non_null(offer_resource(ev, 0, "cpus", r == 0 ? "reservation" : "reservations"));
+        json_decref(ev);
+        fixture_free(f);
+    }
+}
+
+/* Waits for the next offer of s and writes its id; the OFFERS event is returned. */
+static json_t *next_offer(struct fixture *f, const struct sub *s, uint32_t *from, char *offer,
+                          uint64_t limit_ns)
+{
+    json_t *ev = event_next(f, s, "OFFERS", from, limit_ns);
+    assert_non_null(ev);
+    json_t *id = json_object_get(json_object_get(json_array_get(
+        json_object_get(json_object_get(ev, "offers"), "offers"), 0), "id"), "value");
+    snprintf(offer, 128, "%s", json_string_value(id));
+    return ev;
+}
+
+/* UNRESERVE pops the reservation: the next offer has the cpus unreserved again. */
+static void unreserve_offered_back(void **state)
+{
+    (void)state;
+    struct sub s;
+    char offer[128];
+    uint32_t from;
+    struct fixture *f = ops_world(311, SUBSCRIBE_ROLE_R(CAP_REFINEMENT), &s, offer, &from);
+    accept_ops(f, &s, offer, "[{\"type\":\"RESERVE\",\"reserve\":{\"resources\":[" CPUS_R("1")
+               "]}}]", "{\"refuse_seconds\":0}");
+    json_decref(next_offer(f, &s, &from, offer, 3 * SEC));
+    accept_ops(f, &s, offer, "[{\"type\":\"UNRESERVE\",\"unreserve\":{\"resources\":["
+               CPUS_R("1") "]}}]", "{\"refuse_seconds\":0}");
+    json_t *ev = next_offer(f, &s, &from, offer, 3 * SEC);
+    assert_null(offer_resource(ev, 0, "cpus", "reservations"));
+    json_expect(offer_resource(ev, 0, "cpus", NULL),
+                "{\"name\":\"cpus\",\"type\":\"SCALAR\",\"scalar\":{\"value\":2.0},"
+                "\"allocation_info\":{\"role\":\"r\"}}");
+    json_decref(ev);
+    fixture_free(f);
+}
+
+/*
+ * CREATE turns reserved disk into a persistent volume, offered with its
+ * DiskInfo; DESTROY turns it back (validation.cpp validate(Create),
+ * validate(Destroy); resources_utils.cpp getResourceConversions).
+ */
+static void create_then_destroy_volume(void **state)
+{
+    (void)state;
+    struct sub s;
+    char offer[128];
+    uint32_t from;
+    struct fixture *f = ops_world(321, SUBSCRIBE_ROLE_R(CAP_REFINEMENT), &s, offer, &from);
+    /* RESERVE and CREATE in one ACCEPT: the CREATE finds the reserved disk. */
+    accept_ops(f, &s, offer, "[{\"type\":\"RESERVE\",\"reserve\":{\"resources\":[" DISK_R("64")
+               "]}},{\"type\":\"CREATE\",\"create\":{\"volumes\":[" VOLUME_R("64", "v1") "]}}]",
+               "{\"refuse_seconds\":0}");
+    json_t *ev = next_offer(f, &s, &from, offer, 3 * SEC);
+    json_expect(offer_resource(ev, 0, "disk", "disk"),
+                "{\"name\":\"disk\",\"type\":\"SCALAR\",\"scalar\":{\"value\":64.0},"
+                "\"reservations\":[{\"type\":\"DYNAMIC\",\"role\":\"r\",\"principal\":\"p\"}],"
+                "\"disk\":{\"persistence\":{\"id\":\"v1\",\"principal\":\"p\"},\"volume\":"
+                "{\"container_path\":\"data\",\"mode\":\"RW\"}},\"allocation_info\":"
+                "{\"role\":\"r\"}}");
+    json_decref(ev);
+    /* The same id again on this agent and role: refused (validateUniquePersistenceID). */
+    accept_ops(f, &s, offer, "[{\"type\":\"CREATE\",\"create\":{\"volumes\":["
+               VOLUME_R("1", "v1") "]}}]", "{\"refuse_seconds\":0}");
+    char text[512];
+    snprintf(text, sizeof(text), "Dropping CREATE operation from framework %s: Persistence ID "
+             "'v1' is not unique; on agent %s at slave(1)@10.0.0.1:5051 (a1)", s.fw,
+             agent_id(f->agents[0]));
+    assert_true(logged(f, text));
+    json_decref(next_offer(f, &s, &from, offer, 3 * SEC));
+    accept_ops(f, &s, offer, "[{\"type\":\"DESTROY\",\"destroy\":{\"volumes\":["
+               VOLUME_R("64", "v1") "]}}]", "{\"refuse_seconds\":0}");
+    ev = next_offer(f, &s, &from, offer, 3 * SEC);
+    assert_null(offer_resource(ev, 0, "disk", "disk"));
+    json_expect(offer_resource(ev, 0, "disk", "reservations"),
+                "{\"name\":\"disk\",\"type\":\"SCALAR\",\"scalar\":{\"value\":64.0},"
+                "\"reservations\":[{\"type\":\"DYNAMIC\",\"role\":\"r\",\"principal\":\"p\"}],"
+                "\"allocation_info\":{\"role\":\"r\"}}");
+    json_decref(ev);
+    fixture_free(f);
+}
+
+/*
+ * Operations that fail stage 3 are dropped with Mesos' text (Master::drop
+ * logs it; without an `id` the framework hears nothing), the ACCEPT
+ * still answers 202, and the offer's resources all come back.
+ */
+static void operations_refused_texts(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *type, *operations, *message;
+        int on_agent; /* the text ends with "; on agent <agent>" */
+    } rows[] = {
+        {"RESERVE",
+         "[{\"type\":\"RESERVE\",\"reserve\":{\"resources\":[{\"name\":\"cpus\",\"type\":"
+         "\"SCALAR\",\"scalar\":{\"value\":1},\"reservations\":[{\"type\":\"STATIC\",\"role\":"
+         "\"r\"}]}]}}]",
+         "Resource cpus(allocated: r)(reservations: [(STATIC,r)]):1 is not dynamically reserved", 1},
+        {"RESERVE",
+         "[{\"type\":\"RESERVE\",\"reserve\":{\"resources\":[{\"name\":\"cpus\",\"type\":"
+         "\"SCALAR\",\"scalar\":{\"value\":1},\"reservations\":[{\"type\":\"DYNAMIC\",\"role\":"
+         "\"r\",\"principal\":\"q\"}]}]}}]",
+         "A reserve operation was attempted by authenticated principal 'p', which does not match "
+         "a reserved resource in the request with principal 'q'", 1},
+        {"RESERVE",
+         "[{\"type\":\"RESERVE\",\"reserve\":{\"resources\":[{\"name\":\"cpus\",\"type\":"
+         "\"SCALAR\",\"scalar\":{\"value\":1},\"reservations\":[{\"type\":\"DYNAMIC\",\"role\":"
+         "\"r\"}]}]}}]",
+         "A reserve operation was attempted by principal 'p', but there is a reserved resource "
+         "in the request with no principal set", 1},
+        {"RESERVE",
+         "[{\"type\":\"RESERVE\",\"reserve\":{\"resources\":[{\"name\":\"cpus\",\"type\":"
+         "\"SCALAR\",\"scalar\":{\"value\":1},\"reservations\":[{\"type\":\"DYNAMIC\",\"role\":"
+         "\"other\",\"principal\":\"p\"}]}]}}]",
+         "A reserve operation was attempted for a resource with role 'other', but the resource "
+         "was allocated to role 'r'", 1},
+        {"RESERVE", "[{\"type\":\"RESERVE\",\"reserve\":{\"resources\":[]}}]",
+         "Invalid resources: The resources have multiple resource providers: ", 1},
+        {"RESERVE", "[{\"type\":\"RESERVE\",\"reserve\":{\"resources\":[" CPUS_R("3") "]}}]",
+         "ports(allocated: r):[31000-32000]; cpus(allocated: r):2; mem(allocated: r):2048; "
+         "disk(allocated: r):4096 does not contain cpus(allocated: r):3", 0},
+        {"RESERVE",
+         "[{\"type\":\"RESERVE\",\"reserve\":{\"resources\":[" CPUS_R("1") "],\"source\":["
+         "{\"name\":\"cpus\",\"type\":\"SCALAR\",\"scalar\":{\"value\":1}}]}}]",
+         "Operation attempted with invalid resources: Reservation updates are not yet "
+         "implemented for the scheduler API.", 0},
+        {"RESERVE",
+         "[{\"type\":\"RESERVE\",\"reserve\":{\"resources\":[{\"name\":\"cpus\",\"type\":"
+         "\"SCALAR\",\"scalar\":{\"value\":-1},\"role\":\"r\",\"reservation\":{}}]}}]",
+         "Operation attempted with invalid resources: Resource 'cpus:-1' is invalid: Invalid "
+         "scalar resource: value <= 0", 0},
+        {"RESERVE", "[{\"type\":\"RESERVE\"}]",
+         "Operation attempted with invalid resources: A RESERVE offer operation must have the "
+         "Offer.Operation.reserve field set.", 0},
+        {"UNRESERVE",
+         "[{\"type\":\"UNRESERVE\",\"unreserve\":{\"resources\":[{\"name\":\"cpus\",\"type\":"
+         "\"SCALAR\",\"scalar\":{\"value\":1}}]}}]",
+         "Resource cpus(allocated: r):1 is not dynamically reserved", 1},
+        {"UNRESERVE", "[{\"type\":\"UNRESERVE\",\"unreserve\":{\"resources\":[" CPUS_R("1") "]}}]",
+         "ports(allocated: r):[31000-32000]; cpus(allocated: r):2; mem(allocated: r):2048; "
+         "disk(allocated: r):4096 does not contain cpus(allocated: r)(reservations: "
+         "[(DYNAMIC,r,p)]):1", 0},
+        {"UNRESERVE", "[{\"type\":\"UNRESERVE\",\"unreserve\":{\"resources\":["
+         VOLUME_R("1", "v") "]}}]",
+         "A dynamically reserved persistent volume disk(allocated: r)(reservations: "
+         "[(DYNAMIC,r,p)])[v:data]:1 cannot be unreserved directly. Please destroy the "
+         "persistent volume first then unreserve the resource", 1},
+        {"CREATE", "[{\"type\":\"CREATE\",\"create\":{\"volumes\":[" CPUS_R("1") "]}}]",
+         "Not a persistent volume: Resource cpus(allocated: r)(reservations: [(DYNAMIC,r,p)]):1 "
+         "does not have DiskInfo", 1},
+        {"CREATE",
+         "[{\"type\":\"CREATE\",\"create\":{\"volumes\":[{\"name\":\"disk\",\"type\":\"SCALAR\","
+         "\"scalar\":{\"value\":1},\"disk\":{\"persistence\":{\"id\":\"v\"},\"volume\":"
+         "{\"container_path\":\"d\",\"mode\":\"RW\"}}}]}}]",
+         "Invalid resources: Invalid DiskInfo: Persistent volumes cannot be created from "
+         "unreserved resources", 1},
+        {"CREATE",
+         "[{\"type\":\"CREATE\",\"create\":{\"volumes\":[{\"name\":\"disk\",\"type\":\"SCALAR\","
+         "\"scalar\":{\"value\":1},\"reservations\":[{\"type\":\"DYNAMIC\",\"role\":\"r\","
+         "\"principal\":\"p\"}],\"disk\":{\"persistence\":{\"id\":\"v\"},\"volume\":"
+         "{\"container_path\":\"d\",\"mode\":\"RW\"}}}]}}]",
+         "Create volume operation attempted by principal 'p', but there is a volume in the "
+         "operation with no principal set in 'disk.persistence'", 1},
+        {"CREATE", "[{\"type\":\"CREATE\",\"create\":{\"volumes\":[" VOLUME_R("1", "v") "]}}]",
+         "ports(allocated: r):[31000-32000]; cpus(allocated: r):2; mem(allocated: r):2048; "
+         "disk(allocated: r):4096 does not contain disk(allocated: r)(reservations: "
+         "[(DYNAMIC,r,p)]):1", 0},
+        {"DESTROY", "[{\"type\":\"DESTROY\",\"destroy\":{\"volumes\":[" VOLUME_R("1", "v") "]}}]",
+         "Persistent volumes not found", 1},
+        {"GROW_VOLUME",
+         "[{\"type\":\"GROW_VOLUME\",\"grow_volume\":{\"volume\":" VOLUME_R("1", "v") ","
+         "\"addition\":" DISK_R("1") "}}]",
+         "Volume disk(allocated: r)(reservations: [(DYNAMIC,r,p)])[v:data]:1 cannot be grown on "
+         "an agent without RESIZE_VOLUME capability", 1},
+        {"CREATE_DISK",
+         "[{\"type\":\"CREATE_DISK\",\"create_disk\":{\"source\":{\"name\":\"disk\",\"type\":"
+         "\"SCALAR\",\"scalar\":{\"value\":1}},\"target_type\":\"MOUNT\"}}]",
+         "Not supported on agent %s at slave(1)@10.0.0.1:5051 (a1) because it does not have "
+         "RESOURCE_PROVIDER capability", 0},
+    };
+    for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+        struct sub s;
+        char offer[128], want[2048], message[1024];
+        uint32_t from;
+        struct fixture *f = ops_world(331 + r, SUBSCRIBE_ROLE_R(CAP_REFINEMENT), &s, offer, &from);
+        const char *agent = agent_id(f->agents[0]);
+        snprintf(message, sizeof(message), rows[r].message, agent);
+        snprintf(want, sizeof(want), "Dropping %s operation from framework %s: %s%s%s%s",
+                 rows[r].type, s.fw, message, rows[r].on_agent ? "; on agent " : "",
+                 rows[r].on_agent ? agent : "",
+                 rows[r].on_agent ? " at slave(1)@10.0.0.1:5051 (a1)" : "");
+        accept_ops(f, &s, offer, rows[r].operations, "{\"refuse_seconds\":0}");
+        if (!logged(f, want))
+            fail_msg("row %zu: no log line\n %s\nlogs:\n%s", r, want, f->logs);
+        /* The whole offer comes back, nothing reserved. */
+        json_t *ev = next_offer(f, &s, &from, offer, 3 * SEC);
+        assert_null(offer_resource(ev, 0, "cpus", "reservations"));
+        assert_null(offer_resource(ev, 0, "disk", "reservations"));
+        json_decref(ev);
+        assert_int_equal(count(f, &s, "UPDATE_OPERATION_STATUS", 0), 0);
+        fixture_free(f);
+    }
+}
+
+/* The feedback an operation with an `id` gets: OPERATION_ERROR, its id, Mesos' text. */
+static void expect_operation_error(struct fixture *f, const struct sub *s, uint32_t *from,
+                                   const char *id, const char *message)
+{
+    json_t *ev = event_next(f, s, "UPDATE_OPERATION_STATUS", from, SEC);
+    assert_non_null(ev);
+    char want[2048];
+    snprintf(want, sizeof(want),
+             "{\"type\":\"UPDATE_OPERATION_STATUS\",\"update_operation_status\":{\"status\":"
+             "{\"operation_id\":{\"value\":\"%s\"},\"state\":\"OPERATION_ERROR\",\"message\":"
+             "\"%s\"}}}", id, message);
+    json_expect(ev, want);
+    json_decref(ev);
+}
+
+/*
+ * Operation feedback (Offer.Operation.id): the reference agent has neither
+ * RESOURCE_PROVIDER nor AGENT_OPERATION_FEEDBACK, so Mesos' `accept`
+ * drops every operation that asks for it with OPERATION_ERROR; invalid
+ * offers and invalid resources are answered the same way first.
+ */
+static void operation_feedback_refused(void **state)
+{
+    (void)state;
+    struct sub s;
+    char offer[128], text[1024];
+    uint32_t from;
+    struct fixture *f = ops_world(361, SUBSCRIBE_ROLE_R(CAP_REFINEMENT), &s, offer, &from);
+    accept_ops(f, &s, offer, "[{\"type\":\"RESERVE\",\"id\":{\"value\":\"op1\"},\"reserve\":"
+               "{\"resources\":[" CPUS_R("1") "]}}]", "{\"refuse_seconds\":0}");
+    snprintf(text, sizeof(text), "Operation requested feedback, but agent %s does not have the "
+             "required RESOURCE_PROVIDER capability", agent_id(f->agents[0]));
+    uint32_t at = 0;
+    expect_operation_error(f, &s, &at, "op1", text);
+    /* Not applied: the next offer has nothing reserved. */
+    json_t *ev = next_offer(f, &s, &from, offer, 3 * SEC);
+    assert_null(offer_resource(ev, 0, "cpus", "reservations"));
+    json_decref(ev);
+    accept_ops(f, &s, offer, "[{\"type\":\"CREATE\",\"id\":{\"value\":\"op2\"},\"create\":"
+               "{\"volumes\":[{\"name\":\"disk\",\"type\":\"SCALAR\",\"scalar\":{\"value\":-1}}]}}]",
+               "{\"refuse_seconds\":0}");
+    expect_operation_error(f, &s, &at, "op2", "Operation attempted with invalid resources: "
+                           "Resource 'disk:-1' is invalid: Invalid scalar resource: value <= 0");
+    accept_ops(f, &s, "gone-offer", "[{\"type\":\"UNRESERVE\",\"id\":{\"value\":\"op3\"},"
+               "\"unreserve\":{\"resources\":[" CPUS_R("1") "]}}]", NULL);
+    expect_operation_error(f, &s, &at, "op3", "Operation attempted with invalid offers: Offer "
+                           "gone-offer is no longer valid");
+    fixture_free(f);
+}
+
+/*
+ * Checkpointed resources outlive a master failover: the agent keeps what
+ * the master sent (CHECKPOINT_RESOURCES), reports it when it re-registers
+ * with the new master, which offers the reservation again (M1).
+ */
+static void reservation_survives_master_failover(void **state)
+{
+    (void)state;
+    struct sub s;
+    char offer[128];
+    uint32_t from;
+    struct fixture *f = ops_world(371, SUBSCRIBE_ROLE_R(CAP_REFINEMENT), &s, offer, &from);
+    accept_ops(f, &s, offer, "[{\"type\":\"RESERVE\",\"reserve\":{\"resources\":[" CPUS_R("1")
+               "]}}]", "{\"refuse_seconds\":0}");
+    run(f, SEC);
+    master_restart(f);
+    run(f, 60 * SEC); /* the agent notices the master is gone and re-registers */
+    struct sub n;
+    subscribe(f, 1, SUBSCRIBE_ROLE_R(CAP_REFINEMENT), &n);
+    uint32_t k = 0;
+    json_t *ev = next_offer(f, &n, &k, offer, 10 * SEC);
+    json_expect(offer_resource(ev, 0, "cpus", "reservations"),
+                "{\"name\":\"cpus\",\"type\":\"SCALAR\",\"scalar\":{\"value\":1.0},"
+                "\"reservations\":[{\"type\":\"DYNAMIC\",\"role\":\"r\",\"principal\":\"p\"}],"
+                "\"allocation_info\":{\"role\":\"r\"}}");
+    json_decref(ev);
+    fixture_free(f);
+}
+
+/*
+ * Refinement: resources statically reserved to "a" are offered to "a/b";
+ * a RESERVE pushes a dynamic reservation for "a/b" on top (the stack
+ * [(STATIC,a),(DYNAMIC,a/b,p)]), which only a RESERVATION_REFINEMENT
+ * framework is offered (Mesos' stripIncapableResources).
+ */
+static void refined_reservation(void **state)
+{
+    (void)state;
+    struct fixture *f = fixture_make(381);
+    struct sub s, old;
+    subscribe(f, 0, "{\"type\":\"SUBSCRIBE\",\"subscribe\":{\"framework_info\":{\"user\":\"root\","
+              "\"name\":\"ops\",\"principal\":\"p\",\"roles\":[\"a/b\"],\"capabilities\":"
+              "[{\"type\":\"MULTI_ROLE\"},{\"type\":\"RESERVATION_REFINEMENT\"}]}}}", &s);
+    agent_start(f, 0, "cpus(a):2;mem(a):1024");
+    uint32_t from = 0;
+    char offer[128];
+    json_decref(next_offer(f, &s, &from, offer, 5 * SEC));
+    accept_ops(f, &s, offer, "[{\"type\":\"RESERVE\",\"reserve\":{\"resources\":[{\"name\":"
+               "\"cpus\",\"type\":\"SCALAR\",\"scalar\":{\"value\":1},\"reservations\":["
+               "{\"type\":\"STATIC\",\"role\":\"a\"},{\"type\":\"DYNAMIC\",\"role\":\"a/b\","
+               "\"principal\":\"p\"}]}]}}]", "{\"refuse_seconds\":0}");
+    json_t *ev = next_offer(f, &s, &from, offer, 3 * SEC);
+    json_t *refined = NULL;
+    json_t *res = json_object_get(json_array_get(json_object_get(json_object_get(ev, "offers"),
+                                                                 "offers"), 0), "resources");
+    for (size_t i = 0; i < json_array_size(res); i++)
+        if (json_array_size(json_object_get(json_array_get(res, i), "reservations")) == 2)
+            refined = json_array_get(res, i);
+    json_expect(refined, "{\"name\":\"cpus\",\"type\":\"SCALAR\",\"scalar\":{\"value\":1.0},"
+                "\"reservations\":[{\"type\":\"STATIC\",\"role\":\"a\"},{\"type\":\"DYNAMIC\","
+                "\"role\":\"a/b\",\"principal\":\"p\"}],\"allocation_info\":{\"role\":\"a/b\"}}");
+    json_decref(ev);
+    /* Without the capability, a framework of a/b is offered the rest, never the refinement. */
+    simple_call(f, &s, "TEARDOWN");
+    subscribe(f, 1, "{\"type\":\"SUBSCRIBE\",\"subscribe\":{\"framework_info\":{\"user\":"
+              "\"root\",\"name\":\"old\",\"roles\":[\"a/b\"],\"capabilities\":[{\"type\":"
+              "\"MULTI_ROLE\"}]}}}", &old);
+    uint32_t k = 0;
+    ev = next_offer(f, &old, &k, offer, 5 * SEC);
+    json_expect(offer_resource(ev, 0, "cpus", "role"),
+                "{\"name\":\"cpus\",\"type\":\"SCALAR\",\"scalar\":{\"value\":1.0},\"role\":"
+                "\"a\",\"allocation_info\":{\"role\":\"a/b\"}}");
+    json_t *all = json_object_get(json_array_get(json_object_get(json_object_get(ev, "offers"),
+                                                                 "offers"), 0), "resources");
+    size_t cpus = 0;
+    for (size_t i = 0; i < json_array_size(all); i++)
+        cpus += strcmp(json_string_value(json_object_get(json_array_get(all, i), "name")),
+                       "cpus") == 0;
+    assert_int_equal(cpus, 1); /* the refined cpus are not in it */
+    json_decref(ev);
+    fixture_free(f);
+}
+
+/* RECONCILE_OPERATIONS: no known operation; each one named is answered by its agent's state. */
+static void reconcile_operations_answers(void **state)
+{
+    (void)state;
+    struct sub s;
+    char offer[128], body[1024];
+    uint32_t from;
+    struct fixture *f = ops_world(391, SUBSCRIBE_PLAIN, &s, offer, &from);
+    snprintf(body, sizeof(body),
+             "{\"type\":\"RECONCILE_OPERATIONS\",\"framework_id\":{\"value\":\"%s\"},"
+             "\"reconcile_operations\":{\"operations\":[]}}", s.fw);
+    int x = post(f, 0, s.stream, body);
+    run(f, SEC);
+    assert_int_equal(client_exchange_get(&f->clients[0], x)->status, 202);
+    assert_int_equal(count(f, &s, "UPDATE_OPERATION_STATUS", 0), 0); /* implicit: none known */
+    snprintf(body, sizeof(body),
+             "{\"type\":\"RECONCILE_OPERATIONS\",\"framework_id\":{\"value\":\"%s\"},"
+             "\"reconcile_operations\":{\"operations\":[{\"operation_id\":{\"value\":\"a\"},"
+             "\"agent_id\":{\"value\":\"%s\"}},{\"operation_id\":{\"value\":\"b\"},\"agent_id\":"
+             "{\"value\":\"nope\"}},{\"operation_id\":{\"value\":\"c\"}}]}}",
+             s.fw, agent_id(f->agents[0]));
+    x = post(f, 0, s.stream, body);
+    run(f, SEC);
+    assert_int_equal(client_exchange_get(&f->clients[0], x)->status, 202);
+    static const char *const want[3][2] = {
+        {"OPERATION_UNKNOWN", "Reconciliation: Operation is unknown"},
+        {"OPERATION_UNKNOWN", "Reconciliation: Both operation and agent are unknown"},
+        {"OPERATION_UNKNOWN", "Reconciliation: Operation is unknown and no 'agent_id' was "
+                              "provided"},
+    };
+    uint32_t at = 0;
+    for (int i = 0; i < 3; i++) {
+        json_t *ev = event_next(f, &s, "UPDATE_OPERATION_STATUS", &at, SEC);
+        assert_non_null(ev);
+        json_t *st = json_object_get(json_object_get(ev, "update_operation_status"), "status");
+        assert_string_equal(json_string_value(json_object_get(st, "state")), want[i][0]);
+        assert_string_equal(json_string_value(json_object_get(st, "message")), want[i][1]);
+        assert_null(json_object_get(st, "uuid"));
+        json_decref(ev);
+    }
+    fixture_free(f);
+}
+
+/*
+ * ACCEPT_INVERSE_OFFERS and DECLINE_INVERSE_OFFERS: the master makes no
+ * inverse offers (no maintenance), so Mesos logs the ids as invalid and
+ * answers 202 with no event (recorded: s.valid-accept-inverse-offers).
+ */
+static void inverse_offers_logged(void **state)
+{
+    (void)state;
+    struct sub s;
+    char offer[128], body[1024], text[256];
+    uint32_t from;
+    struct fixture *f = ops_world(395, SUBSCRIBE_PLAIN, &s, offer, &from);
+    uint32_t before = ex(f, &s)->records_count;
+    snprintf(body, sizeof(body),
+             "{\"type\":\"ACCEPT_INVERSE_OFFERS\",\"framework_id\":{\"value\":\"%s\"},"
+             "\"accept_inverse_offers\":{\"inverse_offer_ids\":[{\"value\":\"io-1\"}]}}", s.fw);
+    int x = post(f, 0, s.stream, body);
+    snprintf(body, sizeof(body),
+             "{\"type\":\"DECLINE_INVERSE_OFFERS\",\"framework_id\":{\"value\":\"%s\"},"
+             "\"decline_inverse_offers\":{\"inverse_offer_ids\":[{\"value\":\"io-2\"}]}}", s.fw);
+    int y = post(f, 0, s.stream, body);
+    run(f, SEC / 2);
+    assert_int_equal(client_exchange_get(&f->clients[0], x)->status, 202);
+    assert_int_equal(client_exchange_get(&f->clients[0], y)->status, 202);
+    snprintf(text, sizeof(text), "ACCEPT_INVERSE_OFFERS call used invalid offers: Inverse offer "
+             "io-1 is no longer valid");
+    assert_true(logged(f, text));
+    assert_true(logged(f, "Ignoring decline of inverse offer io-2 since it is no longer valid"));
+    for (uint32_t i = before; i < ex(f, &s)->records_count; i++)
+        assert_true(record_is(ex(f, &s), i, "HEARTBEAT") || record_is(ex(f, &s), i, "OFFERS"));
+    fixture_free(f);
+}
+
+/* A volume a task uses cannot be destroyed: "Persistent volumes in use" (validate(Destroy)). */
+static void destroy_volume_in_use(void **state)
+{
+    (void)state;
+    struct sub s;
+    char offer[128], ops[4096], text[512];
+    uint32_t from;
+    struct fixture *f = ops_world(399, SUBSCRIBE_ROLE_R(CAP_REFINEMENT), &s, offer, &from);
+    accept_ops(f, &s, offer, "[{\"type\":\"RESERVE\",\"reserve\":{\"resources\":[" DISK_R("64")
+               "]}},{\"type\":\"CREATE\",\"create\":{\"volumes\":[" VOLUME_R("64", "v1") "]}}]",
+               "{\"refuse_seconds\":0}");
+    json_decref(next_offer(f, &s, &from, offer, 3 * SEC));
+    snprintf(ops, sizeof(ops),
+             "[{\"type\":\"LAUNCH\",\"launch\":{\"task_infos\":[{\"name\":\"t\",\"task_id\":"
+             "{\"value\":\"t1\"},\"agent_id\":{\"value\":\"%s\"},\"resources\":[{\"name\":\"cpus\","
+             "\"type\":\"SCALAR\",\"scalar\":{\"value\":0.1}}," VOLUME_R("64", "v1") "],"
+             "\"command\":{\"value\":\"sleep 1000\"}}]}}]", agent_id(f->agents[0]));
+    accept_ops(f, &s, offer, ops, "{\"refuse_seconds\":0}");
+    uint32_t u = 0;
+    json_t *ev = event_next(f, &s, "UPDATE", &u, SEC);
+    assert_non_null(ev);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(ev,
+                        "update"), "status"), "state")), "TASK_STARTING");
+    json_decref(ev);
+    ev = next_offer(f, &s, &from, offer, 3 * SEC);
+    assert_null(offer_resource(ev, 0, "disk", "disk")); /* the task holds it */
+    json_decref(ev);
+    accept_ops(f, &s, offer, "[{\"type\":\"DESTROY\",\"destroy\":{\"volumes\":["
+               VOLUME_R("64", "v1") "]}}]", "{\"refuse_seconds\":0}");
+    snprintf(text, sizeof(text), "Dropping DESTROY operation from framework %s: Persistent "
+             "volumes in use; on agent %s at slave(1)@10.0.0.1:5051 (a1)", s.fw,
+             agent_id(f->agents[0]));
+    assert_true(logged(f, text));
+    fixture_free(f);
+}
+
 int main(void)
 {
     json_object_seed(1);
@@ -509,6 +1077,16 @@ int main(void)
         cmocka_unit_test(bad_resources_refused),
         cmocka_unit_test(same_seed_same_trace),
         cmocka_unit_test(invariants_catch_a_double_offer),
+        cmocka_unit_test(reserve_offered_back),
+        cmocka_unit_test(unreserve_offered_back),
+        cmocka_unit_test(create_then_destroy_volume),
+        cmocka_unit_test(operations_refused_texts),
+        cmocka_unit_test(operation_feedback_refused),
+        cmocka_unit_test(reservation_survives_master_failover),
+        cmocka_unit_test(refined_reservation),
+        cmocka_unit_test(reconcile_operations_answers),
+        cmocka_unit_test(inverse_offers_logged),
+        cmocka_unit_test(destroy_volume_in_use),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -240,8 +240,9 @@ static void launch_invalid_task(void **state)
     static const struct {
         const char *task_id, *agent, *resources, *command, *message_prefix;
     } rows[] = {
-        {"t/1", NULL, NULL, "true", "Task has an invalid TaskID: 't/1' contains invalid characters"},
-        {"..", NULL, NULL, "true", "Task has an invalid TaskID: '..' is disallowed"},
+        /* validateTaskID's text alone: Mesos' validateTask adds no prefix. */
+        {"t/1", NULL, NULL, "true", "'t/1' contains invalid characters"},
+        {"..", NULL, NULL, "true", "'..' is disallowed"},
         {"t1", "other-agent", NULL, "true", "Task uses invalid agent other-agent while agent "},
         {"t1", NULL, "[]", "true", "Task uses no resources"},
         {"t1", NULL, NULL, NULL,
@@ -916,6 +917,396 @@ static void kill_resent_on_reregistration(void **state)
     fixture_free(f);
 }
 
+/* ---- offer operations with tasks: RESERVE then LAUNCH, LAUNCH_GROUP (O5, T1) ---- */
+
+#define SUBSCRIBE_ROLE_R "{\"type\":\"SUBSCRIBE\",\"subscribe\":{\"framework_info\":{\"user\":" \
+    "\"root\",\"name\":\"ops\",\"principal\":\"p\",\"roles\":[\"r\"],\"capabilities\":[{\"type\":" \
+    "\"MULTI_ROLE\"},{\"type\":\"RESERVATION_REFINEMENT\"}]}}}"
+#define RES_CPUS_MEM(c, m) "[{\"name\":\"cpus\",\"type\":\"SCALAR\",\"scalar\":{\"value\":" c "}}," \
+    "{\"name\":\"mem\",\"type\":\"SCALAR\",\"scalar\":{\"value\":" m "}}]"
+#define EXECUTOR_RES "[{\"name\":\"cpus\",\"type\":\"SCALAR\",\"scalar\":{\"value\":0.1}}," \
+    "{\"name\":\"mem\",\"type\":\"SCALAR\",\"scalar\":{\"value\":32}},{\"name\":\"disk\"," \
+    "\"type\":\"SCALAR\",\"scalar\":{\"value\":32}}]"
+
+/* ACCEPT of offer with the operations of text (a JSON array, "%s" for the agent id). */
+static void accept_text(struct fixture *f, const struct sub *s, const char *offer,
+                        const char *operations_fmt)
+{
+    char ops[8192];
+    snprintf(ops, sizeof(ops), operations_fmt, agent_id(f->agents[0]), agent_id(f->agents[0]),
+             agent_id(f->agents[0]));
+    accept_ops(f, s, offer, ops, "{\"refuse_seconds\":0}");
+}
+
+/* A task of a group: id, command, cpus 0.1 and mem 32 on agent (a JSON object). */
+static void group_task(char *out, size_t n, const char *id, const char *agent, const char *cmd)
+{
+    snprintf(out, n,
+             "{\"name\":\"%s\",\"task_id\":{\"value\":\"%s\"},\"agent_id\":{\"value\":\"%s\"},"
+             "\"resources\":" RES_CPUS_MEM("0.1", "32") ",\"command\":{\"value\":\"%s\"}}",
+             id, id, agent, cmd);
+}
+
+/* ACCEPT with one LAUNCH_GROUP of executor e1 (DEFAULT; extra: more fields) running two tasks. */
+static void launch_group2(struct fixture *f, const struct sub *s, const char *offer,
+                          const char *executor_extra, const char *id1, const char *cmd1,
+                          const char *id2, const char *cmd2)
+{
+    char t1[1024], t2[1024], ops[4096];
+    group_task(t1, sizeof(t1), id1, agent_id(f->agents[0]), cmd1);
+    group_task(t2, sizeof(t2), id2, agent_id(f->agents[0]), cmd2);
+    snprintf(ops, sizeof(ops),
+             "[{\"type\":\"LAUNCH_GROUP\",\"launch_group\":{\"executor\":{\"executor_id\":"
+             "{\"value\":\"e1\"},\"type\":\"DEFAULT\",\"framework_id\":{\"value\":\"%s\"},"
+             "\"resources\":" EXECUTOR_RES "%s},\"task_group\":{\"tasks\":[%s,%s]}}}]",
+             s->fw, executor_extra != NULL ? executor_extra : "", t1, t2);
+    accept_ops(f, s, offer, ops, "{\"refuse_seconds\":0}");
+}
+
+/*
+ * The next UPDATE of task_id at or after *from (updates of other tasks are
+ * skipped: each task's updates are ordered, different tasks' are not),
+ * checked against w; *from moves past it. The caller decrefs it.
+ */
+static json_t *update_of(struct fixture *f, const struct sub *s, uint32_t *from,
+                         const char *task_id, const struct update_want *w)
+{
+    uint64_t end = now(f) + 2 * SEC;
+    for (;;) {
+        int i = find(f, s, "UPDATE", *from);
+        if (i < 0 && now(f) < end) {
+            run(f, 10 * MS);
+            continue;
+        }
+        if (i < 0)
+            fail_msg("no UPDATE %s for task %s", w->state, task_id);
+        json_t *j = record(ex(f, s), (uint32_t)i);
+        json_t *st = json_object_get(json_object_get(j, "update"), "status");
+        int mine = strcmp(json_string_value(json_object_get(json_object_get(st, "task_id"),
+                                                            "value")), task_id) == 0;
+        json_decref(j);
+        if (mine)
+            break;
+        *from = (uint32_t)i + 1;
+    }
+    return update_expect(f, s, from, 2 * SEC, task_id, w);
+}
+
+/* update_of, then the update is acknowledged when it has a uuid. */
+static void expect_ack(struct fixture *f, const struct sub *s, uint32_t *from, const char *task_id,
+                       const struct update_want *w)
+{
+    json_t *u = update_of(f, s, from, task_id, w);
+    if (w->has_uuid)
+        acknowledge(f, s, u);
+    json_decref(u);
+}
+
+/*
+ * RESERVE then LAUNCH in one ACCEPT: the task runs on the reservation just
+ * made (the operations apply in order to what the offers hold); the
+ * rest of the offer comes back. A LAUNCH with an `id` is refused with
+ * TASK_ERROR (Mesos' `accept`).
+ */
+static void reserve_then_launch(void **state)
+{
+    (void)state;
+    struct sub s;
+    char offer[128];
+    uint32_t from;
+    struct fixture *f = world_with_offer(401, SUBSCRIBE_ROLE_R, &s, offer, sizeof(offer), &from);
+    accept_text(f, &s, offer,
+                "[{\"type\":\"RESERVE\",\"reserve\":{\"resources\":[{\"name\":\"cpus\",\"type\":"
+                "\"SCALAR\",\"scalar\":{\"value\":1},\"reservations\":[{\"type\":\"DYNAMIC\","
+                "\"role\":\"r\",\"principal\":\"p\"}]}]}},"
+                "{\"type\":\"LAUNCH\",\"launch\":{\"task_infos\":[{\"name\":\"t\",\"task_id\":"
+                "{\"value\":\"t1\"},\"agent_id\":{\"value\":\"%s\"},\"resources\":[{\"name\":"
+                "\"cpus\",\"type\":\"SCALAR\",\"scalar\":{\"value\":1},\"reservations\":[{\"type\":"
+                "\"DYNAMIC\",\"role\":\"r\",\"principal\":\"p\"}]},{\"name\":\"mem\",\"type\":"
+                "\"SCALAR\",\"scalar\":{\"value\":32}}],\"command\":{\"value\":\"sleep 1000\"}}]}}]");
+    json_decref(update_expect(f, &s, &from, SEC, "t1", &want_starting));
+    /* The task holds the reserved cpus: the next offer has only the unreserved one left. */
+    int i = wait_offers(f, &s, from, 3 * SEC);
+    assert_true(offer_cpus(f, &s, i) == 1.0);
+    json_t *j = record(ex(f, &s), (uint32_t)i);
+    assert_null(strstr(ex(f, &s)->records[i].json, "\"reservations\""));
+    json_decref(j);
+    char offer2[128];
+    offer_field(f, &s, i, 0, "id", offer2, sizeof(offer2));
+    accept_text(f, &s, offer2,
+                "[{\"type\":\"LAUNCH\",\"id\":{\"value\":\"op\"},\"launch\":{\"task_infos\":[{"
+                "\"name\":\"t\",\"task_id\":{\"value\":\"t2\"},\"agent_id\":{\"value\":\"%s\"},"
+                "\"resources\":" RES_CPUS_MEM("0.1", "32") ",\"command\":{\"value\":\"true\"}}]}}]");
+    const struct update_want err = {"TASK_ERROR", "REASON_TASK_INVALID", "SOURCE_MASTER",
+                                    "The `id` field cannot be set on LAUNCH operations", 0};
+    from = (uint32_t)i + 1;
+    json_decref(update_expect(f, &s, &from, SEC, "t2", &err));
+    fixture_free(f);
+}
+
+/*
+ * LAUNCH_GROUP: the default executor reports TASK_STARTING then
+ * TASK_RUNNING for each task (src/launcher/default_executor.cpp), each
+ * task runs its command; the executor's resources are held apart from its
+ * tasks' until its last task is done, when they come back.
+ */
+static void launch_group_runs(void **state)
+{
+    (void)state;
+    struct sub s;
+    char offer[128];
+    uint32_t from;
+    struct fixture *f = world_with_offer(411, SUBSCRIBE_AWARE, &s, offer, sizeof(offer), &from);
+    launch_group2(f, &s, offer, NULL, "g1", "sleep 1000", "g2", "true");
+    uint32_t c1 = from, c2 = from;
+    json_t *u = update_of(f, &s, &c1, "g1", &want_starting);
+    json_t *st = json_object_get(json_object_get(u, "update"), "status");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(st, "executor_id"),
+                                                          "value")), "e1");
+    acknowledge(f, &s, u);
+    json_decref(u);
+    expect_ack(f, &s, &c2, "g2", &want_starting);
+    expect_ack(f, &s, &c1, "g1", &want_running);
+    expect_ack(f, &s, &c2, "g2", &want_running);
+    const struct update_want fin = {"TASK_FINISHED", NULL, "SOURCE_EXECUTOR",
+                                    "Command exited with status 0", 1};
+    expect_ack(f, &s, &c2, "g2", &fin);
+    from = c1 > c2 ? c1 : c2;
+    /* g1 and the executor hold 0.1 cpus each. */
+    int i = wait_offers(f, &s, from, 3 * SEC);
+    assert_true(offer_cpus(f, &s, i) == 1.8);
+    char body[512];
+    snprintf(body, sizeof(body), "{\"type\":\"KILL\",\"framework_id\":{\"value\":\"%s\"},"
+             "\"kill\":{\"task_id\":{\"value\":\"g1\"}}}", s.fw);
+    call_202(f, &s, body);
+    const struct update_want killing = {"TASK_KILLING", NULL, "SOURCE_EXECUTOR", NULL, 1};
+    const struct update_want killed = {"TASK_KILLED", NULL, "SOURCE_EXECUTOR",
+                                       "Command terminated with signal Terminated", 1};
+    uint32_t at = (uint32_t)i + 1;
+    expect_ack(f, &s, &at, "g1", &killing);
+    expect_ack(f, &s, &at, "g1", &killed);
+    /* The last task is done: the executor is gone and its resources come back too. */
+    char o[128];
+    offer_field(f, &s, i, 0, "id", o, sizeof(o));
+    accept_ops(f, &s, o, "[]", "{\"refuse_seconds\":0}");
+    int k = wait_offers(f, &s, at, 3 * SEC);
+    assert_true(offer_cpus(f, &s, k) == 2.0);
+    fixture_free(f);
+}
+
+/*
+ * The default executor's kill policy: a task of a group that is killed or
+ * fails takes the other tasks of its group with it (TASK_KILLING when the
+ * framework has TASK_KILLING_STATE, then TASK_KILLED).
+ */
+static void launch_group_kill_policy(void **state)
+{
+    (void)state;
+    const struct update_want killing = {"TASK_KILLING", NULL, "SOURCE_EXECUTOR", NULL, 1};
+    const struct update_want killed = {"TASK_KILLED", NULL, "SOURCE_EXECUTOR",
+                                       "Command terminated with signal Terminated", 1};
+    const struct update_want failed = {"TASK_FAILED", NULL, "SOURCE_EXECUTOR",
+                                       "Command exited with status 1", 1};
+    /* KILL of one task (TASK_KILLING_STATE). */
+    struct sub s;
+    char offer[128], body[512];
+    uint32_t from;
+    struct fixture *f = world_with_offer(421, SUBSCRIBE_AWARE, &s, offer, sizeof(offer), &from);
+    launch_group2(f, &s, offer, NULL, "k1", "sleep 1000", "k2", "sleep 1000");
+    uint32_t c1 = from, c2 = from;
+    expect_ack(f, &s, &c1, "k1", &want_starting);
+    expect_ack(f, &s, &c2, "k2", &want_starting);
+    expect_ack(f, &s, &c1, "k1", &want_running);
+    expect_ack(f, &s, &c2, "k2", &want_running);
+    snprintf(body, sizeof(body), "{\"type\":\"KILL\",\"framework_id\":{\"value\":\"%s\"},"
+             "\"kill\":{\"task_id\":{\"value\":\"k1\"}}}", s.fw);
+    call_202(f, &s, body);
+    expect_ack(f, &s, &c1, "k1", &killing);
+    expect_ack(f, &s, &c2, "k2", &killing);
+    expect_ack(f, &s, &c1, "k1", &killed);
+    expect_ack(f, &s, &c2, "k2", &killed);
+    fixture_free(f);
+    /* A task that fails (no TASK_KILLING_STATE: straight to KILLED). */
+    f = world_with_offer(422, SUBSCRIBE_PLAIN, &s, offer, sizeof(offer), &from);
+    launch_group2(f, &s, offer, NULL, "f1", "false", "f2", "sleep 1000");
+    c1 = c2 = from;
+    expect_ack(f, &s, &c1, "f1", &want_starting);
+    expect_ack(f, &s, &c2, "f2", &want_starting);
+    expect_ack(f, &s, &c1, "f1", &want_running);
+    expect_ack(f, &s, &c2, "f2", &want_running);
+    expect_ack(f, &s, &c1, "f1", &failed);
+    expect_ack(f, &s, &c2, "f2", &killed);
+    fixture_free(f);
+}
+
+/* LAUNCH_GROUP refused: every task gets TASK_ERROR, REASON_TASK_GROUP_INVALID, Mesos' text. */
+static void launch_group_invalid(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *operations; /* %s: the framework id, then the agent id twice */
+        const char *message;
+    } rows[] = {
+        /* validation::executor::internal::validateFrameworkID (LAUNCH_GROUP does not fill it). */
+        {"[{\"type\":\"LAUNCH_GROUP\",\"launch_group\":{\"executor\":{\"executor_id\":{\"value\":"
+         "\"e1\"},\"type\":\"DEFAULT\",\"resources\":" EXECUTOR_RES "},\"task_group\":{\"tasks\":["
+         "{\"name\":\"a\",\"task_id\":{\"value\":\"a\"},\"agent_id\":{\"value\":\"%s\"},"
+         "\"resources\":" RES_CPUS_MEM("0.1", "32") ",\"command\":{\"value\":\"true\"}}]}}}]",
+         "'ExecutorInfo.framework_id' must be set"},
+        {"[{\"type\":\"LAUNCH_GROUP\",\"launch_group\":{\"executor\":{\"executor_id\":{\"value\":"
+         "\"e1\"},\"framework_id\":{\"value\":\"%s\"},\"resources\":" EXECUTOR_RES "},"
+         "\"task_group\":{\"tasks\":[{\"name\":\"a\",\"task_id\":{\"value\":\"a\"},\"agent_id\":"
+         "{\"value\":\"%s\"},\"resources\":" RES_CPUS_MEM("0.1", "32") ",\"command\":{\"value\":"
+         "\"true\"}}]}}}]",
+         "'ExecutorInfo.type' must be set"},
+        {"[{\"type\":\"LAUNCH_GROUP\",\"launch_group\":{\"executor\":{\"executor_id\":{\"value\":"
+         "\"e1\"},\"type\":\"DEFAULT\",\"command\":{\"value\":\"x\"},\"framework_id\":{\"value\":"
+         "\"%s\"},\"resources\":" EXECUTOR_RES "},\"task_group\":{\"tasks\":[{\"name\":\"a\","
+         "\"task_id\":{\"value\":\"a\"},\"agent_id\":{\"value\":\"%s\"},\"resources\":"
+         RES_CPUS_MEM("0.1", "32") ",\"command\":{\"value\":\"true\"}}]}}}]",
+         "'ExecutorInfo.command' must not be set for 'DEFAULT' executor"},
+        {"[{\"type\":\"LAUNCH_GROUP\",\"launch_group\":{\"executor\":{\"executor_id\":{\"value\":"
+         "\"e1\"},\"type\":\"DEFAULT\",\"framework_id\":{\"value\":\"%s\"},\"resources\":"
+         RES_CPUS_MEM("0.1", "32") "},\"task_group\":{\"tasks\":[{\"name\":\"a\",\"task_id\":"
+         "{\"value\":\"a\"},\"agent_id\":{\"value\":\"%s\"},\"resources\":" RES_CPUS_MEM("0.1", "32")
+         ",\"command\":{\"value\":\"true\"}}]}}}]",
+         "Executor 'e1' uses no disk"},
+        {"[{\"type\":\"LAUNCH_GROUP\",\"launch_group\":{\"executor\":{\"executor_id\":{\"value\":"
+         "\"e1\"},\"type\":\"DEFAULT\",\"framework_id\":{\"value\":\"%s\"},\"resources\":["
+         "{\"name\":\"mem\",\"type\":\"SCALAR\",\"scalar\":{\"value\":16}}]},\"task_group\":{"
+         "\"tasks\":[{\"name\":\"a\",\"task_id\":{\"value\":\"a\"},\"agent_id\":{\"value\":\"%s\"},"
+         "\"resources\":" RES_CPUS_MEM("0.1", "32") ",\"command\":{\"value\":\"true\"}}]}}}]",
+         "Executor 'e1' uses less CPUs (None) than the minimum required (0.01)"},
+        {"[{\"type\":\"LAUNCH_GROUP\",\"launch_group\":{\"executor\":{\"executor_id\":{\"value\":"
+         "\"e1\"},\"type\":\"DEFAULT\",\"framework_id\":{\"value\":\"%s\"},\"resources\":["
+         "{\"name\":\"cpus\",\"type\":\"SCALAR\",\"scalar\":{\"value\":0.1}},{\"name\":\"mem\","
+         "\"type\":\"SCALAR\",\"scalar\":{\"value\":16}}]},\"task_group\":{\"tasks\":[{\"name\":"
+         "\"a\",\"task_id\":{\"value\":\"a\"},\"agent_id\":{\"value\":\"%s\"},\"resources\":"
+         RES_CPUS_MEM("0.1", "32") ",\"command\":{\"value\":\"true\"}}]}}}]",
+         "Executor 'e1' uses less memory (16MB) than the minimum required (32MB)"},
+        {"[{\"type\":\"LAUNCH_GROUP\",\"launch_group\":{\"executor\":{\"executor_id\":{\"value\":"
+         "\"e1\"},\"type\":\"DEFAULT\",\"framework_id\":{\"value\":\"%s\"},\"resources\":"
+         EXECUTOR_RES "},\"task_group\":{\"tasks\":[{\"name\":\"a\",\"task_id\":{\"value\":\"a\"},"
+         "\"agent_id\":{\"value\":\"%s\"},\"resources\":" RES_CPUS_MEM("4", "32") ",\"command\":"
+         "{\"value\":\"true\"}}]}}}]",
+         "Total resources cpus(allocated: *):4.1; mem(allocated: *):64; disk(allocated: *):32 "
+         "required by task group and its executor are more than available ports(allocated: *):"
+         "[31000-32000]; cpus(allocated: *):2; mem(allocated: *):2048; disk(allocated: *):4096"},
+        {"[{\"type\":\"LAUNCH_GROUP\",\"launch_group\":{\"executor\":{\"executor_id\":{\"value\":"
+         "\"e1\"},\"type\":\"DEFAULT\",\"framework_id\":{\"value\":\"%s\"},\"resources\":"
+         EXECUTOR_RES "},\"task_group\":{\"tasks\":[{\"name\":\"a\",\"task_id\":{\"value\":\"a/1\"},"
+         "\"agent_id\":{\"value\":\"%s\"},\"resources\":" RES_CPUS_MEM("0.1", "32") ",\"command\":"
+         "{\"value\":\"true\"}}]}}}]",
+         "Task 'a/1' is invalid: 'a/1' contains invalid characters"},
+        {"[{\"type\":\"LAUNCH_GROUP\",\"id\":{\"value\":\"op\"},\"launch_group\":{\"executor\":{"
+         "\"executor_id\":{\"value\":\"e1\"},\"type\":\"DEFAULT\",\"framework_id\":{\"value\":"
+         "\"%s\"},\"resources\":" EXECUTOR_RES "},\"task_group\":{\"tasks\":[{\"name\":\"a\","
+         "\"task_id\":{\"value\":\"a\"},\"agent_id\":{\"value\":\"%s\"},\"resources\":"
+         RES_CPUS_MEM("0.1", "32") ",\"command\":{\"value\":\"true\"}}]}}}]",
+         "The `id` field cannot be set on LAUNCH_GROUP operations"},
+    };
+    for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+        struct sub s;
+        char offer[128], ops[4096];
+        uint32_t from;
+        struct fixture *f = world_with_offer(431 + r, SUBSCRIBE_PLAIN, &s, offer, sizeof(offer),
+                                             &from);
+        int takes_fw = strstr(rows[r].operations, "framework_id\\\":{\\\"value\\\":\\\"%s") != NULL ||
+                       strstr(rows[r].operations, "\"framework_id\":{\"value\":\"%s\"}") != NULL;
+        if (takes_fw)
+            snprintf(ops, sizeof(ops), rows[r].operations, s.fw, agent_id(f->agents[0]));
+        else
+            snprintf(ops, sizeof(ops), rows[r].operations, agent_id(f->agents[0]));
+        accept_ops(f, &s, offer, ops, "{\"refuse_seconds\":0}");
+        const char *task = strstr(rows[r].operations, "a/1") != NULL ? "a/1" : "a";
+        const struct update_want w = {"TASK_ERROR", "REASON_TASK_GROUP_INVALID", "SOURCE_MASTER",
+                                      rows[r].message, 0};
+        json_decref(update_expect(f, &s, &from, SEC, task, &w));
+        run(f, 2 * SEC);
+        assert_int_equal(count(f, &s, "UPDATE", from), 0); /* nothing ran */
+        fixture_free(f);
+    }
+}
+
+/*
+ * A9 (Mesos' registerSlave, _removeSlave): an agent back with a new work
+ * dir at the address of its DISCONNECTED old self replaces it at once: the
+ * old one's tasks get TASK_LOST, REASON_AGENT_REMOVED, "Agent <hostname>
+ * removed: a new agent registered at the same address" (whatever the
+ * framework's capabilities), then FAILURE; reconciling them with the old
+ * id answers TASK_UNKNOWN (TASK_LOST without PARTITION_AWARE).
+ */
+static void agent_replaced_tasks_lost(void **state)
+{
+    (void)state;
+    struct sub s;
+    char offer[128], old[128];
+    uint32_t from;
+    struct fixture *f = world_with_offer(441, SUBSCRIBE_CKPT, &s, offer, sizeof(offer), &from);
+    launch_running(f, &s, offer, "t1", "sleep 100000", &from);
+    snprintf(old, sizeof(old), "%s", agent_id(f->agents[0]));
+    agent_crash(f, 0);
+    run(f, SEC);
+    assert_int_equal(master_agent_state(f->master, old), MASTER_AGENT_DISCONNECTED);
+    assert_int_equal(count(f, &s, "UPDATE", from), 0); /* a checkpointing framework's task waits */
+    agent_restart_fresh(f, 0, NULL);
+    const struct update_want lost = {"TASK_LOST", "REASON_AGENT_REMOVED", "SOURCE_MASTER",
+                                     "Agent a1 removed: a new agent registered at the same "
+                                     "address", 0};
+    json_decref(update_expect(f, &s, &from, 10 * SEC, "t1", &lost));
+    run(f, SEC);
+    int fl = find(f, &s, "FAILURE", from - 1);
+    assert_true(fl >= (int)from);
+    assert_int_equal(master_agent_state(f->master, old), MASTER_AGENT_REMOVED);
+    assert_string_not_equal(agent_id(f->agents[0]), old);
+    from = (uint32_t)fl + 1;
+    reconcile_call(f, &s, "t1", old);
+    const struct update_want unknown = {"TASK_UNKNOWN", "REASON_RECONCILIATION", "SOURCE_MASTER",
+                                        "Reconciliation: Task is unknown", 0};
+    json_decref(update_expect(f, &s, &from, SEC, "t1", &unknown));
+    fixture_free(f);
+}
+
+/*
+ * A5 for task groups: a checkpointing framework's group survives the
+ * agent's restart with its executor and its kill policy; a new master
+ * learns the executor from the re-registration and holds its resources.
+ */
+static void launch_group_recovered(void **state)
+{
+    (void)state;
+    struct sub s;
+    char offer[128], body[512];
+    uint32_t from;
+    struct fixture *f = world_with_offer(451, SUBSCRIBE_CKPT, &s, offer, sizeof(offer), &from);
+    launch_group2(f, &s, offer, NULL, "c1", "sleep 1000", "c2", "sleep 1000");
+    uint32_t c1 = from, c2 = from;
+    expect_ack(f, &s, &c1, "c1", &want_starting);
+    expect_ack(f, &s, &c2, "c2", &want_starting);
+    expect_ack(f, &s, &c1, "c1", &want_running);
+    expect_ack(f, &s, &c2, "c2", &want_running);
+    agent_crash(f, 0);
+    run(f, 5 * SEC);
+    agent_restart(f, 0, NULL);
+    master_restart(f);
+    wait_registered(f, 0, 120 * SEC);
+    struct sub s2;
+    resubscribe(f, &s, 1, &s2);
+    uint32_t from2 = 1;
+    /* Two tasks and the executor: 0.3 cpus held, 1.7 offered. */
+    int i = wait_offers(f, &s2, from2, 5 * SEC);
+    assert_true(offer_cpus(f, &s2, i) == 1.7);
+    from2 = (uint32_t)i + 1;
+    snprintf(body, sizeof(body), "{\"type\":\"KILL\",\"framework_id\":{\"value\":\"%s\"},"
+             "\"kill\":{\"task_id\":{\"value\":\"c2\"}}}", s2.fw);
+    call_202(f, &s2, body);
+    const struct update_want killing = {"TASK_KILLING", NULL, "SOURCE_EXECUTOR", NULL, 1};
+    c1 = c2 = from2;
+    expect_ack(f, &s2, &c2, "c2", &killing);
+    expect_ack(f, &s2, &c1, "c1", &killing); /* the group goes with it */
+    fixture_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -939,6 +1330,12 @@ int main(void)
         cmocka_unit_test(known_agent_answers_missing_task),
         cmocka_unit_test(agent_restart_unnoticed_task_lost),
         cmocka_unit_test(kill_resent_on_reregistration),
+        cmocka_unit_test(reserve_then_launch),
+        cmocka_unit_test(launch_group_runs),
+        cmocka_unit_test(launch_group_kill_policy),
+        cmocka_unit_test(launch_group_invalid),
+        cmocka_unit_test(agent_replaced_tasks_lost),
+        cmocka_unit_test(launch_group_recovered),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,10 +10,38 @@
 
 const char *const agent_addrs[CLUSTER_AGENTS] = {"a1:5051", "a2:5051"};
 const char *const agent_hosts[CLUSTER_AGENTS] = {"a1", "a2"};
+/* The agents' pids' addresses, which offers carry in url.address.ip. */
+const char *const agent_ips[CLUSTER_AGENTS] = {"10.0.0.1", "10.0.0.2"};
 
 
 
 
+
+/* The trace sink: keeps the cores' log lines ("<time> <node> - log <level> <text>"). */
+static void logs_keep(void *ctx, const char *line)
+{
+    struct fixture *f = ctx;
+    if (strstr(line, " - log ") == NULL)
+        return;
+    size_t n = strlen(line);
+    if (f->logs_len + n + 2 > f->logs_cap) {
+        size_t cap = f->logs_cap ? f->logs_cap * 2 : 65536;
+        while (cap < f->logs_len + n + 2)
+            cap *= 2;
+        f->logs = realloc(f->logs, cap);
+        assert_non_null(f->logs);
+        f->logs_cap = cap;
+    }
+    memcpy(f->logs + f->logs_len, line, n);
+    f->logs_len += n;
+    f->logs[f->logs_len++] = '\n';
+    f->logs[f->logs_len] = '\0';
+}
+
+int logged(struct fixture *f, const char *text)
+{
+    return f->logs != NULL && strstr(f->logs, text) != NULL;
+}
 
 struct fixture *fixture_make(uint64_t seed)
 {
@@ -22,6 +50,7 @@ struct fixture *fixture_make(uint64_t seed)
     sim_options_default(&o);
     o.seed = seed;
     assert_int_equal(sim_world_create(&o, NULL, &f->world, NULL), 0);
+    sim_world_trace_set(f->world, logs_keep, f);
     struct master_config mc;
     master_config_init(&mc);
     struct rt *rt;
@@ -48,6 +77,7 @@ void fixture_free(struct fixture *f)
         client_deinit(&f->clients[i]);
     assert_int_equal(sim_world_violations(f->world, NULL, NULL), 0);
     sim_world_destroy(f->world);
+    free(f->logs);
     free(f);
 }
 
@@ -70,6 +100,7 @@ void agent_start(struct fixture *f, int i, const char *resources)
     agent_config_init(&c);
     c.master = MASTER;
     c.hostname = agent_hosts[i];
+    c.ip = agent_ips[i];
     c.resources = resources;
     assert_int_equal(agent_create(rt, &c, &f->agents[i]), 0);
     assert_int_equal(sim_node_bind(f->world, agent_addrs[i], f->agents[i]), 0);
@@ -92,6 +123,27 @@ void agent_restart(struct fixture *f, int i, const char *resources)
     agent_config_init(&c);
     c.master = MASTER;
     c.hostname = agent_hosts[i];
+    c.ip = agent_ips[i];
+    c.resources = resources;
+    assert_int_equal(agent_create(rt, &c, &f->agents[i]), 0);
+    assert_int_equal(sim_node_bind(f->world, agent_addrs[i], f->agents[i]), 0);
+}
+
+void agent_restart_fresh(struct fixture *f, int i, const char *resources)
+{
+    struct rt *rt;
+    assert_int_equal(sim_node_restart(f->world, agent_addrs[i], &agent_node_ops, NULL, &rt), 0);
+    static const char *const keys[] = {AGENT_STORE_KEY_ID, AGENT_STORE_KEY_TASKS,
+                                       "agent/resources"};
+    for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+        int err = rt->ops->store_del(rt->ctx, keys[k]);
+        assert_true(err == 0 || err == MC_ENOTFOUND);
+    }
+    struct agent_config c;
+    agent_config_init(&c);
+    c.master = MASTER;
+    c.hostname = agent_hosts[i];
+    c.ip = agent_ips[i];
     c.resources = resources;
     assert_int_equal(agent_create(rt, &c, &f->agents[i]), 0);
     assert_int_equal(sim_node_bind(f->world, agent_addrs[i], f->agents[i]), 0);
@@ -220,4 +272,34 @@ void offer_field(struct fixture *f, const struct sub *s, int i, size_t k, const 
     assert_non_null(v);
     snprintf(out, out_bytes, "%s", json_string_value(v));
     json_decref(j);
+}
+
+void accept_ops(struct fixture *f, const struct sub *s, const char *offer_id,
+                const char *operations, const char *filters)
+{
+    size_t n = strlen(operations) + 1024;
+    char *body = malloc(n);
+    assert_non_null(body);
+    snprintf(body, n,
+             "{\"type\":\"ACCEPT\",\"framework_id\":{\"value\":\"%s\"},\"accept\":{\"offer_ids\":"
+             "[{\"value\":\"%s\"}],\"operations\":%s%s%s}}",
+             s->fw, offer_id, operations, filters != NULL ? ",\"filters\":" : "",
+             filters != NULL ? filters : "");
+    int x = post(f, s->client, s->stream, body);
+    free(body);
+    run(f, 20 * MS);
+    assert_int_equal(client_exchange_get(&f->clients[s->client], x)->status, 202);
+}
+
+json_t *event_next(struct fixture *f, const struct sub *s, const char *type, uint32_t *from,
+                   uint64_t limit_ns)
+{
+    uint64_t end = now(f) + limit_ns;
+    int i;
+    while ((i = find(f, s, type, *from)) < 0 && now(f) < end)
+        run(f, 10 * MS);
+    if (i < 0)
+        return NULL;
+    *from = (uint32_t)i + 1;
+    return record(ex(f, s), (uint32_t)i);
 }

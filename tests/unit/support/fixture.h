@@ -28,12 +28,16 @@
 
 extern const char *const agent_addrs[CLUSTER_AGENTS];
 extern const char *const agent_hosts[CLUSTER_AGENTS];
+extern const char *const agent_ips[CLUSTER_AGENTS];
 
 struct fixture {
     struct sim_world *world;
     struct master *master;
     struct agent *agents[2];
     struct client clients[2];
+    /* The log lines of the cores (the trace's "log" lines), one per line. */
+    char *logs;
+    size_t logs_len, logs_cap;
 };
 
 /* One scheduler's subscription: its exchange, framework id and stream id. */
@@ -51,6 +55,8 @@ uint64_t now(struct fixture *f);
 void agent_start(struct fixture *f, int i, const char *resources);
 void agent_crash(struct fixture *f, int i);
 void agent_restart(struct fixture *f, int i, const char *resources);
+/* Brings crashed agent i back with an empty store: a new work dir, a new agent (A9). */
+void agent_restart_fresh(struct fixture *f, int i, const char *resources);
 void master_restart(struct fixture *f);
 /* Drops everything the master sends to address to (borrowed, a constant) until called with NULL. */
 void cut_from_master(struct fixture *f, const char *to);
@@ -64,5 +70,16 @@ uint32_t count(struct fixture *f, const struct sub *s, const char *type, uint32_
 int wait_offers(struct fixture *f, const struct sub *s, uint32_t from, uint64_t limit_ns);
 void offer_field(struct fixture *f, const struct sub *s, int i, size_t k, const char *what,
                  char *out, size_t out_bytes);
+/* Whether a core logged a line containing text (since the world began). */
+int logged(struct fixture *f, const char *text);
+/*
+ * ACCEPT of offer_id by s with the operations (a JSON array) and filters
+ * (a JSON object, NULL for none); runs 20 ms and checks the 202.
+ */
+void accept_ops(struct fixture *f, const struct sub *s, const char *offer_id,
+                const char *operations, const char *filters);
+/* Record i of s's stream as JSON (the caller decrefs); the event's index through *at. */
+json_t *event_next(struct fixture *f, const struct sub *s, const char *type, uint32_t *from,
+                   uint64_t limit_ns);
 
 #endif
