@@ -1442,6 +1442,21 @@ static int from_proto_fill(const struct mc_alloc *alloc, const Mesos__V1__Resour
     return rc;
 }
 
+/* The item's allocation role (from allocation_info), then its value. */
+static int from_proto_allocation_fill(const struct mc_alloc *alloc, const Mesos__V1__Resource *r,
+                                      struct res_item *item, char *err, size_t err_bytes)
+{
+    if (r->allocation_info != NULL && r->allocation_info->role != NULL) {
+        if (role_validate(r->allocation_info->role, err, err_bytes) != 0)
+            return MC_EINVAL;
+        if (strlen(r->allocation_info->role) >= sizeof(item->allocation_role))
+            return snprintf(err, err_bytes, "role longer than %u bytes",
+                            MC_RES_ROLE_BYTES_MAX - 1u), MC_ELIMIT;
+        strcpy(item->allocation_role, r->allocation_info->role);
+    }
+    return from_proto_fill(alloc, r, item, err, err_bytes);
+}
+
 /* Converts one message into item (which then owns storage to free). */
 static int from_proto_one(const struct mc_alloc *alloc, const Mesos__V1__Resource *r,
                           struct res_item *item, char *err, size_t err_bytes)
@@ -1459,26 +1474,22 @@ static int from_proto_one(const struct mc_alloc *alloc, const Mesos__V1__Resourc
     int rc = from_proto_role(r, item, err, err_bytes);
     if (rc != 0)
         return rc;
-    if (r->allocation_info != NULL && r->allocation_info->role != NULL) {
-        if (role_validate(r->allocation_info->role, err, err_bytes) != 0)
-            return MC_EINVAL;
-        if (strlen(r->allocation_info->role) >= sizeof(item->allocation_role))
-            return snprintf(err, err_bytes, "role longer than %u bytes",
-                            MC_RES_ROLE_BYTES_MAX - 1u), MC_ELIMIT;
-        strcpy(item->allocation_role, r->allocation_info->role);
-    }
-    return from_proto_fill(alloc, r, item, err, err_bytes);
+    return from_proto_allocation_fill(alloc, r, item, err, err_bytes);
 }
 
-int res_set_from_proto(struct res_set *out, Mesos__V1__Resource *const *arr, size_t count,
-                       size_t *bad_index, struct mc_diag *diag)
+typedef int (*from_proto_fn)(const struct mc_alloc *alloc, const Mesos__V1__Resource *r,
+                             struct res_item *item, char *err, size_t err_bytes);
+
+/* Adds each resource of arr to out as one() reads it; the first failure is reported. */
+static int from_proto_each(struct res_set *out, Mesos__V1__Resource *const *arr, size_t count,
+                           size_t *bad_index, struct mc_diag *diag, from_proto_fn one)
 {
     MC_ASSERT(out != NULL && (arr != NULL || count == 0));
     for (size_t i = 0; i < count; i++) {
         struct res_item item;
         char err[MC_DIAG_TEXT_BYTES_MAX] = "";
         memset(&item, 0, sizeof(item));
-        int rc = from_proto_one(out->alloc, arr[i], &item, err, sizeof(err));
+        int rc = one(out->alloc, arr[i], &item, err, sizeof(err));
         if (rc == 0)
             rc = res_set_add_item(out, &item);
         item_deinit(out->alloc, &item);
@@ -1492,6 +1503,12 @@ int res_set_from_proto(struct res_set *out, Mesos__V1__Resource *const *arr, siz
         }
     }
     return 0;
+}
+
+int res_set_from_proto(struct res_set *out, Mesos__V1__Resource *const *arr, size_t count,
+                       size_t *bad_index, struct mc_diag *diag)
+{
+    return from_proto_each(out, arr, count, bad_index, diag, from_proto_one);
 }
 
 /* ---- resources of offer operations: detail (reservation stacks, volumes) ---- */
@@ -1817,39 +1834,13 @@ static int from_proto_full_one(const struct mc_alloc *alloc, const Mesos__V1__Re
     rc = full_detail(alloc, r, item, err, err_bytes);
     if (rc != 0)
         return rc;
-    if (r->allocation_info != NULL && r->allocation_info->role != NULL) {
-        if (role_validate(r->allocation_info->role, err, err_bytes) != 0)
-            return MC_EINVAL;
-        if (strlen(r->allocation_info->role) >= sizeof(item->allocation_role))
-            return snprintf(err, err_bytes, "role longer than %u bytes",
-                            MC_RES_ROLE_BYTES_MAX - 1u), MC_ELIMIT;
-        strcpy(item->allocation_role, r->allocation_info->role);
-    }
-    return from_proto_fill(alloc, r, item, err, err_bytes);
+    return from_proto_allocation_fill(alloc, r, item, err, err_bytes);
 }
 
 int res_set_from_proto_full(struct res_set *out, Mesos__V1__Resource *const *arr, size_t count,
                             size_t *bad_index, struct mc_diag *diag)
 {
-    MC_ASSERT(out != NULL && (arr != NULL || count == 0));
-    for (size_t i = 0; i < count; i++) {
-        struct res_item item;
-        char err[MC_DIAG_TEXT_BYTES_MAX] = "";
-        memset(&item, 0, sizeof(item));
-        int rc = from_proto_full_one(out->alloc, arr[i], &item, err, sizeof(err));
-        if (rc == 0)
-            rc = res_set_add_item(out, &item);
-        item_deinit(out->alloc, &item);
-        if (rc != 0) {
-            if (err[0] == '\0')
-                snprintf(err, sizeof(err), "%s", mc_strerror(rc));
-            mc_diag_set(diag, "%s", err);
-            if (bad_index != NULL)
-                *bad_index = i;
-            return rc;
-        }
-    }
-    return 0;
+    return from_proto_each(out, arr, count, bad_index, diag, from_proto_full_one);
 }
 
 /*
