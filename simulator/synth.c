@@ -28,6 +28,7 @@
 #include "mc_list.h"
 #include "media.h"
 #include "mesos/v1/scheduler/scheduler.pb-c.h"
+#include "msgstream.h"
 #include "pbjson.h"
 #include "recordio.h"
 
@@ -665,35 +666,25 @@ static void node_call_response(void *node, uint64_t call, const struct http_resp
     s->sub_streaming = 1;
 }
 
+/* One event of the subscription stream; 1 stops the reading when it ended the stream. */
+static int event_fn(void *ctx, const ProtobufCMessage *msg)
+{
+    struct synth *s = ctx;
+    uint64_t call = s->sub_call;
+    event_take(s, (const Mesos__V1__Scheduler__Event *)msg);
+    return call != s->sub_call || !s->sub_streaming;
+}
+
 static void node_call_data(void *node, uint64_t call, const uint8_t *bytes, size_t len)
 {
     struct synth *s = node;
-    while (len > 0 && call == s->sub_call && s->sub_streaming) {
-        size_t used = 0;
-        struct rio_record rec;
-        struct mc_diag diag;
-        int r = rio_decoder_feed(&s->decoder, bytes, len, &used, &rec, &diag);
-        if (r < 0) {
-            synth_fire(s, SYNTH_EV_ENDED);
-            return;
-        }
-        bytes += used;
-        len -= used;
-        if (r == 0)
-            continue;
-        ProtobufCMessage *msg = NULL;
-        int err = s->json ? pbjson_decode(&mesos__v1__scheduler__event__descriptor,
-                                          (const char *)rec.data, rec.bytes, &s->pb_alloc, &msg,
-                                          NULL)
-                          : pbjson_unpack(&mesos__v1__scheduler__event__descriptor, rec.data,
-                                          rec.bytes, &s->pb_alloc, &msg, &diag);
-        if (err != 0) {
-            synth_fire(s, SYNTH_EV_ENDED);
-            return;
-        }
-        event_take(s, (const Mesos__V1__Scheduler__Event *)msg);
-        protobuf_c_message_free_unpacked(msg, &s->pb_alloc);
-    }
+    if (call != s->sub_call || !s->sub_streaming)
+        return;
+    int r = msgstream_feed(&s->decoder, bytes, len, &mesos__v1__scheduler__event__descriptor,
+                           s->json ? MEDIA_CODEC_JSON : MEDIA_CODEC_PROTOBUF, &s->pb_alloc,
+                           event_fn, s, NULL);
+    if (r < 0)
+        synth_fire(s, SYNTH_EV_ENDED);
 }
 
 static void node_call_end(void *node, uint64_t call, int err)

@@ -44,6 +44,7 @@
 #include "mc_limits.h"
 #include "media.h"
 #include "mesos_conform/internal.pb-c.h"
+#include "msgstream.h"
 #include "pbjson.h"
 #include "recordio.h"
 
@@ -626,31 +627,26 @@ static void event_take(struct agent *a, const MesosConform__Internal__Event *ev)
     }
 }
 
+/* One event of the registration stream; 1 stops the reading when the stream changed. */
+static int event_fn(void *ctx, const ProtobufCMessage *msg)
+{
+    struct agent *a = ctx;
+    uint64_t call = a->reg_call;
+    event_take(a, (const MesosConform__Internal__Event *)msg);
+    return call != a->reg_call || !a->reg_streaming;
+}
+
 static void node_call_data(void *node, uint64_t call, const uint8_t *bytes, size_t len)
 {
     struct agent *a = node;
-    while (len > 0 && call == a->reg_call && a->reg_streaming) {
-        size_t used = 0;
-        struct rio_record rec;
-        struct mc_diag diag;
-        int r = rio_decoder_feed(&a->decoder, bytes, len, &used, &rec, &diag);
-        if (r < 0) {
-            stream_broken(a, diag.text);
-            return;
-        }
-        bytes += used;
-        len -= used;
-        if (r == 0)
-            continue;
-        ProtobufCMessage *msg = NULL;
-        if (pbjson_unpack(&mesos_conform__internal__event__descriptor, rec.data, rec.bytes,
-                          &a->pb_alloc, &msg, &diag) != 0) {
-            stream_broken(a, "an event that does not parse");
-            return;
-        }
-        event_take(a, (const MesosConform__Internal__Event *)msg);
-        protobuf_c_message_free_unpacked(msg, &a->pb_alloc);
-    }
+    if (call != a->reg_call || !a->reg_streaming)
+        return;
+    struct mc_diag diag;
+    mc_diag_clear(&diag);
+    int r = msgstream_feed(&a->decoder, bytes, len, &mesos_conform__internal__event__descriptor,
+                           MEDIA_CODEC_PROTOBUF, &a->pb_alloc, event_fn, a, &diag);
+    if (r < 0)
+        stream_broken(a, diag.text); /* bad framing, or a record that is not an Event */
 }
 
 static void node_call_end(void *node, uint64_t call, int err)
