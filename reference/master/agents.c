@@ -935,28 +935,6 @@ static const char *agent_info_validate(const Mesos__V1__AgentInfo *info)
     return NULL;
 }
 
-/* common::validation::validateID's texts; NULL for a valid id. */
-static const char *id_problem(const char *id, char *buf, size_t buf_bytes)
-{
-    size_t len = strlen(id);
-    if (len == 0)
-        return "ID must not be empty";
-    if (len > 255)
-        return "ID must not be greater than 255 characters";
-    const char *what = NULL;
-    if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
-        what = "is disallowed";
-    for (size_t i = 0; what == NULL && i < len; i++) {
-        unsigned char c = (unsigned char)id[i];
-        if (c < 0x20 || c == 0x7f || c == '/' || c == '\\')
-            what = "contains invalid characters";
-    }
-    if (what == NULL)
-        return NULL;
-    snprintf(buf, buf_bytes, "'%s' %s", id, what);
-    return buf;
-}
-
 /*
  * The tasks and frameworks a REREGISTER reports, as Mesos'
  * validation::master::message::reregisterSlave checks them (the parts the
@@ -971,7 +949,7 @@ static const char *report_validate(const MesosConform__Internal__Call *call, cha
         const Mesos__V1__FrameworkID *id = rr->frameworks[i]->id;
         if (id == NULL)
             return "Framework has no FrameworkID"; /* Mesos CHECKs it (updateSlaveFrameworks) */
-        const char *bad = id_problem(id->value, inner, sizeof(inner));
+        const char *bad = master__id_problem(id->value, inner, sizeof(inner));
         if (bad != NULL) {
             snprintf(buf, buf_bytes, "'FrameworkInfo.id' is invalid: %s", bad);
             return buf;
@@ -984,7 +962,7 @@ static const char *report_validate(const MesosConform__Internal__Call *call, cha
     }
     for (size_t i = 0; i < rr->n_tasks; i++) {
         const Mesos__V1__Task *t = rr->tasks[i];
-        const char *bad = id_problem(t->task_id->value, inner, sizeof(inner));
+        const char *bad = master__id_problem(t->task_id->value, inner, sizeof(inner));
         if (bad != NULL) {
             snprintf(buf, buf_bytes, "Task has an invalid TaskID: %s", bad);
             return buf;

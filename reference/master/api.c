@@ -114,3 +114,18 @@ void master__verdict_respond(struct master *m, uint64_t req, const struct master
     }
     master__respond_text(m, req, v->status, v->text);
 }
+
+const char *master__id_problem(const char *id, char *buf, size_t buf_bytes)
+{
+    size_t len = strlen(id);
+    if (len == 0)
+        return "ID must not be empty";
+    if (len > 255)
+        return "ID must not be greater than 255 characters";
+    if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
+        return snprintf(buf, buf_bytes, "'%s' is disallowed", id), buf;
+    for (const unsigned char *p = (const unsigned char *)id; *p != '\0'; p++)
+        if (*p < 0x20 || *p == 0x7f || *p == '/' || *p == '\\')
+            return snprintf(buf, buf_bytes, "'%s' contains invalid characters", id), buf;
+    return NULL;
+}

@@ -136,6 +136,12 @@ int master__check_method(const struct http_request *request, struct master_verdi
 int master__check_decode(struct master *m, const struct http_request *request,
                          const ProtobufCMessageDescriptor *desc, struct master_verdict *v,
                          ProtobufCMessage **out);
+/*
+ * Mesos' common::validation::validateID for an id (task, executor, agent,
+ * volume): NULL when valid, else its reason, written into buf when it
+ * quotes the id.
+ */
+const char *master__id_problem(const char *id, char *buf, size_t buf_bytes);
 /* Answers req with the verdict (a redirect, a 405 with Allow, or a text). */
 void master__verdict_respond(struct master *m, uint64_t req, const struct master_verdict *v);
 

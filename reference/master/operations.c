@@ -413,22 +413,6 @@ static const char *one_validate(struct master *m, Mesos__V1__Resource *r, char *
     return why;
 }
 
-/* common::validation::validateID; NULL when id is valid. */
-static const char *id_check(const char *id, char *why, size_t why_bytes)
-{
-    size_t len = strlen(id);
-    if (len == 0)
-        return "ID must not be empty";
-    if (len > 255)
-        return "ID must not be greater than 255 characters";
-    if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
-        return snprintf(why, why_bytes, "'%s' is disallowed", id), why;
-    for (const unsigned char *p = (const unsigned char *)id; *p != '\0'; p++)
-        if (*p < 0x20 || *p == 0x7f || *p == '/' || *p == '\\')
-            return snprintf(why, why_bytes, "'%s' contains invalid characters", id), why;
-    return NULL;
-}
-
 /* validateDiskInfo's reason (without its "Invalid DiskInfo: "), or NULL. */
 static const char *disk_info_check(Mesos__V1__Resource *const *arr, size_t n, char *why,
                                    size_t why_bytes)
@@ -448,7 +432,7 @@ static const char *disk_info_check(Mesos__V1__Resource *const *arr, size_t n, ch
             if (r->disk->volume->host_path != NULL)
                 return "Expecting 'host_path' to be unset for persistent volume";
             char inner[320];
-            const char *bad = id_check(r->disk->persistence->id, inner, sizeof(inner));
+            const char *bad = master__id_problem(r->disk->persistence->id, inner, sizeof(inner));
             if (bad != NULL)
                 return snprintf(why, why_bytes, "Invalid persistence ID for persistent volume: %s",
                                 bad), why;

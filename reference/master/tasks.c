@@ -368,22 +368,6 @@ void master__tasks_update_master(struct master *m, struct framework *fw, const c
     update_master_send(m, fw, task_id, agent_id, state, reason, message);
 }
 
-/* common::validation::validateID's reason, or NULL. */
-static const char *id_problem(const char *id, char *why, size_t why_bytes)
-{
-    size_t len = strlen(id);
-    if (len == 0)
-        return "ID must not be empty";
-    if (len > 255)
-        return "ID must not be greater than 255 characters";
-    if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
-        return snprintf(why, why_bytes, "'%s' is disallowed", id), why;
-    for (const unsigned char *p = (const unsigned char *)id; *p != '\0'; p++)
-        if (*p < 0x20 || *p == 0x7f || *p == '/' || *p == '\\')
-            return snprintf(why, why_bytes, "'%s' contains invalid characters", id), why;
-    return NULL;
-}
-
 /* A negative DurationInfo (kill policy, completion time, grace period). */
 static int duration_negative(const Mesos__V1__DurationInfo *d)
 {
@@ -458,7 +442,7 @@ static const char *task_check(struct master *m, struct framework *fw, const Meso
                               size_t why_bytes)
 {
     const char *id = ti->task_id->value;
-    const char *bad = id_problem(id, why, why_bytes);
+    const char *bad = master__id_problem(id, why, why_bytes);
     if (bad != NULL)
         return bad;
     const struct master_task *t = task_find(fw, id);
@@ -508,7 +492,7 @@ static const char *executor_check(struct master *m, struct framework *fw,
     } else if (type == MESOS__V1__EXECUTOR_INFO__TYPE__CUSTOM && e->command == NULL) {
         return "'ExecutorInfo.command' must be set for 'CUSTOM' executor";
     }
-    const char *bad = id_problem(e->executor_id->value, why, why_bytes);
+    const char *bad = master__id_problem(e->executor_id->value, why, why_bytes);
     if (bad != NULL)
         return bad;
     if (duration_negative(e->shutdown_grace_period))
