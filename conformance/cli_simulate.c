@@ -145,18 +145,17 @@ static void summary_print(const struct simulate_flags *f, const struct soak_resu
     if (f->json) {
         printf("{\"seed\":%" PRIu64 ",\"agents\":%u,\"frameworks\":%u,\"faults\":\"%s\","
                "\"checks\":%s,\"simulated_seconds\":%.3f,\"wall_seconds\":%.3f,"
-               "\"speedup\":%.1f,\"cpu_seconds\":%.3f,\"cpu_speedup\":%.1f,\"events\":%" PRIu64 ",\"messages\":%" PRIu64
-               ",\"faults_injected\":%" PRIu64 ",\"subscribes\":%" PRIu64
-               ",\"offers\":%" PRIu64 ",\"updates\":%" PRIu64
-               ",\"tasks_launched\":%" PRIu64 ",\"tasks_finished\":%" PRIu64
-               ",\"tasks_failed\":%" PRIu64 ",\"tasks_killed\":%" PRIu64
-               ",\"tasks_lost\":%" PRIu64 ",\"invariant_violations\":%" PRIu64,
+               "\"speedup\":%.1f,\"cpu_seconds\":%.3f,\"cpu_speedup\":%.1f,\"events\":%" PRIu64
+               ",\"messages\":%" PRIu64 ",\"faults_injected\":%" PRIu64 ",\"subscribes\":%" PRIu64
+               ",\"offers\":%" PRIu64 ",\"updates\":%" PRIu64 ",\"tasks_launched\":%" PRIu64
+               ",\"tasks_finished\":%" PRIu64 ",\"tasks_failed\":%" PRIu64
+               ",\"tasks_killed\":%" PRIu64 ",\"tasks_lost\":%" PRIu64
+               ",\"invariant_violations\":%" PRIu64,
                o->seed, o->agents, o->frameworks, soak_faults_name(o->faults),
                o->checks_off ? "false" : "true", sim_s, wall, speedup, t->cpu, cpu_speedup,
                r->events, r->messages, r->faults, r->subscribes, r->offers, r->updates,
-               r->tasks_launched,
-               r->tasks_finished, r->tasks_failed, r->tasks_killed, r->tasks_lost,
-               r->invariant_violations);
+               r->tasks_launched, r->tasks_finished, r->tasks_failed, r->tasks_killed,
+               r->tasks_lost, r->invariant_violations);
         if (r->invariant_violations > 0) {
             printf(",\"first_violation\":{\"at_seconds\":%.9f,\"text\":\"",
                    (double)r->first_violation_ns / 1e9);

@@ -174,7 +174,8 @@ static int fault_inject(struct soak *k)
     if (k->o->faults == SOAK_FAULTS_PARTITIONS)
         r = r < 80 ? 0 : 45;
     if (r < 40 && agents > 0) {
-        partition_from_master(k, sim_cluster_agent_address(k->cluster, (uint32_t)draw(k, 0, agents - 1)));
+        partition_from_master(
+            k, sim_cluster_agent_address(k->cluster, (uint32_t)draw(k, 0, agents - 1)));
     } else if (r < 55 && fws > 0) {
         partition_from_master(k, k->fw_addresses[draw(k, 0, fws - 1)]);
     } else if (r < 70 && fws > 0) {

@@ -142,10 +142,11 @@ static uint64_t rnd(struct synth *s, uint64_t n)
 static void violation(struct synth *s, const char *task, int first, int second)
 {
     if (s->violations == 0)
-        snprintf(s->violation_first, sizeof(s->violation_first),
-                 "framework %s: task %s was told %s, then %s", s->name, task,
-                 protobuf_c_enum_descriptor_get_value(&mesos__v1__task_state__descriptor, first)->name,
-                 protobuf_c_enum_descriptor_get_value(&mesos__v1__task_state__descriptor, second)->name);
+        snprintf(
+            s->violation_first, sizeof(s->violation_first),
+            "framework %s: task %s was told %s, then %s", s->name, task,
+            protobuf_c_enum_descriptor_get_value(&mesos__v1__task_state__descriptor, first)->name,
+            protobuf_c_enum_descriptor_get_value(&mesos__v1__task_state__descriptor, second)->name);
     s->violations++;
 }
 

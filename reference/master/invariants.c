@@ -196,9 +196,9 @@ static void ranges_check(struct check *k)
                      a->agent_id, h->name, (unsigned long long)h->begin);
             k->bad = 1;
         } else if (!total_has_range(a->total, h->name, h->begin, h->end)) {
-            snprintf(k->text, k->text_bytes, "agent %s: %s [%llu-%llu] is held but not in its total",
-                     a->agent_id, h->name, (unsigned long long)h->begin,
-                     (unsigned long long)h->end);
+            snprintf(k->text, k->text_bytes,
+                     "agent %s: %s [%llu-%llu] is held but not in its total", a->agent_id, h->name,
+                     (unsigned long long)h->begin, (unsigned long long)h->end);
             k->bad = 1;
         }
     }
