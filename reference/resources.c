@@ -1343,6 +1343,24 @@ static const char *from_proto_value_check(const Mesos__V1__Resource *r)
     }
 }
 
+/* Resources::validate of one ReservationInfo (type and role set, a valid role, not "*"). */
+static int reservation_info_check(const Mesos__V1__Resource__ReservationInfo *ri, char *err,
+                                  size_t err_bytes)
+{
+    if (!ri->has_type)
+        return snprintf(err, err_bytes, "Invalid reservation: 'Resource.ReservationInfo.type'"
+                        " field must be set."), MC_EINVAL;
+    if (ri->role == NULL)
+        return snprintf(err, err_bytes, "Invalid reservation: 'Resource.ReservationInfo.role'"
+                        " field must be set."), MC_EINVAL;
+    if (role_validate(ri->role, err, err_bytes) != 0)
+        return MC_EINVAL;
+    if (strcmp(ri->role, RES_ROLE_UNRESERVED) == 0)
+        return snprintf(err, err_bytes, "Invalid reservation: role \"*\" cannot be reserved"),
+               MC_EINVAL;
+    return 0;
+}
+
 /* The reservation checks of Resources::validate for the formats we keep. */
 static int from_proto_role(const Mesos__V1__Resource *r, struct res_item *item, char *err,
                            size_t err_bytes)
@@ -1369,17 +1387,9 @@ static int from_proto_role(const Mesos__V1__Resource *r, struct res_item *item, 
                                                                    : RES_RESERVATION_STATIC;
     } else {
         const Mesos__V1__Resource__ReservationInfo *ri = r->reservations[0];
-        if (!ri->has_type)
-            return snprintf(err, err_bytes, "Invalid reservation: 'Resource.ReservationInfo.type'"
-                            " field must be set."), MC_EINVAL;
-        if (ri->role == NULL)
-            return snprintf(err, err_bytes, "Invalid reservation: 'Resource.ReservationInfo.role'"
-                            " field must be set."), MC_EINVAL;
-        if (role_validate(ri->role, err, err_bytes) != 0)
-            return MC_EINVAL;
-        if (strcmp(ri->role, RES_ROLE_UNRESERVED) == 0)
-            return snprintf(err, err_bytes, "Invalid reservation: role \"*\" cannot be reserved"),
-                   MC_EINVAL;
+        int rc = reservation_info_check(ri, err, err_bytes);
+        if (rc != 0)
+            return rc;
         if (r->n_reservations > 1)
             return snprintf(err, err_bytes, "refined reservations are not supported"),
                    MC_EUNSUPPORTED;
@@ -1585,17 +1595,9 @@ static int full_stack_check(const Mesos__V1__Resource *r, char *err, size_t err_
 {
     for (size_t i = 0; i < r->n_reservations; i++) {
         const Mesos__V1__Resource__ReservationInfo *ri = r->reservations[i];
-        if (!ri->has_type)
-            return snprintf(err, err_bytes, "Invalid reservation: 'Resource.ReservationInfo.type'"
-                            " field must be set."), MC_EINVAL;
-        if (ri->role == NULL)
-            return snprintf(err, err_bytes, "Invalid reservation: 'Resource.ReservationInfo.role'"
-                            " field must be set."), MC_EINVAL;
-        if (role_validate(ri->role, err, err_bytes) != 0)
-            return MC_EINVAL;
-        if (strcmp(ri->role, RES_ROLE_UNRESERVED) == 0)
-            return snprintf(err, err_bytes, "Invalid reservation: role \"*\" cannot be reserved"),
-                   MC_EINVAL;
+        int rc = reservation_info_check(ri, err, err_bytes);
+        if (rc != 0)
+            return rc;
     }
     for (size_t i = 1; i < r->n_reservations; i++) {
         const Mesos__V1__Resource__ReservationInfo *ri = r->reservations[i];
