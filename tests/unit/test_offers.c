@@ -322,10 +322,7 @@ static void partition_rescinds_then_failure(void **state)
     int i = wait_offers(f, &s, 0, 5 * SEC);
     char offer[128];
     offer_field(f, &s, i, 0, "id", offer, sizeof(offer));
-    const char *side_a[] = {MASTER}, *side_b[] = {agent_addrs[0]};
-    uint32_t cut;
-    assert_int_equal(
-        sim_partition(f->world, side_a, 1, side_b, 1, SIM_PARTITION_SYMMETRIC, &cut), 0);
+    uint32_t cut = agent_partition(f, 0);
     run(f, 100 * SEC);
     int r = find(f, &s, "RESCIND", 0), fl = find(f, &s, "FAILURE", 0);
     assert_true(r > i);

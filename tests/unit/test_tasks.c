@@ -405,10 +405,7 @@ static void partition_then_reregistration(void **state)
         struct fixture *f = world_with_offer(160 + r, rows[r].subscribe, &s, offer,
                                              sizeof(offer), &from);
         launch_running(f, &s, offer, "t1", "sleep 100000", &from);
-        const char *side_a[] = {MASTER}, *side_b[] = {agent_addrs[0]};
-        uint32_t cut;
-        assert_int_equal(
-            sim_partition(f->world, side_a, 1, side_b, 1, SIM_PARTITION_SYMMETRIC, &cut), 0);
+        uint32_t cut = agent_partition(f, 0);
         const struct update_want lost = {rows[r].state, "REASON_AGENT_REMOVED", "SOURCE_MASTER",
                                          "health check timed out", 0};
         json_t *u = update_expect(f, &s, &from, 100 * SEC, "t1", &lost);
@@ -559,10 +556,7 @@ static void failover_reconcile_waits_for_agent(void **state)
     struct fixture *f = world_with_offer(201, SUBSCRIBE_CKPT, &s, offer, sizeof(offer), &from);
     launch_running(f, &s, offer, "t1", "sleep 100000", &from);
     snprintf(id, sizeof(id), "%s", agent_id(f->agents[0]));
-    const char *side_a[] = {MASTER}, *side_b[] = {agent_addrs[0]};
-    uint32_t cut;
-    assert_int_equal(sim_partition(f->world, side_a, 1, side_b, 1, SIM_PARTITION_SYMMETRIC, &cut),
-                     0);
+    uint32_t cut = agent_partition(f, 0);
     master_restart(f);
     run(f, SEC);
     assert_int_equal(master_agent_state(f->master, id), MASTER_AGENT_RECOVERED);
@@ -658,10 +652,7 @@ static void failover_agent_never_back(void **state)
     struct fixture *f = world_with_offer(203, SUBSCRIBE_CKPT, &s, offer, sizeof(offer), &from);
     launch_running(f, &s, offer, "t1", "sleep 100000", &from);
     snprintf(id, sizeof(id), "%s", agent_id(f->agents[0]));
-    const char *side_a[] = {MASTER}, *side_b[] = {agent_addrs[0]};
-    uint32_t cut;
-    assert_int_equal(sim_partition(f->world, side_a, 1, side_b, 1, SIM_PARTITION_SYMMETRIC, &cut),
-                     0);
+    uint32_t cut = agent_partition(f, 0);
     master_restart(f);
     uint64_t t0 = now(f);
     run(f, SEC);
@@ -708,10 +699,7 @@ static void removed_framework_shut_down_on_return(void **state)
     uint32_t from;
     struct fixture *f = world_with_offer(204, SUBSCRIBE_CKPT, &s, offer, sizeof(offer), &from);
     launch_running(f, &s, offer, "t1", "sleep 100000", &from);
-    const char *side_a[] = {MASTER}, *side_b[] = {agent_addrs[0]};
-    uint32_t cut;
-    assert_int_equal(sim_partition(f->world, side_a, 1, side_b, 1, SIM_PARTITION_SYMMETRIC, &cut),
-                     0);
+    uint32_t cut = agent_partition(f, 0);
     const char *id = agent_id(f->agents[0]);
     while (master_agent_state(f->master, id) != MASTER_AGENT_UNREACHABLE)
         run(f, SEC);
@@ -867,10 +855,7 @@ static void agent_restart_unnoticed_task_lost(void **state)
     launch_running(f, &s, offer, "t1", "sleep 100000", &from);
     char id[128];
     snprintf(id, sizeof(id), "%s", agent_id(f->agents[0]));
-    const char *side_a[] = {MASTER}, *side_b[] = {agent_addrs[0]};
-    uint32_t cut;
-    assert_int_equal(sim_partition(f->world, side_a, 1, side_b, 1, SIM_PARTITION_SYMMETRIC, &cut),
-                     0);
+    uint32_t cut = agent_partition(f, 0);
     agent_crash(f, 0);
     run(f, 5 * SEC);
     assert_int_equal(master_agent_state(f->master, id), MASTER_AGENT_REGISTERED);

@@ -303,3 +303,12 @@ json_t *event_next(struct fixture *f, const struct sub *s, const char *type, uin
     *from = (uint32_t)i + 1;
     return record(ex(f, s), (uint32_t)i);
 }
+
+uint32_t agent_partition(struct fixture *f, int i)
+{
+    const char *side_a[] = {MASTER}, *side_b[] = {agent_addrs[i]};
+    uint32_t cut;
+    assert_int_equal(sim_partition(f->world, side_a, 1, side_b, 1, SIM_PARTITION_SYMMETRIC, &cut),
+                     0);
+    return cut;
+}

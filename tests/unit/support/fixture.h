@@ -60,6 +60,8 @@ void agent_restart_fresh(struct fixture *f, int i, const char *resources);
 void master_restart(struct fixture *f);
 /* Drops everything the master sends to address to (borrowed, a constant) until called with NULL. */
 void cut_from_master(struct fixture *f, const char *to);
+/* Partitions agent i from the master, both ways; the partition's id, for sim_heal. */
+uint32_t agent_partition(struct fixture *f, int i);
 const struct client_exchange *ex(struct fixture *f, const struct sub *s);
 int post(struct fixture *f, int c, const char *stream_id, const char *body);
 json_t *record(const struct client_exchange *x, uint32_t i);
