@@ -18,9 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "mc_assert.h"
+#include "msgstream.h"
 #include "proxy_internal.h"
 
 #define CONTROL_PREFIX "/__mesos_conform/"
@@ -274,58 +273,15 @@ void proxy__up_eof(struct proxy_pair *pair)
 
 /* ---- responses ----------------------------------------------------------------- */
 
-/* 1 when a RecordIO record is a HEARTBEAT event. */
+/* 1 when a RecordIO record is a HEARTBEAT event of the stream's API. */
 static int record_is_heartbeat(const struct proxy_rewrite *rw, const uint8_t *data, size_t len)
 {
-    if (!rw->protobuf) {
-        json_t *root = json_loadb((const char *)data, len, 0, NULL);
-        const char *type = json_string_value(json_object_get(root, "type"));
-        int yes = type != NULL && strcmp(type, "HEARTBEAT") == 0;
-        json_decref(root);
-        return yes;
-    }
-    /* Event.type is field 1, a varint: HEARTBEAT is 8 (scheduler), 9 (executor, operator). */
-    uint64_t want = rw->api == PROXY_API_SCHEDULER ? 8u : 9u;
     if (rw->api == PROXY_API_OTHER)
         return 0;
-    size_t pos = 0;
-    while (pos < len) {
-        uint64_t key = 0;
-        for (unsigned shift = 0; pos < len && shift < 64; shift += 7) {
-            uint8_t b = data[pos++];
-            key |= (uint64_t)(b & 0x7f) << shift;
-            if ((b & 0x80) == 0)
-                break;
-        }
-        uint64_t value = 0;
-        if ((key & 7u) == 0u) {
-            for (unsigned shift = 0; pos < len && shift < 64; shift += 7) {
-                uint8_t b = data[pos++];
-                value |= (uint64_t)(b & 0x7f) << shift;
-                if ((b & 0x80) == 0)
-                    break;
-            }
-            if ((key >> 3) == 1u)
-                return value == want;
-        } else if ((key & 7u) == 2u) {
-            for (unsigned shift = 0; pos < len && shift < 64; shift += 7) {
-                uint8_t b = data[pos++];
-                value |= (uint64_t)(b & 0x7f) << shift;
-                if ((b & 0x80) == 0)
-                    break;
-            }
-            if (value > len - pos)
-                return 0;
-            pos += (size_t)value;
-        } else if ((key & 7u) == 1u) {
-            pos += 8;
-        } else if ((key & 7u) == 5u) {
-            pos += 4;
-        } else {
-            return 0;
-        }
-    }
-    return 0;
+    /* Event.type HEARTBEAT: 8 in the scheduler API, 9 in the executor and operator APIs. */
+    return msgstream_record_is_event(data, len, rw->protobuf ? MEDIA_CODEC_PROTOBUF
+                                                             : MEDIA_CODEC_JSON,
+                                     "HEARTBEAT", rw->api == PROXY_API_SCHEDULER ? 8u : 9u);
 }
 
 /* Sends bytes as one chunk, or as several when the split fault is on. */

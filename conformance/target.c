@@ -9,10 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "mc_assert.h"
 #include "mesos/v1/scheduler/scheduler.pb-c.h"
+#include "msgstream.h"
 
 /* ---- actors ---------------------------------------------------------------- */
 
@@ -272,20 +271,9 @@ int target__chunk_is_heartbeat(const uint8_t *chunk, size_t len)
     if (i == 0 || i >= len || chunk[i] != '\n' || n != len - i - 1)
         return 0; /* not exactly one record */
     const uint8_t *data = chunk + i + 1;
-    size_t bytes = (size_t)n;
-    if (bytes > 0 && data[0] == '{') {
-        json_t *root = json_loadb((const char *)data, bytes, 0, NULL);
-        const char *type = json_string_value(json_object_get(root, "type"));
-        int yes = type != NULL && strcmp(type, "HEARTBEAT") == 0;
-        json_decref(root);
-        return yes;
-    }
-    Mesos__V1__Scheduler__Event *ev = mesos__v1__scheduler__event__unpack(NULL, bytes, data);
-    int yes = ev != NULL && ev->has_type &&
-              ev->type == MESOS__V1__SCHEDULER__EVENT__TYPE__HEARTBEAT;
-    if (ev != NULL)
-        mesos__v1__scheduler__event__free_unpacked(ev, NULL);
-    return yes;
+    enum media_codec codec = n > 0 && data[0] == '{' ? MEDIA_CODEC_JSON : MEDIA_CODEC_PROTOBUF;
+    return msgstream_record_is_event(data, (size_t)n, codec, "HEARTBEAT",
+                                     MESOS__V1__SCHEDULER__EVENT__TYPE__HEARTBEAT);
 }
 
 /* ---- hooks ----------------------------------------------------------------------- */

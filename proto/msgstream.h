@@ -34,4 +34,14 @@ int msgstream_feed(struct rio_decoder *d, const uint8_t *bytes, size_t len,
                    ProtobufCAllocator *pb_alloc, msgstream_fn fn, void *ctx,
                    struct mc_diag *diag) MC_MUST_USE;
 
+/*
+ * 1 when a record (one event, in codec) is an event of the given type:
+ * for JSON its "type" is name, for protobuf its field 1 (every API's
+ * Event.type) is number. The protobuf record is scanned, not unpacked, so
+ * any Event type of any API can be asked about; a record that does not
+ * parse is not one.
+ */
+int msgstream_record_is_event(const uint8_t *data, size_t len, enum media_codec codec,
+                              const char *name, uint64_t number);
+
 #endif

@@ -129,12 +129,53 @@ static void bad_records_are_errors(void **state)
     rio_decoder_deinit(&d);
 }
 
+/* The type of an event record, in either codec, read without unpacking it. */
+static void record_types(void **state)
+{
+    (void)state;
+    const uint64_t heartbeat = MESOS__V1__SCHEDULER__EVENT__TYPE__HEARTBEAT;
+    const uint64_t error = MESOS__V1__SCHEDULER__EVENT__TYPE__ERROR;
+    static const char hb_json[] = "{\"type\":\"HEARTBEAT\"}";
+    assert_true(msgstream_record_is_event((const uint8_t *)hb_json, strlen(hb_json),
+                                          MEDIA_CODEC_JSON, "HEARTBEAT", heartbeat));
+    assert_false(msgstream_record_is_event((const uint8_t *)hb_json, strlen(hb_json),
+                                           MEDIA_CODEC_JSON, "ERROR", error));
+    assert_false(msgstream_record_is_event((const uint8_t *)"{\"type\"", 7, MEDIA_CODEC_JSON,
+                                           "HEARTBEAT", heartbeat));
+    struct mc_buf b;
+    mc_buf_init(&b, 1 << 16, NULL);
+    stream_make(MEDIA_CODEC_PROTOBUF, &b); /* HEARTBEAT, ERROR "gone", HEARTBEAT */
+    struct rio_decoder d;
+    rio_decoder_init(&d, 1 << 16, NULL);
+    size_t used;
+    struct rio_record rec;
+    assert_int_equal(rio_decoder_feed(&d, b.data, b.len, &used, &rec, NULL), 1);
+    assert_true(msgstream_record_is_event(rec.data, rec.bytes, MEDIA_CODEC_PROTOBUF, "HEARTBEAT",
+                                          heartbeat));
+    size_t off = used;
+    assert_int_equal(rio_decoder_feed(&d, b.data + off, b.len - off, &used, &rec, NULL), 1);
+    assert_false(msgstream_record_is_event(rec.data, rec.bytes, MEDIA_CODEC_PROTOBUF, "HEARTBEAT",
+                                           heartbeat));
+    assert_true(msgstream_record_is_event(rec.data, rec.bytes, MEDIA_CODEC_PROTOBUF, "ERROR",
+                                          error));
+    /* A field longer than the record, or a varint that never ends: no type. */
+    static const uint8_t overlong[] = {0x12, 0x05, 0x01, 0x08, 0x08};
+    assert_false(msgstream_record_is_event(overlong, sizeof(overlong), MEDIA_CODEC_PROTOBUF,
+                                           "HEARTBEAT", heartbeat));
+    static const uint8_t endless[] = {0x08, 0x80, 0x80, 0x80};
+    assert_false(msgstream_record_is_event(endless, sizeof(endless), MEDIA_CODEC_PROTOBUF,
+                                           "HEARTBEAT", heartbeat));
+    rio_decoder_deinit(&d);
+    mc_buf_deinit(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_cut_gives_every_message),
         cmocka_unit_test(reader_stops),
         cmocka_unit_test(bad_records_are_errors),
+        cmocka_unit_test(record_types),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
