@@ -1,11 +1,12 @@
 /*
  * test_base.c: the shared toolkit (buffers with limits, base64, diagnostics,
- * the counting allocator, error names).
+ * the counting allocator, error names, the string map).
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -16,6 +17,8 @@
 #include "mc_diag.h"
 #include "mc_err.h"
 #include "mc_list.h"
+#include "mc_rng.h"
+#include "mc_strmap.h"
 
 static void buf_appends_and_keeps_nul(void **state)
 {
@@ -191,6 +194,94 @@ static void list_keeps_insertion_order(void **state)
     assert_int_equal(seen[2], 4);
 }
 
+/* Keys as the master makes them: one long prefix, a short number at the end. */
+#define MAP_KEYS 600
+static char map_keys[MAP_KEYS][64];
+
+static void map_keys_make(void)
+{
+    for (int i = 0; i < MAP_KEYS; i++)
+        snprintf(map_keys[i], sizeof(map_keys[i]), "5b3f2a1e-7c4d-4e8f-9a0b-1c2d3e4f5a6b-S%d", i);
+}
+
+/* Random puts and removals against a plain array: the map must agree after every step. */
+static void strmap_agrees_with_a_plain_array(void **state)
+{
+    (void)state;
+    map_keys_make();
+    struct mc_strmap map;
+    mc_strmap_init(&map, MAP_KEYS, NULL);
+    int present[MAP_KEYS] = {0};
+    uint32_t count = 0;
+    struct mc_rng rng;
+    mc_rng_init(&rng, 42);
+    for (int step = 0; step < 20000; step++) {
+        int k = (int)mc_rng_below(&rng, MAP_KEYS);
+        if (mc_rng_below(&rng, 3) != 0) {
+            int err = mc_strmap_put(&map, map_keys[k], map_keys[k]);
+            assert_int_equal(err, present[k] ? MC_EEXIST : 0);
+            count += !present[k];
+            present[k] = 1;
+        } else {
+            void *v = mc_strmap_del(&map, map_keys[k]);
+            assert_ptr_equal(v, present[k] ? map_keys[k] : NULL);
+            count -= present[k] != 0;
+            present[k] = 0;
+        }
+        assert_int_equal(map.count, count);
+        if (step % 97 == 0)
+            for (int i = 0; i < MAP_KEYS; i++)
+                assert_ptr_equal(mc_strmap_get(&map, map_keys[i]), present[i] ? map_keys[i] : NULL);
+    }
+    /* The key is compared, not its pointer. */
+    char copy[64];
+    for (int i = 0; i < MAP_KEYS; i++) {
+        memcpy(copy, map_keys[i], sizeof(copy));
+        assert_ptr_equal(mc_strmap_get(&map, copy), present[i] ? map_keys[i] : NULL);
+    }
+    mc_strmap_deinit(&map);
+}
+
+static void strmap_refuses_past_its_limit(void **state)
+{
+    (void)state;
+    map_keys_make();
+    struct mc_strmap map;
+    mc_strmap_init(&map, 3, NULL);
+    assert_null(mc_strmap_get(&map, map_keys[0]));
+    assert_null(mc_strmap_del(&map, map_keys[0]));
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(mc_strmap_put(&map, map_keys[i], map_keys[i]), 0);
+    assert_int_equal(mc_strmap_put(&map, map_keys[3], map_keys[3]), MC_ELIMIT);
+    assert_int_equal(mc_strmap_put(&map, map_keys[1], map_keys[1]), MC_EEXIST);
+    assert_ptr_equal(mc_strmap_del(&map, map_keys[1]), map_keys[1]);
+    assert_int_equal(mc_strmap_put(&map, map_keys[3], map_keys[3]), 0);
+    assert_ptr_equal(mc_strmap_get(&map, map_keys[3]), map_keys[3]);
+    assert_int_equal(mc_strmap_put(&map, "", map_keys[4]), MC_ELIMIT);
+    mc_strmap_deinit(&map);
+}
+
+/* A failed growth leaves the map as it was. */
+static void strmap_survives_allocation_failure(void **state)
+{
+    (void)state;
+    map_keys_make();
+    for (uint64_t fail = 0; fail < 5; fail++) { /* 100 puts grow the table 5 times */
+        struct mc_alloc_counting c;
+        mc_alloc_counting_init(&c, fail);
+        struct mc_strmap map;
+        mc_strmap_init(&map, MAP_KEYS, &c.alloc);
+        int i = 0, err = 0;
+        for (; i < 100 && err == 0; i++)
+            err = mc_strmap_put(&map, map_keys[i], map_keys[i]);
+        assert_int_equal(err, MC_ENOMEM);
+        for (int k = 0; k < 100; k++)
+            assert_ptr_equal(mc_strmap_get(&map, map_keys[k]), k < i - 1 ? map_keys[k] : NULL);
+        mc_strmap_deinit(&map);
+        assert_int_equal(c.live, 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -203,6 +294,9 @@ int main(void)
         cmocka_unit_test(diag_formats_what_and_where),
         cmocka_unit_test(errors_have_names_and_messages),
         cmocka_unit_test(list_keeps_insertion_order),
+        cmocka_unit_test(strmap_agrees_with_a_plain_array),
+        cmocka_unit_test(strmap_refuses_past_its_limit),
+        cmocka_unit_test(strmap_survives_allocation_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
