@@ -87,6 +87,7 @@
 #include "master_internal.h"
 #include "mc_assert.h"
 #include "mc_limits.h"
+#include "mc_strmap.h"
 #include "mesos_conform/internal.pb-c.h"
 #include "pbjson.h"
 #include "recordio.h"
@@ -139,6 +140,7 @@ struct agent_rec {
 struct master_agents {
     struct master *master;
     struct mc_list_node list;
+    struct mc_strmap by_id; /* the same records by id */
     uint32_t count;
     uint64_t next_number; /* n of the next "<master id>-S<n>" */
     uint64_t pings_sent;
@@ -503,6 +505,8 @@ static void agent_free(struct master *m, struct agent_rec *a)
     if (a->ping_timer.active)
         rt_timer_cancel(&m->rt, &a->ping_timer);
     mc_list_remove(&a->link);
+    struct agent_rec *indexed = mc_strmap_del(&m->agents->by_id, a->id);
+    MC_ASSERT(indexed == a);
     m->agents->count--;
     if (a->info != NULL)
         protobuf_c_message_free_unpacked(&a->info->base, &m->pb_alloc);
@@ -512,13 +516,7 @@ static void agent_free(struct master *m, struct agent_rec *a)
 
 static struct agent_rec *agent_find(const struct master *m, const char *id)
 {
-    struct mc_list_node *it;
-    MC_LIST_FOR_EACH(it, &m->agents->list) {
-        struct agent_rec *a = MC_CONTAINER_OF(it, struct agent_rec, link);
-        if (strcmp(a->id, id) == 0)
-            return a;
-    }
-    return NULL;
+    return mc_strmap_get(&m->agents->by_id, id);
 }
 
 /* The REGISTERED or DISCONNECTED agent at address, or NULL (Mesos' slaves.registered by pid). */
@@ -556,6 +554,10 @@ static struct agent_rec *agent_new(struct master *m, const char *id)
     a->master = m;
     snprintf(a->id, sizeof(a->id), "%s", id);
     a->state = MASTER_AGENT_DISCONNECTED;
+    if (mc_strmap_put(&ags->by_id, a->id, a) != 0) { /* MC_ENOMEM (callers look ids up first) */
+        mc_free(m->rt.alloc, a);
+        return NULL;
+    }
     mc_list_push_back(&ags->list, &a->link);
     ags->count++;
     return a;
@@ -721,6 +723,7 @@ int master__agents_create(struct master *m)
         return MC_ENOMEM;
     m->agents->master = m;
     mc_list_init(&m->agents->list);
+    mc_strmap_init(&m->agents->by_id, MC_MASTER_AGENTS_MAX, m->rt.alloc);
     return 0;
 }
 
@@ -735,6 +738,7 @@ void master__agents_destroy(struct master *m)
         agent_free(m, MC_CONTAINER_OF(it, struct agent_rec, link));
     }
     MC_ASSERT(m->agents->count == 0);
+    mc_strmap_deinit(&m->agents->by_id);
     mc_free(m->rt.alloc, m->agents);
     m->agents = NULL;
 }
@@ -1327,7 +1331,9 @@ static void call_dispatch(struct master *m, uint64_t req, struct agent_rec *a,
 
 void master__agents_request(struct master *m, uint64_t req, const struct http_request *request)
 {
-    struct master_verdict v = {0, ""};
+    struct master_verdict v;
+    v.status = 0;
+    v.text[0] = '\0'; /* no more: the text is a few KiB */
     ProtobufCMessage *msg = NULL;
     enum media_codec accept_codec = MEDIA_CODEC_NONE;
     if (!master__check_leader(m, "api/v1/internal", &v) && !master__check_method(request, &v) &&

@@ -99,29 +99,32 @@ static int id_ok(const char *id)
     return id != NULL && id[0] != '\0' && strlen(id) < MC_ALLOC_ID_BYTES_MAX;
 }
 
+/* The index of item in items[count], which holds it. */
+static uint32_t index_of(void *const *items, uint32_t count, const void *item)
+{
+    uint32_t i = 0;
+    while (items[i] != item)
+        i++;
+    MC_ASSERT(i < count);
+    return i;
+}
+
 static struct alloc_agent *agent_find(const struct allocator *a, const char *agent_id, uint32_t *at)
 {
-    for (uint32_t i = 0; agent_id != NULL && i < a->agents_count; i++) {
-        if (strcmp(a->agents[i]->agent_id, agent_id) == 0) {
-            if (at != NULL)
-                *at = i;
-            return a->agents[i];
-        }
-    }
-    return NULL;
+    struct alloc_agent *ag = agent_id != NULL ? mc_strmap_get(&a->agents_by_id, agent_id) : NULL;
+    if (ag != NULL && at != NULL)
+        *at = index_of((void *const *)a->agents, a->agents_count, ag);
+    return ag;
 }
 
 static struct alloc_framework *framework_find(const struct allocator *a, const char *framework_id,
                                               uint32_t *at)
 {
-    for (uint32_t i = 0; framework_id != NULL && i < a->frameworks_count; i++) {
-        if (strcmp(a->frameworks[i]->framework_id, framework_id) == 0) {
-            if (at != NULL)
-                *at = i;
-            return a->frameworks[i];
-        }
-    }
-    return NULL;
+    struct alloc_framework *f =
+        framework_id != NULL ? mc_strmap_get(&a->frameworks_by_id, framework_id) : NULL;
+    if (f != NULL && at != NULL)
+        *at = index_of((void *const *)a->frameworks, a->frameworks_count, f);
+    return f;
 }
 
 static int framework_role_index(const struct alloc_framework *f, const char *role)
@@ -158,6 +161,8 @@ void alloc_init(struct allocator *a, const struct mc_alloc *alloc, const struct 
     MC_ASSERT(a != NULL);
     memset(a, 0, sizeof(*a));
     a->alloc = alloc;
+    mc_strmap_init(&a->agents_by_id, MC_ALLOC_AGENTS_MAX, alloc);
+    mc_strmap_init(&a->frameworks_by_id, MC_ALLOC_FRAMEWORKS_MAX, alloc);
     if (opts != NULL)
         a->opts = *opts;
     else
@@ -195,6 +200,8 @@ void alloc_deinit(struct allocator *a)
         agent_destroy(a->alloc, a->agents[i]);
     mc_free(a->alloc, a->frameworks);
     mc_free(a->alloc, a->agents);
+    mc_strmap_deinit(&a->agents_by_id);
+    mc_strmap_deinit(&a->frameworks_by_id);
     memset(a, 0, sizeof(*a));
 }
 
@@ -227,6 +234,8 @@ int alloc_agent_add(struct allocator *a, const char *agent_id, const struct res_
         rc = res_set_allocate(&ag->total, "");
     if (rc == 0)
         rc = res_set_copy(&ag->available, &ag->total);
+    if (rc == 0)
+        rc = mc_strmap_put(&a->agents_by_id, ag->agent_id, ag);
     if (rc != 0) {
         agent_destroy(a->alloc, ag);
         return rc;
@@ -267,6 +276,7 @@ int alloc_agent_remove(struct allocator *a, const char *agent_id)
         framework_forget_agent(a->frameworks[i], ag);
     memmove(&a->agents[at], &a->agents[at + 1], (a->agents_count - at - 1) * sizeof(*a->agents));
     a->agents_count--;
+    mc_strmap_del(&a->agents_by_id, agent_id);
     agent_destroy(a->alloc, ag);
     return 0;
 }
@@ -299,6 +309,12 @@ int alloc_agent_available(const struct allocator *a, const char *agent_id, struc
     if (ag == NULL)
         return MC_ENOTFOUND;
     return res_set_copy(out, &ag->available);
+}
+
+const struct res_set *alloc_agent_total(const struct allocator *a, const char *agent_id)
+{
+    const struct alloc_agent *ag = agent_find(a, agent_id, NULL);
+    return ag != NULL ? &ag->total : NULL;
 }
 
 void alloc_agent_at(const struct allocator *a, uint32_t i, const char **agent_id,
@@ -536,6 +552,11 @@ int alloc_framework_add(struct allocator *a, const char *framework_id, const cha
         return rc;
     }
     strcpy(f->framework_id, framework_id);
+    rc = mc_strmap_put(&a->frameworks_by_id, f->framework_id, f);
+    if (rc != 0) {
+        framework_destroy(a->alloc, f);
+        return rc;
+    }
     f->multi_role = multi_role != 0;
     f->active = active != 0;
     f->seq = a->seq_next++;
@@ -563,6 +584,7 @@ int alloc_framework_remove(struct allocator *a, const char *framework_id)
     memmove(&a->frameworks[at], &a->frameworks[at + 1],
             (a->frameworks_count - at - 1) * sizeof(*a->frameworks));
     a->frameworks_count--;
+    mc_strmap_del(&a->frameworks_by_id, framework_id);
     framework_destroy(a->alloc, f);
     return failed ? MC_ENOMEM : 0;
 }

@@ -41,6 +41,7 @@
 #include "mc_alloc.h"
 #include "mc_err.h"
 #include "mc_limits.h"
+#include "mc_strmap.h"
 #include "resources.h"
 
 struct alloc_options {
@@ -85,6 +86,8 @@ struct allocator {
     struct alloc_framework **frameworks; /* in the order added */
     uint32_t frameworks_count;
     uint32_t frameworks_cap;
+    struct mc_strmap agents_by_id;     /* the same agents, by id */
+    struct mc_strmap frameworks_by_id; /* the same frameworks, by id */
     uint64_t seq_next;  /* insertion numbers, for ties */
     uint64_t clients_gen; /* moves with every change of a framework's eligibility */
     int cycle_wanted;   /* set by events after which Mesos allocates at once */
@@ -219,6 +222,9 @@ int alloc_allocate(struct allocator *a, uint64_t now_ns, struct alloc_offers *ou
  * into out (unallocated form). For tests and the operator API. MC_ENOTFOUND.
  */
 int alloc_agent_available(const struct allocator *a, const char *agent_id, struct res_set *out) MC_MUST_USE;
+
+/* An agent's total (borrowed), or NULL when the allocator does not know it. */
+const struct res_set *alloc_agent_total(const struct allocator *a, const char *agent_id);
 
 /* The i-th agent in the order added (i < a->agents_count): its id and total, borrowed. */
 void alloc_agent_at(const struct allocator *a, uint32_t i, const char **agent_id,

@@ -61,6 +61,7 @@ struct master_offers {
     struct master *master;
     struct allocator allocator;
     struct mc_list_node list; /* struct master_offer */
+    struct mc_strmap by_id;   /* the same offers, by id */
     uint32_t count;
     uint64_t next_number; /* n of the next "<master id>-O<n>" */
     struct mc_list_node frameworks; /* struct offers_framework */
@@ -174,6 +175,18 @@ static void rescind_send(struct master *m, const struct master_offer *o)
     m->offers->rescinds_sent++;
 }
 
+/* Removes an outstanding offer; its resources stay where they are in the allocator. */
+static void offer_unlink(struct master *m, struct master_offer *o)
+{
+    mc_list_remove(&o->link);
+    struct master_offer *indexed = mc_strmap_del(&m->offers->by_id, o->id);
+    MC_ASSERT(indexed == o);
+    m->offers->count--;
+    m->mutations++;
+    res_set_deinit(&o->resources);
+    mc_free(m->rt.alloc, o);
+}
+
 /*
  * Ends an offer: its resources go back to the allocator (with the filter of
  * a decline when has_filter), RESCIND first when rescind is set.
@@ -190,11 +203,7 @@ static void offer_end(struct master *m, struct master_offer *o, int rescind, int
     /* Gone agents or frameworks took their resources with them (MC_ENOTFOUND). */
     if (err != 0 && err != MC_ENOTFOUND)
         log_text(m, RT_LOG_ERROR, "offer %s: resources not recovered: %s", o->id, mc_strerror(err));
-    mc_list_remove(&o->link);
-    ofs->count--;
-    m->mutations++;
-    res_set_deinit(&o->resources);
-    mc_free(m->rt.alloc, o);
+    offer_unlink(m, o);
 }
 
 enum offers_match { MATCH_AGENT, MATCH_FRAMEWORK };
@@ -297,6 +306,11 @@ static struct master_offer *offer_new(struct master *m, const struct alloc_offer
     snprintf(o->role, sizeof(o->role), "%s", entry->role);
     res_set_init(&o->resources, m->rt.alloc);
     if (res_set_copy(&o->resources, &entry->resources) != 0) {
+        res_set_deinit(&o->resources);
+        mc_free(m->rt.alloc, o);
+        return NULL;
+    }
+    if (mc_strmap_put(&ofs->by_id, o->id, o) != 0) { /* MC_ENOMEM: ids are unique */
         res_set_deinit(&o->resources);
         mc_free(m->rt.alloc, o);
         return NULL;
@@ -441,6 +455,7 @@ int master__offers_create(struct master *m)
     if (ofs == NULL)
         return MC_ENOMEM;
     ofs->master = m;
+    mc_strmap_init(&ofs->by_id, MC_MASTER_OFFERS_MAX, m->rt.alloc);
     struct alloc_options opts;
     alloc_options_default(&opts);
     opts.allocation_interval_ns = m->config.allocation_interval_ns;
@@ -468,6 +483,7 @@ void master__offers_destroy(struct master *m)
         res_set_deinit(&o->resources);
         mc_free(m->rt.alloc, o);
     }
+    mc_strmap_deinit(&ofs->by_id);
     MC_LIST_FOR_EACH_SAFE(it, tmp, &ofs->frameworks) {
         record_free(m, MC_CONTAINER_OF(it, struct offers_framework, link));
     }
@@ -684,26 +700,12 @@ int master__offers_convert(struct master *m, const char *framework_id, const cha
 
 const struct res_set *master__offers_agent_total(struct master *m, const char *agent_id)
 {
-    const struct allocator *al = &m->offers->allocator;
-    for (uint32_t i = 0; i < al->agents_count; i++) {
-        const char *id;
-        const struct res_set *total;
-        alloc_agent_at(al, i, &id, &total);
-        if (strcmp(id, agent_id) == 0)
-            return total;
-    }
-    return NULL;
+    return alloc_agent_total(&m->offers->allocator, agent_id);
 }
 
 static struct master_offer *offer_find(struct master *m, const char *offer_id)
 {
-    struct mc_list_node *it;
-    MC_LIST_FOR_EACH(it, &m->offers->list) {
-        struct master_offer *o = MC_CONTAINER_OF(it, struct master_offer, link);
-        if (strcmp(o->id, offer_id) == 0)
-            return o;
-    }
-    return NULL;
+    return mc_strmap_get(&m->offers->by_id, offer_id);
 }
 
 void master__offers_decline(struct master *m, struct framework *fw,
@@ -762,16 +764,6 @@ static int take_check(struct master *m, struct framework *fw, Mesos__V1__OfferID
                             o->id, o->agent_id, first->agent_id), MC_EINVAL;
     }
     return 0;
-}
-
-/* Removes an outstanding offer whose resources stay held in the allocator. */
-static void offer_unlink(struct master *m, struct master_offer *o)
-{
-    mc_list_remove(&o->link);
-    m->offers->count--;
-    m->mutations++;
-    res_set_deinit(&o->resources);
-    mc_free(m->rt.alloc, o);
 }
 
 int master__offers_take(struct master *m, struct framework *fw,
