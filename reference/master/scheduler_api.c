@@ -236,7 +236,9 @@ static void subscribe_start(struct master *m, uint64_t req, enum media_codec cod
 
 void master__scheduler_request(struct master *m, uint64_t req, const struct http_request *request)
 {
-    struct master_verdict v = {0, ""};
+    struct master_verdict v;
+    v.status = 0;
+    v.text[0] = '\0'; /* no more: the text is a few KiB */
     ProtobufCMessage *msg = NULL;
     enum media_codec accept_codec = MEDIA_CODEC_NONE;
     if (!master__check_leader(m, "api/v1/scheduler", &v) && !master__check_method(request, &v) &&
