@@ -36,12 +36,14 @@ static void item_deinit(const struct mc_alloc *alloc, struct res_item *item)
     item->ranges_count = item->ranges_cap = 0;
 }
 
+/* Same key: the cheap fields and the first bytes of the names decide most pairs. */
 static int item_same_key(const struct res_item *a, const struct res_item *b)
 {
     return a->type == b->type && a->reservation == b->reservation &&
+           a->detail_bytes == b->detail_bytes && a->name[0] == b->name[0] &&
+           a->role[0] == b->role[0] && a->allocation_role[0] == b->allocation_role[0] &&
            strcmp(a->name, b->name) == 0 && strcmp(a->role, b->role) == 0 &&
            strcmp(a->allocation_role, b->allocation_role) == 0 &&
-           a->detail_bytes == b->detail_bytes &&
            (a->detail_bytes == 0 || memcmp(a->detail, b->detail, a->detail_bytes) == 0);
 }
 
@@ -392,14 +394,32 @@ int res_set_add(struct res_set *set, const struct res_set *other)
     return 0;
 }
 
+/*
+ * A set's items have distinct keys (res_set_add_item keeps it so), so a
+ * copy takes them one by one, with no merging.
+ */
 int res_set_copy(struct res_set *dst, const struct res_set *src)
 {
     MC_ASSERT(dst != src);
     res_set_clear(dst);
-    int rc = res_set_add(dst, src);
-    if (rc != 0)
-        res_set_clear(dst);
-    return rc;
+    if (src->count > dst->cap) {
+        struct res_item *items = mc_realloc(dst->alloc, dst->items, src->count * sizeof(*items));
+        if (items == NULL)
+            return MC_ENOMEM;
+        dst->items = items;
+        dst->cap = src->count;
+    }
+    for (uint32_t i = 0; i < src->count; i++) {
+        if (item_empty(&src->items[i]))
+            continue; /* as res_set_add_item would */
+        int rc = item_copy(dst->alloc, &dst->items[dst->count], &src->items[i]);
+        if (rc != 0) {
+            res_set_clear(dst);
+            return rc;
+        }
+        dst->count++;
+    }
+    return 0;
 }
 
 int res_set_subtract(struct res_set *set, const struct res_set *other)
@@ -453,6 +473,16 @@ int res_set_allocate(struct res_set *set, const char *role)
     MC_ASSERT(role != NULL);
     if (strlen(role) >= MC_RES_ROLE_BYTES_MAX)
         return MC_EINVAL;
+    /* Items of one allocation role keep distinct keys under another: nothing to merge. */
+    uint32_t same = 1;
+    while (same < set->count &&
+           strcmp(set->items[same].allocation_role, set->items[0].allocation_role) == 0)
+        same++;
+    if (same >= set->count) {
+        for (uint32_t i = 0; i < set->count; i++)
+            strcpy(set->items[i].allocation_role, role);
+        return 0;
+    }
     struct res_set merged;
     res_set_init(&merged, set->alloc);
     for (uint32_t i = 0; i < set->count; i++)
