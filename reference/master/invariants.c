@@ -23,15 +23,24 @@
 
 #include "master_internal.h"
 
-/* Scalar names one agent's sums keep apart; more is a violation of its own. */
-#define CHECK_SCALAR_NAMES_MAX 16u
-
-static uint64_t text_hash(const char *s)
+/*
+ * The hash of an agent id. Ids the master makes share their "<master id>-S"
+ * prefix and differ at the end, so the length and the last 16 bytes (read
+ * as two words) are mixed; the id itself is compared on a match.
+ */
+static uint64_t id_hash(const char *s)
 {
-    uint64_t h = UINT64_C(0xcbf29ce484222325);
-    for (; *s != '\0'; s++)
-        h = (h ^ (uint8_t)*s) * UINT64_C(0x100000001b3);
-    return h;
+    size_t len = strlen(s);
+    uint64_t w[2] = {0, 0};
+    if (len >= sizeof(w))
+        memcpy(w, s + len - sizeof(w), sizeof(w));
+    else
+        memcpy(w, s, len);
+    /* splitmix64's finalizer: every bit of the input moves the low bits used as an index. */
+    uint64_t h = w[1] ^ (w[0] * UINT64_C(0x9e3779b97f4a7c15)) ^ len;
+    h = (h ^ (h >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    h = (h ^ (h >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return h ^ (h >> 31);
 }
 
 /* One agent of the allocator, and what is held on it. */
@@ -39,11 +48,14 @@ struct agent_sums {
     const char *agent_id; /* NULL: an empty slot */
     uint64_t key;
     const struct res_set *total;
-    struct {
-        const char *name;
-        int64_t milli;
-    } scalars[CHECK_SCALAR_NAMES_MAX];
-    uint32_t scalars_count;
+    uint32_t scalars; /* its first held scalar name: an index + 1 in check.scalars, 0 none */
+};
+
+/* The sum of one scalar name held on an agent; an agent's sums form a list. */
+struct held_scalar {
+    const char *name;
+    int64_t milli;
+    uint32_t next; /* the agent's next name: an index + 1, 0 at the end */
 };
 
 /* One held range, under its agent's slot. */
@@ -57,8 +69,10 @@ struct check {
     const struct mc_alloc *alloc;
     struct agent_sums *slots;
     uint32_t mask; /* slots - 1, a power of two minus one */
+    struct held_scalar *scalars;
+    uint32_t scalars_count, scalars_cap;
     struct held_range *ranges;
-    size_t ranges_count, ranges_cap;
+    uint32_t ranges_count, ranges_cap;
     int failed; /* out of memory: the check is skipped, not failed */
     char *text; /* the first violation found while collecting */
     size_t text_bytes;
@@ -84,46 +98,56 @@ static void violation(struct check *k, const char *fmt, const char *agent_id, co
     k->bad = 1;
 }
 
+/*
+ * Room for one more element of size bytes in *items (count used of *cap),
+ * doubled from 64 when full; 0 when there is none (k->failed is set).
+ * Both lists are bounded by what the master holds: its offers
+ * (MC_MASTER_OFFERS_MAX) and tasks, times the items of a resource set.
+ */
+static int room(struct check *k, void **items, uint32_t count, uint32_t *cap, size_t size)
+{
+    if (k->failed)
+        return 0;
+    if (count < *cap)
+        return 1;
+    uint32_t more = *cap ? *cap * 2 : 64;
+    void *p = more > *cap ? mc_calloc(k->alloc, more, size) : NULL;
+    if (p == NULL) {
+        k->failed = 1;
+        return 0;
+    }
+    if (count > 0)
+        memcpy(p, *items, count * size);
+    mc_free(k->alloc, *items);
+    *items = p;
+    *cap = more;
+    return 1;
+}
+
 static void scalar_add(struct check *k, struct agent_sums *a, const char *name, int64_t milli)
 {
-    for (uint32_t i = 0; i < a->scalars_count; i++)
-        if (strcmp(a->scalars[i].name, name) == 0) {
-            a->scalars[i].milli += milli;
+    for (uint32_t i = a->scalars; i != 0; i = k->scalars[i - 1].next)
+        if (k->scalars[i - 1].name[0] == name[0] && strcmp(k->scalars[i - 1].name, name) == 0) {
+            k->scalars[i - 1].milli += milli;
             return;
         }
-    if (a->scalars_count == CHECK_SCALAR_NAMES_MAX) {
-        violation(k, "agent %s: more scalar names held than it can have (%s)", a->agent_id, name);
+    if (!room(k, (void **)&k->scalars, k->scalars_count, &k->scalars_cap, sizeof(*k->scalars)))
         return;
-    }
-    a->scalars[a->scalars_count].name = name;
-    a->scalars[a->scalars_count++].milli = milli;
+    k->scalars[k->scalars_count] = (struct held_scalar){name, milli, a->scalars};
+    a->scalars = ++k->scalars_count;
 }
 
 static void range_push(struct check *k, uint32_t slot, const char *name, uint64_t begin,
                        uint64_t end)
 {
-    if (k->failed)
-        return;
-    if (k->ranges_count == k->ranges_cap) {
-        size_t cap = k->ranges_cap ? k->ranges_cap * 2 : 64;
-        struct held_range *r = mc_calloc(k->alloc, cap, sizeof(*r));
-        if (r == NULL) {
-            k->failed = 1;
-            return;
-        }
-        if (k->ranges_count > 0)
-            memcpy(r, k->ranges, k->ranges_count * sizeof(*r));
-        mc_free(k->alloc, k->ranges);
-        k->ranges = r;
-        k->ranges_cap = cap;
-    }
-    k->ranges[k->ranges_count++] = (struct held_range){slot, name, begin, end};
+    if (room(k, (void **)&k->ranges, k->ranges_count, &k->ranges_cap, sizeof(*k->ranges)))
+        k->ranges[k->ranges_count++] = (struct held_range){slot, name, begin, end};
 }
 
 static void collect_fn(void *ctx, const char *agent_id, const struct res_set *r)
 {
     struct check *k = ctx;
-    int64_t slot = slot_find(k, agent_id, text_hash(agent_id));
+    int64_t slot = slot_find(k, agent_id, id_hash(agent_id));
     if (slot < 0) {
         violation(k, "agent %s holds offers or tasks but the allocator does not know it%s",
                   agent_id, "");
@@ -169,13 +193,13 @@ static void scalars_check(struct check *k)
 {
     for (uint32_t s = 0; s <= k->mask && !k->bad; s++) {
         const struct agent_sums *a = &k->slots[s];
-        for (uint32_t i = 0; a->agent_id != NULL && i < a->scalars_count; i++) {
-            int64_t total = res_set_scalar_milli(a->total, a->scalars[i].name);
-            if (a->scalars[i].milli > total) {
+        for (uint32_t i = a->scalars; a->agent_id != NULL && i != 0; i = k->scalars[i - 1].next) {
+            const struct held_scalar *h = &k->scalars[i - 1];
+            int64_t total = res_set_scalar_milli(a->total, h->name);
+            if (h->milli > total) {
                 snprintf(k->text, k->text_bytes,
                          "agent %s: offers and tasks hold %s %.3f, more than its total %.3f",
-                         a->agent_id, a->scalars[i].name, (double)a->scalars[i].milli / 1000.0,
-                         (double)total / 1000.0);
+                         a->agent_id, h->name, (double)h->milli / 1000.0, (double)total / 1000.0);
                 k->bad = 1;
                 return;
             }
@@ -187,7 +211,7 @@ static void ranges_check(struct check *k)
 {
     if (k->ranges_count > 0) /* qsort(NULL, 0, ...) is undefined behaviour */
         qsort(k->ranges, k->ranges_count, sizeof(*k->ranges), range_cmp);
-    for (size_t i = 0; i < k->ranges_count && !k->bad; i++) {
+    for (uint32_t i = 0; i < k->ranges_count && !k->bad; i++) {
         const struct held_range *h = &k->ranges[i];
         const struct agent_sums *a = &k->slots[h->slot];
         if (i > 0 && h[-1].slot == h->slot && strcmp(h[-1].name, h->name) == 0 &&
@@ -238,7 +262,7 @@ static int slots_make(const struct master *m, struct check *k)
         const char *id;
         const struct res_set *total;
         master__offers_agent_at(m, i, &id, &total);
-        uint64_t key = text_hash(id);
+        uint64_t key = id_hash(id);
         uint32_t s = (uint32_t)key & k->mask;
         while (k->slots[s].agent_id != NULL)
             s = (s + 1) & k->mask;
@@ -265,6 +289,7 @@ int master_invariants_check(const struct master *m, char *text, size_t text_byte
             ranges_check(&k);
     }
     mc_free(k.alloc, k.slots);
+    mc_free(k.alloc, k.scalars);
     mc_free(k.alloc, k.ranges);
     return (!k.failed && k.bad) || streams_check(m, text, text_bytes);
 }
