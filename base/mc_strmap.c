@@ -73,9 +73,9 @@ void *mc_strmap_get(const struct mc_strmap *map, const char *key)
     return s->key != NULL ? s->value : NULL;
 }
 
-static int grow(struct mc_strmap *map)
+/* Moves every entry into a table of cap slots (a power of two, more than twice count). */
+static int rehash(struct mc_strmap *map, uint32_t cap)
 {
-    uint32_t cap = map->cap ? map->cap * 2 : STRMAP_CAP_INITIAL;
     struct mc_strmap_slot *slots = mc_calloc(map->alloc, cap, sizeof(*slots));
     if (slots == NULL)
         return MC_ENOMEM;
@@ -89,6 +89,17 @@ static int grow(struct mc_strmap *map)
     return 0;
 }
 
+int mc_strmap_reserve(struct mc_strmap *map, uint32_t count)
+{
+    MC_ASSERT(map != NULL);
+    if (count > map->count_max)
+        return MC_ELIMIT;
+    uint32_t cap = map->cap ? map->cap : STRMAP_CAP_INITIAL;
+    while (2 * (uint64_t)count > cap)
+        cap *= 2;
+    return cap != map->cap ? rehash(map, cap) : 0;
+}
+
 int mc_strmap_put(struct mc_strmap *map, const char *key, void *value)
 {
     MC_ASSERT(map != NULL && key != NULL && value != NULL);
@@ -98,7 +109,7 @@ int mc_strmap_put(struct mc_strmap *map, const char *key, void *value)
     if (map->count >= map->count_max)
         return MC_ELIMIT;
     if (2 * (map->count + 1) > map->cap) {
-        int err = grow(map);
+        int err = rehash(map, map->cap ? map->cap * 2 : STRMAP_CAP_INITIAL);
         if (err != 0)
             return err;
     }

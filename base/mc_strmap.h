@@ -42,6 +42,9 @@ uint64_t mc_strhash(const char *s);
 void mc_strmap_init(struct mc_strmap *map, uint32_t count_max, const struct mc_alloc *alloc);
 void mc_strmap_deinit(struct mc_strmap *map);
 
+/* Room for count entries without growing; MC_ELIMIT past count_max, MC_ENOMEM. */
+int mc_strmap_reserve(struct mc_strmap *map, uint32_t count) MC_MUST_USE;
+
 /* The value put under key, or NULL. */
 void *mc_strmap_get(const struct mc_strmap *map, const char *key);
 

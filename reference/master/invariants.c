@@ -11,8 +11,7 @@
  *  - the stream ids of the subscribed frameworks are unique.
  *
  * The check runs after many events of a simulation, so it costs one pass
- * over what is held: the allocator's agents go into a hash table (open
- * addressing on a hash of the id, the id itself compared on a match), each
+ * over what is held: the allocator's agents go into a map by id, each
  * held scalar is added to its agent's sum for that name, and each held
  * range is listed under its agent; only the ranges are sorted, agent by
  * agent, to find overlaps.
@@ -22,31 +21,11 @@
 #include <string.h>
 
 #include "master_internal.h"
-
-/*
- * The hash of an agent id. Ids the master makes share their "<master id>-S"
- * prefix and differ at the end, so the length and the last 16 bytes (read
- * as two words) are mixed; the id itself is compared on a match.
- */
-static uint64_t id_hash(const char *s)
-{
-    size_t len = strlen(s);
-    uint64_t w[2] = {0, 0};
-    if (len >= sizeof(w))
-        memcpy(w, s + len - sizeof(w), sizeof(w));
-    else
-        memcpy(w, s, len);
-    /* splitmix64's finalizer: every bit of the input moves the low bits used as an index. */
-    uint64_t h = w[1] ^ (w[0] * UINT64_C(0x9e3779b97f4a7c15)) ^ len;
-    h = (h ^ (h >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    h = (h ^ (h >> 27)) * UINT64_C(0x94d049bb133111eb);
-    return h ^ (h >> 31);
-}
+#include "mc_strmap.h"
 
 /* One agent of the allocator, and what is held on it. */
 struct agent_sums {
-    const char *agent_id; /* NULL: an empty slot */
-    uint64_t key;
+    const char *agent_id;
     const struct res_set *total;
     uint32_t scalars; /* its first held scalar name: an index + 1 in check.scalars, 0 none */
 };
@@ -58,17 +37,18 @@ struct held_scalar {
     uint32_t next; /* the agent's next name: an index + 1, 0 at the end */
 };
 
-/* One held range, under its agent's slot. */
+/* One held range, under its agent's number. */
 struct held_range {
-    uint32_t slot;
+    uint32_t agent;
     const char *name;
     uint64_t begin, end;
 };
 
 struct check {
     const struct mc_alloc *alloc;
-    struct agent_sums *slots;
-    uint32_t mask; /* slots - 1, a power of two minus one */
+    struct agent_sums *agents; /* the allocator's, in its order */
+    uint32_t agents_count;
+    struct mc_strmap by_id; /* the same, by id */
     struct held_scalar *scalars;
     uint32_t scalars_count, scalars_cap;
     struct held_range *ranges;
@@ -78,18 +58,6 @@ struct check {
     size_t text_bytes;
     int bad;
 };
-
-/* The slot of agent_id, or -1 when the allocator does not know it. */
-static int64_t slot_find(const struct check *k, const char *agent_id, uint64_t key)
-{
-    for (uint32_t i = (uint32_t)key & k->mask;; i = (i + 1) & k->mask) {
-        const struct agent_sums *a = &k->slots[i];
-        if (a->agent_id == NULL)
-            return -1;
-        if (a->key == key && strcmp(a->agent_id, agent_id) == 0)
-            return i;
-    }
-}
 
 static void violation(struct check *k, const char *fmt, const char *agent_id, const char *name)
 {
@@ -137,18 +105,18 @@ static void scalar_add(struct check *k, struct agent_sums *a, const char *name, 
     a->scalars = ++k->scalars_count;
 }
 
-static void range_push(struct check *k, uint32_t slot, const char *name, uint64_t begin,
+static void range_push(struct check *k, uint32_t agent, const char *name, uint64_t begin,
                        uint64_t end)
 {
     if (room(k, (void **)&k->ranges, k->ranges_count, &k->ranges_cap, sizeof(*k->ranges)))
-        k->ranges[k->ranges_count++] = (struct held_range){slot, name, begin, end};
+        k->ranges[k->ranges_count++] = (struct held_range){agent, name, begin, end};
 }
 
 static void collect_fn(void *ctx, const char *agent_id, const struct res_set *r)
 {
     struct check *k = ctx;
-    int64_t slot = slot_find(k, agent_id, id_hash(agent_id));
-    if (slot < 0) {
+    struct agent_sums *a = mc_strmap_get(&k->by_id, agent_id);
+    if (a == NULL) {
         violation(k, "agent %s holds offers or tasks but the allocator does not know it%s",
                   agent_id, "");
         return;
@@ -156,18 +124,19 @@ static void collect_fn(void *ctx, const char *agent_id, const struct res_set *r)
     for (uint32_t i = 0; i < r->count; i++) {
         const struct res_item *it = &r->items[i];
         if (it->type == RES_TYPE_SCALAR)
-            scalar_add(k, &k->slots[slot], it->name, it->scalar_milli);
+            scalar_add(k, a, it->name, it->scalar_milli);
         else if (it->type == RES_TYPE_RANGES)
             for (uint32_t n = 0; n < it->ranges_count; n++)
-                range_push(k, (uint32_t)slot, it->name, it->ranges[n].begin, it->ranges[n].end);
+                range_push(k, (uint32_t)(a - k->agents), it->name, it->ranges[n].begin,
+                           it->ranges[n].end);
     }
 }
 
 static int range_cmp(const void *pa, const void *pb)
 {
     const struct held_range *a = pa, *b = pb;
-    if (a->slot != b->slot)
-        return a->slot < b->slot ? -1 : 1;
+    if (a->agent != b->agent)
+        return a->agent < b->agent ? -1 : 1;
     int d = strcmp(a->name, b->name);
     if (d == 0)
         d = a->begin < b->begin ? -1 : a->begin > b->begin;
@@ -191,9 +160,9 @@ static int total_has_range(const struct res_set *total, const char *name, uint64
 
 static void scalars_check(struct check *k)
 {
-    for (uint32_t s = 0; s <= k->mask && !k->bad; s++) {
-        const struct agent_sums *a = &k->slots[s];
-        for (uint32_t i = a->scalars; a->agent_id != NULL && i != 0; i = k->scalars[i - 1].next) {
+    for (uint32_t n = 0; n < k->agents_count && !k->bad; n++) {
+        const struct agent_sums *a = &k->agents[n];
+        for (uint32_t i = a->scalars; i != 0; i = k->scalars[i - 1].next) {
             const struct held_scalar *h = &k->scalars[i - 1];
             int64_t total = res_set_scalar_milli(a->total, h->name);
             if (h->milli > total) {
@@ -213,8 +182,8 @@ static void ranges_check(struct check *k)
         qsort(k->ranges, k->ranges_count, sizeof(*k->ranges), range_cmp);
     for (uint32_t i = 0; i < k->ranges_count && !k->bad; i++) {
         const struct held_range *h = &k->ranges[i];
-        const struct agent_sums *a = &k->slots[h->slot];
-        if (i > 0 && h[-1].slot == h->slot && strcmp(h[-1].name, h->name) == 0 &&
+        const struct agent_sums *a = &k->agents[h->agent];
+        if (i > 0 && h[-1].agent == h->agent && strcmp(h[-1].name, h->name) == 0 &&
             h[-1].end >= h->begin) {
             snprintf(k->text, k->text_bytes, "agent %s: %s %llu is in two offers or tasks at once",
                      a->agent_id, h->name, (unsigned long long)h->begin);
@@ -247,29 +216,22 @@ static int streams_check(const struct master *m, char *text, size_t n)
     return 0;
 }
 
-/* The allocator's agents in the hash table; 0, or MC_ENOMEM. */
-static int slots_make(const struct master *m, struct check *k)
+/* The allocator's agents, and the map to them by id; 0, or MC_ENOMEM. */
+static int agents_make(const struct master *m, struct check *k)
 {
     uint32_t n = master__offers_agents(m);
-    uint32_t cap = 16;
-    while (cap < 2u * n)
-        cap *= 2;
-    k->slots = mc_calloc(k->alloc, cap, sizeof(*k->slots));
-    if (k->slots == NULL)
+    mc_strmap_init(&k->by_id, n > 0 ? n : 1, k->alloc);
+    k->agents = mc_calloc(k->alloc, n > 0 ? n : 1, sizeof(*k->agents));
+    if (k->agents == NULL || mc_strmap_reserve(&k->by_id, n) != 0)
         return MC_ENOMEM;
-    k->mask = cap - 1;
     for (uint32_t i = 0; i < n; i++) {
-        const char *id;
-        const struct res_set *total;
-        master__offers_agent_at(m, i, &id, &total);
-        uint64_t key = id_hash(id);
-        uint32_t s = (uint32_t)key & k->mask;
-        while (k->slots[s].agent_id != NULL)
-            s = (s + 1) & k->mask;
-        k->slots[s].agent_id = id;
-        k->slots[s].key = key;
-        k->slots[s].total = total;
+        struct agent_sums *a = &k->agents[i];
+        master__offers_agent_at(m, i, &a->agent_id, &a->total);
+        int err = mc_strmap_put(&k->by_id, a->agent_id, a);
+        if (err != 0)
+            return err; /* MC_ENOMEM; the allocator's ids are distinct */
     }
+    k->agents_count = n;
     return 0;
 }
 
@@ -280,7 +242,7 @@ int master_invariants_check(const struct master *m, char *text, size_t text_byte
     k.alloc = m->rt.alloc;
     k.text = text;
     k.text_bytes = text_bytes;
-    if (slots_make(m, &k) == 0) {
+    if (agents_make(m, &k) == 0) {
         master__offers_each(m, collect_fn, &k);
         master__tasks_each_held(m, collect_fn, &k);
         if (!k.failed && !k.bad)
@@ -288,7 +250,8 @@ int master_invariants_check(const struct master *m, char *text, size_t text_byte
         if (!k.failed && !k.bad)
             ranges_check(&k);
     }
-    mc_free(k.alloc, k.slots);
+    mc_strmap_deinit(&k.by_id);
+    mc_free(k.alloc, k.agents);
     mc_free(k.alloc, k.scalars);
     mc_free(k.alloc, k.ranges);
     return (!k.failed && k.bad) || streams_check(m, text, text_bytes);

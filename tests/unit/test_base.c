@@ -258,6 +258,17 @@ static void strmap_refuses_past_its_limit(void **state)
     assert_int_equal(mc_strmap_put(&map, map_keys[3], map_keys[3]), 0);
     assert_ptr_equal(mc_strmap_get(&map, map_keys[3]), map_keys[3]);
     assert_int_equal(mc_strmap_put(&map, "", map_keys[4]), MC_ELIMIT);
+    assert_int_equal(mc_strmap_reserve(&map, 4), MC_ELIMIT);
+    mc_strmap_deinit(&map);
+    /* Reserved room: the table does not move while it fills up to the reservation. */
+    mc_strmap_init(&map, MAP_KEYS, NULL);
+    assert_int_equal(mc_strmap_reserve(&map, 100), 0);
+    const struct mc_strmap_slot *table = map.slots;
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(mc_strmap_put(&map, map_keys[i], map_keys[i]), 0);
+    assert_ptr_equal(map.slots, table);
+    for (int i = 0; i < 100; i++)
+        assert_ptr_equal(mc_strmap_get(&map, map_keys[i]), map_keys[i]);
     mc_strmap_deinit(&map);
 }
 
