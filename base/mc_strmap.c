@@ -29,7 +29,11 @@ uint64_t mc_strhash(const char *s)
         h ^= h >> 32;
     }
     uint64_t w = 0;
-    memcpy(&w, s + i, len - i);
+    if (len >= 8) /* the last 8 bytes, overlapping the words above: one load */
+        memcpy(&w, s + len - 8, sizeof(w));
+    else
+        for (size_t n = 0; n < len; n++)
+            w |= (uint64_t)(uint8_t)s[n] << (8 * n);
     h = (h ^ w) * UINT64_C(0xbf58476d1ce4e5b9);
     h = (h ^ (h >> 27)) * UINT64_C(0x94d049bb133111eb);
     return h ^ (h >> 31);
