@@ -4,7 +4,8 @@
  * Header lists grow through the message's allocator up to
  * MC_HTTP_HEADERS_MAX entries. Every change is all or nothing: the new
  * strings are allocated before anything in the list moves, so a failed
- * call leaves the list as it was.
+ * call leaves the list as it was. A header's name and value share one
+ * allocation, the value right after the name's NUL; the name owns it.
  */
 #include "http_msg.h"
 
@@ -37,7 +38,9 @@ static int is_tchar(unsigned char c)
 {
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
         return 1;
-    return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+    if (c == '-') /* the one in most names ("Content-Type"): no call */
+        return 1;
+    return c != '\0' && strchr("!#$%&'*+.^_`|~", c) != NULL;
 }
 
 int http_token_valid(const char *s, size_t bytes)
@@ -74,10 +77,8 @@ void http_headers_deinit(struct http_headers *h)
 {
     MC_ASSERT(h != NULL);
     MC_ASSERT(h->count <= h->cap);
-    for (uint32_t i = 0; i < h->count; i++) {
+    for (uint32_t i = 0; i < h->count; i++)
         mc_free(h->alloc, h->items[i].name);
-        mc_free(h->alloc, h->items[i].value);
-    }
     mc_free(h->alloc, h->items);
     h->items = NULL;
     h->count = 0;
@@ -95,6 +96,20 @@ static int header_check(const char *name, size_t name_bytes, const char *value,
     if (!http_header_value_valid(value, value_bytes))
         return MC_EINVAL;
     return 0;
+}
+
+/* "name\0value\0" in one allocation, or NULL. */
+static char *header_make(const struct mc_alloc *alloc, const char *name, size_t name_bytes,
+                         const char *value, size_t value_bytes)
+{
+    char *n = mc_malloc(alloc, name_bytes + value_bytes + 2);
+    if (n == NULL)
+        return NULL;
+    memcpy(n, name, name_bytes);
+    n[name_bytes] = '\0';
+    memcpy(n + name_bytes + 1, value, value_bytes);
+    n[name_bytes + 1 + value_bytes] = '\0';
+    return n;
 }
 
 /* Makes room for one more item, within MC_HTTP_HEADERS_MAX. */
@@ -126,15 +141,11 @@ int http_headers_add_n(struct http_headers *h, const char *name, size_t name_byt
     err = headers_reserve(h);
     if (err != 0)
         return err;
-    char *n = mc_strndup(h->alloc, name, name_bytes);
-    char *v = mc_strndup(h->alloc, value, value_bytes);
-    if (n == NULL || v == NULL) {
-        mc_free(h->alloc, n);
-        mc_free(h->alloc, v);
+    char *n = header_make(h->alloc, name, name_bytes, value, value_bytes);
+    if (n == NULL)
         return MC_ENOMEM;
-    }
     h->items[h->count].name = n;
-    h->items[h->count].value = v;
+    h->items[h->count].value = n + name_bytes + 1;
     h->count++;
     MC_ASSERT(h->count <= h->cap);
     return 0;
@@ -167,17 +178,18 @@ int http_headers_set(struct http_headers *h, const char *name, const char *value
     int err = header_check(name, strlen(name), value, value_bytes);
     if (err != 0)
         return err;
-    char *v = mc_strndup(h->alloc, value, value_bytes);
-    if (v == NULL)
+    size_t name_bytes = strlen(h->items[first].name);
+    char *n = header_make(h->alloc, h->items[first].name, name_bytes, value, value_bytes);
+    if (n == NULL)
         return MC_ENOMEM;
-    mc_free(h->alloc, h->items[first].value);
-    h->items[first].value = v;
+    mc_free(h->alloc, h->items[first].name);
+    h->items[first].name = n;
+    h->items[first].value = n + name_bytes + 1;
     /* Later headers of the same name would contradict the single value. */
     uint32_t kept = (uint32_t)first + 1;
     for (uint32_t i = kept; i < h->count; i++) {
         if (http_name_equal(h->items[i].name, name)) {
             mc_free(h->alloc, h->items[i].name);
-            mc_free(h->alloc, h->items[i].value);
         } else {
             h->items[kept++] = h->items[i];
         }
@@ -195,7 +207,6 @@ uint32_t http_headers_remove(struct http_headers *h, const char *name)
     for (uint32_t i = 0; i < h->count; i++) {
         if (http_name_equal(h->items[i].name, name)) {
             mc_free(h->alloc, h->items[i].name);
-            mc_free(h->alloc, h->items[i].value);
             removed++;
         } else {
             h->items[kept++] = h->items[i];
