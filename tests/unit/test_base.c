@@ -1,6 +1,6 @@
 /*
  * test_base.c: the shared toolkit (buffers with limits, base64, diagnostics,
- * the counting allocator, error names, the string map).
+ * the counting allocator, error names, the string map, the block pool).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +17,7 @@
 #include "mc_diag.h"
 #include "mc_err.h"
 #include "mc_list.h"
+#include "mc_pool.h"
 #include "mc_rng.h"
 #include "mc_strmap.h"
 
@@ -293,6 +294,98 @@ static void strmap_survives_allocation_failure(void **state)
     }
 }
 
+/* Random sizes, kept, grown, shrunk and freed: every block keeps its bytes and its alignment. */
+static void pool_keeps_every_block_intact(void **state)
+{
+    (void)state;
+    struct mc_alloc_counting backing;
+    mc_alloc_counting_init(&backing, UINT64_MAX);
+    struct mc_pool pool;
+    mc_pool_init(&pool, &backing.alloc);
+    enum { BLOCKS = 300 };
+    uint8_t *blocks[BLOCKS] = {0};
+    size_t sizes[BLOCKS] = {0};
+    struct mc_rng rng;
+    mc_rng_init(&rng, 7);
+    for (int step = 0; step < 30000; step++) {
+        int i = (int)mc_rng_below(&rng, BLOCKS);
+        if (blocks[i] != NULL) {
+            for (size_t n = 0; n < sizes[i]; n++)
+                assert_int_equal(blocks[i][n], (uint8_t)(i + n));
+        }
+        size_t size = 1 + mc_rng_below(&rng, mc_rng_below(&rng, 8) == 0 ? 9000 : 300);
+        switch (mc_rng_below(&rng, 3)) {
+        case 0:
+            mc_free(&pool.alloc, blocks[i]);
+            blocks[i] = mc_malloc(&pool.alloc, size);
+            sizes[i] = 0; /* nothing kept */
+            break;
+        case 1:
+            blocks[i] = mc_realloc(&pool.alloc, blocks[i], size);
+            break;
+        default:
+            mc_free(&pool.alloc, blocks[i]);
+            blocks[i] = NULL;
+            sizes[i] = 0;
+            continue;
+        }
+        assert_non_null(blocks[i]);
+        assert_int_equal((uintptr_t)blocks[i] % 16, 0);
+        size_t kept = sizes[i] < size ? sizes[i] : size; /* what a realloc keeps */
+        for (size_t n = 0; n < kept; n++)
+            assert_int_equal(blocks[i][n], (uint8_t)(i + n));
+        for (size_t n = 0; n < size; n++)
+            blocks[i][n] = (uint8_t)(i + n);
+        sizes[i] = size;
+    }
+    for (int i = 0; i < BLOCKS; i++)
+        mc_free(&pool.alloc, blocks[i]);
+    mc_pool_deinit(&pool);
+    assert_int_equal(backing.live, 0);
+}
+
+/* A freed small block is the next one of its class; large blocks go to the backing allocator. */
+static void pool_reuses_small_blocks(void **state)
+{
+    (void)state;
+    struct mc_alloc_counting backing;
+    mc_alloc_counting_init(&backing, UINT64_MAX);
+    struct mc_pool pool;
+    mc_pool_init(&pool, &backing.alloc);
+    void *a = mc_malloc(&pool.alloc, 40);
+    void *big = mc_malloc(&pool.alloc, MC_POOL_BLOCK_BYTES_MAX + 1);
+    assert_non_null(a);
+    assert_non_null(big);
+    uint64_t calls = backing.calls;
+    mc_free(&pool.alloc, a);
+    void *b = mc_malloc(&pool.alloc, 33); /* the same 48-byte class */
+    if (!pool.passthrough) {
+        assert_ptr_equal(a, b);
+        assert_int_equal(backing.calls, calls); /* no call to the backing allocator */
+        assert_int_equal(pool.slab_bytes, MC_POOL_SLAB_BYTES);
+    }
+    mc_free(&pool.alloc, b);
+    mc_free(&pool.alloc, big);
+    mc_pool_deinit(&pool);
+    assert_int_equal(backing.live, 0);
+}
+
+/* A slab the backing allocator refuses is a NULL block, and the pool goes on afterwards. */
+static void pool_reports_allocation_failure(void **state)
+{
+    (void)state;
+    struct mc_alloc_counting backing;
+    mc_alloc_counting_init(&backing, 0);
+    struct mc_pool pool;
+    mc_pool_init(&pool, &backing.alloc);
+    assert_null(mc_malloc(&pool.alloc, 24));
+    void *p = mc_malloc(&pool.alloc, 24);
+    assert_non_null(p);
+    mc_free(&pool.alloc, p);
+    mc_pool_deinit(&pool);
+    assert_int_equal(backing.live, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -308,6 +401,9 @@ int main(void)
         cmocka_unit_test(strmap_agrees_with_a_plain_array),
         cmocka_unit_test(strmap_refuses_past_its_limit),
         cmocka_unit_test(strmap_survives_allocation_failure),
+        cmocka_unit_test(pool_keeps_every_block_intact),
+        cmocka_unit_test(pool_reuses_small_blocks),
+        cmocka_unit_test(pool_reports_allocation_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
