@@ -241,6 +241,7 @@ int alloc_agent_add(struct allocator *a, const char *agent_id, const struct res_
         return rc;
     }
     a->agents[a->agents_count++] = ag;
+    a->agents_gen++;
     a->cycle_wanted = 1;
     return 0;
 }
@@ -276,6 +277,7 @@ int alloc_agent_remove(struct allocator *a, const char *agent_id)
         framework_forget_agent(a->frameworks[i], ag);
     memmove(&a->agents[at], &a->agents[at + 1], (a->agents_count - at - 1) * sizeof(*a->agents));
     a->agents_count--;
+    a->agents_gen++;
     mc_strmap_del(&a->agents_by_id, agent_id);
     agent_destroy(a->alloc, ag);
     return 0;

@@ -87,6 +87,7 @@ struct allocator {
     uint32_t frameworks_count;
     uint32_t frameworks_cap;
     struct mc_strmap agents_by_id;     /* the same agents, by id */
+    uint64_t agents_gen;               /* moves when an agent is added or removed */
     struct mc_strmap frameworks_by_id; /* the same frameworks, by id */
     uint64_t seq_next;  /* insertion numbers, for ties */
     uint64_t clients_gen; /* moves with every change of a framework's eligibility */

@@ -27,7 +27,7 @@
 struct agent_sums {
     const char *agent_id;
     const struct res_set *total;
-    uint32_t scalars; /* its first held scalar name: an index + 1 in check.scalars, 0 none */
+    uint32_t scalars; /* its first held scalar name: an index + 1 in scalars, 0 none */
 };
 
 /* The sum of one scalar name held on an agent; an agent's sums form a list. */
@@ -44,22 +44,34 @@ struct held_range {
     uint64_t begin, end;
 };
 
-struct check {
+/*
+ * The checker's tables, kept by the master between checks (master.check)
+ * so that a check allocates nothing: the allocator's agents and the map to
+ * them by id, built again only when that list changes (agents_gen), and
+ * the lists of held scalars and ranges, emptied at each check. The lists
+ * grow by doubling, bounded by what the master holds (MC_MASTER_OFFERS_MAX
+ * offers, its tasks).
+ */
+struct master_check {
     const struct mc_alloc *alloc;
+    int agents_valid;
+    uint64_t agents_gen;
     struct agent_sums *agents; /* the allocator's, in its order */
-    uint32_t agents_count;
+    uint32_t agents_count, agents_cap;
     struct mc_strmap by_id; /* the same, by id */
     struct held_scalar *scalars;
     uint32_t scalars_count, scalars_cap;
     struct held_range *ranges;
     uint32_t ranges_count, ranges_cap;
+    /* This check's outcome. */
     int failed; /* out of memory: the check is skipped, not failed */
     char *text; /* the first violation found while collecting */
     size_t text_bytes;
     int bad;
 };
 
-static void violation(struct check *k, const char *fmt, const char *agent_id, const char *name)
+static void violation(struct master_check *k, const char *fmt, const char *agent_id,
+                      const char *name)
 {
     if (!k->bad)
         snprintf(k->text, k->text_bytes, fmt, agent_id, name);
@@ -67,54 +79,54 @@ static void violation(struct check *k, const char *fmt, const char *agent_id, co
 }
 
 /*
- * Room for one more element of size bytes in *items (count used of *cap),
- * doubled from 64 when full; 0 when there is none (k->failed is set).
- * Both lists are bounded by what the master holds: its offers
- * (MC_MASTER_OFFERS_MAX) and tasks, times the items of a resource set.
+ * Room for need elements of size bytes in *items (*cap of them now),
+ * doubled from 64; 0 when there is none (k->failed is set). The elements
+ * are kept.
  */
-static int room(struct check *k, void **items, uint32_t count, uint32_t *cap, size_t size)
+static int room(struct master_check *k, void **items, uint32_t *cap, uint32_t need, size_t size)
 {
     if (k->failed)
         return 0;
-    if (count < *cap)
+    if (need <= *cap)
         return 1;
-    uint32_t more = *cap ? *cap * 2 : 64;
-    void *p = more > *cap ? mc_calloc(k->alloc, more, size) : NULL;
+    uint32_t more = *cap ? *cap : 64;
+    while (more < need && more <= UINT32_MAX / 2)
+        more *= 2;
+    void *p = more >= need ? mc_realloc(k->alloc, *items, (size_t)more * size) : NULL;
     if (p == NULL) {
         k->failed = 1;
         return 0;
     }
-    if (count > 0)
-        memcpy(p, *items, count * size);
-    mc_free(k->alloc, *items);
     *items = p;
     *cap = more;
     return 1;
 }
 
-static void scalar_add(struct check *k, struct agent_sums *a, const char *name, int64_t milli)
+static void scalar_add(struct master_check *k, struct agent_sums *a, const char *name,
+                       int64_t milli)
 {
     for (uint32_t i = a->scalars; i != 0; i = k->scalars[i - 1].next)
         if (k->scalars[i - 1].name[0] == name[0] && strcmp(k->scalars[i - 1].name, name) == 0) {
             k->scalars[i - 1].milli += milli;
             return;
         }
-    if (!room(k, (void **)&k->scalars, k->scalars_count, &k->scalars_cap, sizeof(*k->scalars)))
+    if (!room(k, (void **)&k->scalars, &k->scalars_cap, k->scalars_count + 1,
+              sizeof(*k->scalars)))
         return;
     k->scalars[k->scalars_count] = (struct held_scalar){name, milli, a->scalars};
     a->scalars = ++k->scalars_count;
 }
 
-static void range_push(struct check *k, uint32_t agent, const char *name, uint64_t begin,
+static void range_push(struct master_check *k, uint32_t agent, const char *name, uint64_t begin,
                        uint64_t end)
 {
-    if (room(k, (void **)&k->ranges, k->ranges_count, &k->ranges_cap, sizeof(*k->ranges)))
+    if (room(k, (void **)&k->ranges, &k->ranges_cap, k->ranges_count + 1, sizeof(*k->ranges)))
         k->ranges[k->ranges_count++] = (struct held_range){agent, name, begin, end};
 }
 
 static void collect_fn(void *ctx, const char *agent_id, const struct res_set *r)
 {
-    struct check *k = ctx;
+    struct master_check *k = ctx;
     struct agent_sums *a = mc_strmap_get(&k->by_id, agent_id);
     if (a == NULL) {
         violation(k, "agent %s holds offers or tasks but the allocator does not know it%s",
@@ -158,7 +170,7 @@ static int total_has_range(const struct res_set *total, const char *name, uint64
     return 0;
 }
 
-static void scalars_check(struct check *k)
+static void scalars_check(struct master_check *k)
 {
     for (uint32_t n = 0; n < k->agents_count && !k->bad; n++) {
         const struct agent_sums *a = &k->agents[n];
@@ -176,7 +188,7 @@ static void scalars_check(struct check *k)
     }
 }
 
-static void ranges_check(struct check *k)
+static void ranges_check(struct master_check *k)
 {
     if (k->ranges_count > 0) /* qsort(NULL, 0, ...) is undefined behaviour */
         qsort(k->ranges, k->ranges_count, sizeof(*k->ranges), range_cmp);
@@ -217,44 +229,77 @@ static int streams_check(const struct master *m, char *text, size_t n)
 }
 
 /* The allocator's agents, and the map to them by id; 0, or MC_ENOMEM. */
-static int agents_make(const struct master *m, struct check *k)
+static int agents_make(const struct master *m, struct master_check *k)
 {
     uint32_t n = master__offers_agents(m);
+    k->agents_valid = 0;
+    k->agents_count = 0;
+    mc_strmap_deinit(&k->by_id);
     mc_strmap_init(&k->by_id, n > 0 ? n : 1, k->alloc);
-    k->agents = mc_calloc(k->alloc, n > 0 ? n : 1, sizeof(*k->agents));
-    if (k->agents == NULL || mc_strmap_reserve(&k->by_id, n) != 0)
+    if (!room(k, (void **)&k->agents, &k->agents_cap, n, sizeof(*k->agents)) ||
+        mc_strmap_reserve(&k->by_id, n) != 0)
         return MC_ENOMEM;
     for (uint32_t i = 0; i < n; i++) {
         struct agent_sums *a = &k->agents[i];
         master__offers_agent_at(m, i, &a->agent_id, &a->total);
+        a->scalars = 0;
         int err = mc_strmap_put(&k->by_id, a->agent_id, a);
         if (err != 0)
             return err; /* MC_ENOMEM; the allocator's ids are distinct */
     }
     k->agents_count = n;
+    k->agents_gen = master__offers_agents_gen(m);
+    k->agents_valid = 1;
     return 0;
 }
 
-int master_invariants_check(const struct master *m, char *text, size_t text_bytes)
+int master_invariants_check(struct master *m, char *text, size_t text_bytes)
 {
-    struct check k;
-    memset(&k, 0, sizeof(k));
-    k.alloc = m->rt.alloc;
-    k.text = text;
-    k.text_bytes = text_bytes;
-    if (agents_make(m, &k) == 0) {
-        master__offers_each(m, collect_fn, &k);
-        master__tasks_each_held(m, collect_fn, &k);
-        if (!k.failed && !k.bad)
-            scalars_check(&k);
-        if (!k.failed && !k.bad)
-            ranges_check(&k);
+    struct master_check *k = m->check;
+    if (k == NULL) {
+        k = mc_calloc(m->rt.alloc, 1, sizeof(*k));
+        if (k == NULL)
+            return streams_check(m, text, text_bytes); /* no memory: the rest is skipped */
+        k->alloc = m->rt.alloc;
+        mc_strmap_init(&k->by_id, 1, k->alloc);
+        m->check = k;
     }
-    mc_strmap_deinit(&k.by_id);
-    mc_free(k.alloc, k.agents);
-    mc_free(k.alloc, k.scalars);
-    mc_free(k.alloc, k.ranges);
-    return (!k.failed && k.bad) || streams_check(m, text, text_bytes);
+    k->text = text;
+    k->text_bytes = text_bytes;
+    k->failed = 0;
+    k->bad = 0;
+    k->scalars_count = 0;
+    k->ranges_count = 0;
+    int ready = 1;
+    if (!k->agents_valid || k->agents_gen != master__offers_agents_gen(m))
+        ready = agents_make(m, k) == 0;
+    else
+        for (uint32_t i = 0; i < k->agents_count; i++)
+            k->agents[i].scalars = 0;
+    if (ready) {
+        master__offers_each(m, collect_fn, k);
+        master__tasks_each_held(m, collect_fn, k);
+        if (!k->failed && !k->bad)
+            scalars_check(k);
+        if (!k->failed && !k->bad)
+            ranges_check(k);
+    }
+    if (k->failed)
+        k->agents_valid = 0; /* built again next time */
+    return (!k->failed && k->bad) || streams_check(m, text, text_bytes);
+}
+
+void master__invariants_free(struct master *m)
+{
+    struct master_check *k = m->check;
+    if (k == NULL)
+        return;
+    mc_strmap_deinit(&k->by_id);
+    mc_free(k->alloc, k->agents);
+    mc_free(k->alloc, k->scalars);
+    mc_free(k->alloc, k->ranges);
+    mc_free(k->alloc, k);
+    m->check = NULL;
 }
 
 uint64_t master_mutations(const struct master *m)

@@ -109,6 +109,7 @@ void master_destroy(struct master *m)
         return;
     if (m->recovery_timer.active)
         rt_timer_cancel(&m->rt, &m->recovery_timer);
+    master__invariants_free(m);
     master__offers_destroy(m); /* first: it refers to agents and frameworks by id only */
     if (m->frameworks.next != NULL)
         master__frameworks_free(m);

@@ -89,7 +89,7 @@ void master_stats_get(const struct master *m, struct master_stats *out);
  * port is in two of them; subscribed frameworks' stream ids are unique.
  * Returns 0 when they hold, else 1 with a one-line message in text.
  */
-int master_invariants_check(const struct master *m, char *text, size_t text_bytes);
+int master_invariants_check(struct master *m, char *text, size_t text_bytes);
 
 /* A counter that moves whenever an offer, a task's hold or a framework's stream starts or ends,
  * so that a checker can skip the check when nothing changed. */

@@ -107,6 +107,7 @@ struct master {
     /* Bumped whenever an offer, a task's hold on resources or a stream starts or ends
      * (invariants.c rechecks only then). */
     uint64_t mutations;
+    struct master_check *check; /* invariants.c's tables, kept between checks, or NULL */
     /* tasks.c: the executors of task groups (struct master_executor), in launch order. */
     struct mc_list_node executors;
     uint32_t executors_count;
@@ -430,8 +431,13 @@ void master__offers_each(const struct master *m, master_held_fn fn, void *ctx);
 void master__tasks_each_held(const struct master *m, master_held_fn fn, void *ctx);
 /* The allocator's agents: how many, and the i-th one's id and total (unallocated), borrowed. */
 uint32_t master__offers_agents(const struct master *m);
+/* A number that moves whenever the allocator's list of agents changes. */
+uint64_t master__offers_agents_gen(const struct master *m);
 void master__offers_agent_at(const struct master *m, uint32_t i, const char **agent_id,
                              const struct res_set **total);
+
+/* Frees invariants.c's tables (master_destroy). */
+void master__invariants_free(struct master *m);
 
 /* operations.c */
 

@@ -869,6 +869,11 @@ uint32_t master__offers_agents(const struct master *m)
     return m->offers->allocator.agents_count;
 }
 
+uint64_t master__offers_agents_gen(const struct master *m)
+{
+    return m->offers->allocator.agents_gen;
+}
+
 void master__offers_agent_at(const struct master *m, uint32_t i, const char **agent_id,
                              const struct res_set **total)
 {
