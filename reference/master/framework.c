@@ -257,6 +257,7 @@ static void completed_push(struct master *m, struct framework *fw)
         mc_list_remove(&old->link);
         m->completed_count--;
         protobuf_c_message_free_unpacked(&old->info->base, &m->pb_alloc);
+        mc_strmap_deinit(&old->tasks_by_id);
         mc_free(m->rt.alloc, old);
     }
 }
@@ -520,6 +521,7 @@ static struct framework *framework_new(struct master *m, const char *id, enum fw
     snprintf(fw->id, sizeof(fw->id), "%s", id);
     fw->state = state; /* DISCONNECTED or RECOVERED: a SUBSCRIBE event connects it */
     mc_list_init(&fw->tasks);
+    mc_strmap_init(&fw->tasks_by_id, MC_MASTER_TASKS_PER_FRAMEWORK_MAX, m->rt.alloc);
     mc_list_push_back(&m->frameworks, &fw->link);
     m->frameworks_count++;
     return fw;
@@ -716,6 +718,7 @@ static void list_free(struct master *m, struct mc_list_node *head)
             rt_timer_cancel(&m->rt, &fw->failover_timer);
         mc_list_remove(&fw->link);
         master__tasks_free(m, fw);
+        mc_strmap_deinit(&fw->tasks_by_id);
         if (fw->info != NULL)
             protobuf_c_message_free_unpacked(&fw->info->base, &m->pb_alloc);
         mc_free(m->rt.alloc, fw);

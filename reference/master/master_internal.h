@@ -19,6 +19,7 @@
 #include "master.h"
 #include "mc_limits.h"
 #include "mc_list.h"
+#include "mc_strmap.h"
 #include "media.h"
 #include "mesos/v1/scheduler/scheduler.pb-c.h"
 #include "mesos_conform/internal.pb-c.h"
@@ -58,6 +59,7 @@ struct framework {
     /* Its tasks (tasks.c, struct master_task), in launch order, bounded by
      * MC_MASTER_TASKS_PER_FRAMEWORK_MAX; empty once it is REMOVED. */
     struct mc_list_node tasks;
+    struct mc_strmap tasks_by_id; /* the same tasks, by id */
     uint32_t tasks_count;
 };
 

@@ -124,13 +124,26 @@ static Mesos__V1__TaskState task_reconciled_state(const struct master_task *t)
 
 static struct master_task *task_find(struct framework *fw, const char *task_id)
 {
-    struct mc_list_node *it;
-    MC_LIST_FOR_EACH(it, &fw->tasks) {
-        struct master_task *t = MC_CONTAINER_OF(it, struct master_task, link);
-        if (strcmp(t->id, task_id) == 0)
-            return t;
-    }
-    return NULL;
+    return mc_strmap_get(&fw->tasks_by_id, task_id);
+}
+
+/* Adds t to fw's tasks; 0 or MC_ENOMEM (MC_EEXIST cannot be: callers look the id up first). */
+static int task_link(struct framework *fw, struct master_task *t)
+{
+    int err = mc_strmap_put(&fw->tasks_by_id, t->id, t);
+    if (err != 0)
+        return err;
+    mc_list_push_back(&fw->tasks, &t->link);
+    fw->tasks_count++;
+    return 0;
+}
+
+static void task_unlink(struct framework *fw, struct master_task *t)
+{
+    mc_list_remove(&t->link);
+    struct master_task *indexed = mc_strmap_del(&fw->tasks_by_id, t->id);
+    MC_ASSERT(indexed == t);
+    fw->tasks_count--;
 }
 
 /* Gives the task's resources back to the allocator, once. */
@@ -146,8 +159,7 @@ static void task_release(struct master *m, struct framework *fw, struct master_t
 static void task_forget(struct master *m, struct framework *fw, struct master_task *t)
 {
     task_release(m, fw, t);
-    mc_list_remove(&t->link);
-    fw->tasks_count--;
+    task_unlink(fw, t);
     res_set_deinit(&t->resources);
     mc_free(m->rt.alloc, t);
 }
@@ -579,11 +591,15 @@ static int task_record(struct master *m, struct framework *fw, const Mesos__V1__
         mc_free(m->rt.alloc, t);
         return err;
     }
+    t->state = TASK_STATE(TASK_STAGING);
+    err = task_link(fw, t);
+    if (err != 0) {
+        res_set_deinit(&t->resources);
+        mc_free(m->rt.alloc, t);
+        return err;
+    }
     t->resources_held = !res_set_empty(need);
     m->mutations++;
-    t->state = TASK_STATE(TASK_STAGING);
-    mc_list_push_back(&fw->tasks, &t->link);
-    fw->tasks_count++;
     return 0;
 }
 
@@ -1429,8 +1445,12 @@ static struct master_task *report_task_add(struct master *m, struct framework *f
                  rt->task_id->value);
         res_set_clear(&t->resources);
     }
-    mc_list_push_back(&fw->tasks, &t->link);
-    fw->tasks_count++;
+    if (task_link(fw, t) != 0) {
+        log_text(m, RT_LOG_ERROR, "reported task not added (out of memory):", rt->task_id->value);
+        res_set_deinit(&t->resources);
+        mc_free(m->rt.alloc, t);
+        return NULL;
+    }
     return t;
 }
 
@@ -1658,11 +1678,10 @@ void master__tasks_free(struct master *m, struct framework *fw)
     struct mc_list_node *it, *tmp;
     MC_LIST_FOR_EACH_SAFE(it, tmp, &fw->tasks) {
         struct master_task *t = MC_CONTAINER_OF(it, struct master_task, link);
-        mc_list_remove(&t->link);
+        task_unlink(fw, t);
         res_set_deinit(&t->resources);
         mc_free(m->rt.alloc, t);
     }
-    fw->tasks_count = 0;
     MC_LIST_FOR_EACH_SAFE(it, tmp, &m->executors) {
         struct master_executor *e = MC_CONTAINER_OF(it, struct master_executor, link);
         if (strcmp(e->framework_id, fw->id) == 0) {
