@@ -154,24 +154,50 @@ static void reg_call_drop(struct agent *a)
     a->stream_id[0] = '\0';
 }
 
+/* The call request's fixed part: its line and media types (the same for every call). */
+static int call_request_start(struct http_request *r)
+{
+    int err = http_request_line_set(r, "POST", AGENT_PATH);
+    if (err == 0)
+        err = http_headers_add(&r->headers, "Content-Type", MEDIA_TYPE_PROTOBUF);
+    if (err == 0)
+        err = http_headers_add(&r->headers, "Accept", MEDIA_TYPE_PROTOBUF);
+    return err;
+}
+
+/* The call request's Mesos-Stream-Id: stream_id, or none when NULL; the last header either way. */
+static int call_request_stream_set(struct http_request *r, const char *stream_id)
+{
+    const char *now = http_headers_get(&r->headers, "Mesos-Stream-Id");
+    if (stream_id == NULL) {
+        if (now != NULL)
+            (void)http_headers_remove(&r->headers, "Mesos-Stream-Id");
+        return 0;
+    }
+    if (now != NULL && strcmp(now, stream_id) == 0)
+        return 0;
+    return http_headers_set(&r->headers, "Mesos-Stream-Id", stream_id);
+}
+
 uint64_t agent__call_post(struct agent *a, const MesosConform__Internal__Call *call,
                           const char *stream_id)
 {
-    struct http_request r;
-    http_request_init(&r, a->rt.alloc);
-    int err = http_request_line_set(&r, "POST", AGENT_PATH);
+    /* One request serves every call, as the runtime copies it: only its stream id and body
+     * change, so a PONG or an update does not build the same line and headers again. */
+    struct http_request *r = &a->call_request;
+    int err = r->method == NULL ? call_request_start(r) : 0;
     if (err == 0)
-        err = http_headers_add(&r.headers, "Content-Type", MEDIA_TYPE_PROTOBUF);
+        err = call_request_stream_set(r, stream_id);
+    mc_buf_reset(&r->body);
     if (err == 0)
-        err = http_headers_add(&r.headers, "Accept", MEDIA_TYPE_PROTOBUF);
-    if (err == 0 && stream_id != NULL)
-        err = http_headers_add(&r.headers, "Mesos-Stream-Id", stream_id);
-    if (err == 0)
-        err = pbjson_pack(&call->base, &r.body);
-    uint64_t id = err == 0 ? a->rt.ops->call_start(a->rt.ctx, a->config.master, &r) : 0;
-    if (err != 0)
+        err = pbjson_pack(&call->base, &r->body);
+    uint64_t id = err == 0 ? a->rt.ops->call_start(a->rt.ctx, a->config.master, r) : 0;
+    if (err != 0) {
         agent__log(a, RT_LOG_ERROR, "call not sent: %s", mc_strerror(err));
-    http_request_deinit(&r);
+        http_request_deinit(r); /* built again from scratch by the next call */
+    } else if (r->body.cap > AGENT_BUFFER_KEPT_BYTES_MAX) {
+        mc_buf_deinit(&r->body);
+    }
     return id;
 }
 
@@ -501,6 +527,8 @@ int agent_create(const struct rt *rt, const struct agent_config *cfg, struct age
     pbjson_allocator_init(&a->pb_alloc, a->rt.alloc);
     rio_decoder_init(&a->decoder, MC_RECORD_BYTES_MAX, a->rt.alloc);
     mc_buf_init(&a->checkpointed, MC_AGENT_CHECKPOINT_BYTES_MAX, a->rt.alloc);
+    http_request_init(&a->call_request, a->rt.alloc);
+    mc_buf_init(&a->checkpoint_bytes, MC_AGENT_CHECKPOINT_BYTES_MAX, a->rt.alloc);
     mc_list_init(&a->tasks);
     mc_list_init(&a->frameworks);
     a->state = AGENT_STATE_DISCONNECTED;
@@ -533,6 +561,8 @@ void agent_destroy(struct agent *a)
     agent__tasks_free(a);
     rio_decoder_deinit(&a->decoder);
     mc_buf_deinit(&a->checkpointed);
+    http_request_deinit(&a->call_request);
+    mc_buf_deinit(&a->checkpoint_bytes);
     mc_free(a->rt.alloc, (void *)a->config.master);
     mc_free(a->rt.alloc, (void *)a->config.hostname);
     mc_free(a->rt.alloc, (void *)a->config.resources);

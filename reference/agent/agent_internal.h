@@ -11,11 +11,17 @@
 #include <protobuf-c/protobuf-c.h>
 
 #include "agent.h"
+#include "http_msg.h"
 #include "mc_buf.h"
 #include "mc_limits.h"
 #include "mc_list.h"
 #include "mesos_conform/internal.pb-c.h"
 #include "recordio.h"
+
+/* The memory a buffer the agent reuses from one call or checkpoint write to the next keeps
+ * in between: a PONG, a status update or a checkpoint of a few tasks takes a few kilobytes,
+ * a REREGISTER or a checkpoint of many tasks can take megabytes, freed after their use. */
+#define AGENT_BUFFER_KEPT_BYTES_MAX (64u * 1024u)
 
 #define ICALL(name) MESOS_CONFORM__INTERNAL__CALL__TYPE__##name
 #define IEVENT(name) MESOS_CONFORM__INTERNAL__EVENT__TYPE__##name
@@ -42,11 +48,15 @@ struct agent {
     /* executor.c: struct agent_framework, the frameworks those tasks belong to. */
     struct mc_list_node frameworks;
     int checkpoint_dirty; /* a checkpointed task changed since the last write (A5) */
+    struct mc_buf checkpoint_bytes; /* where each write puts the checkpoint together */
     uint64_t updates_lost; /* updates dropped because a task's queue was full */
     uint64_t task_group_next; /* the number of the last task group launched or recovered */
     /* The checkpointed resources the master sent (CHECKPOINT_RESOURCES), packed as an
      * internal.proto CheckpointedResources; empty when there are none. */
     struct mc_buf checkpointed;
+    /* The request of every call to the master (agent__call_post): its line and headers are
+     * kept from one call to the next; its Mesos-Stream-Id and body are each call's. */
+    struct http_request call_request;
 };
 
 /* One task of a REREGISTER, pointing into the agent's records. */

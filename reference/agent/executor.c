@@ -41,7 +41,10 @@
  * (a "sleep N" that should have ended has finished), their pending updates
  * are resent once it is registered again, with their old uuids. Tasks of
  * other frameworks are never written: a restart loses them, and the master
- * learns it from the agent's re-registration (A5, A6).
+ * learns it from the agent's re-registration (A5, A6). A write is put
+ * together from bytes each framework and task keeps packed, and packs again
+ * only the tasks that changed since the last one (checkpoint_pack): with
+ * many tasks, an event that changed one costs one.
  *
  * Re-registration: every task but those the agent only answers for (below)
  * is listed in REREGISTER with its framework's FrameworkInfo (agent.c).
@@ -63,6 +66,14 @@
 
 #define TASK_STATE(name) MESOS__V1__TASK_STATE__##name
 #define SOURCE(name) MESOS__V1__TASK_STATUS__SOURCE__##name
+
+/* A framework's FrameworkInfo or a task's Checkpoint.Task, packed, as the agent keeps them for
+ * its checkpoint: each has to fit in it (and a FrameworkInfo recovered from it fits again). */
+#define AGENT_CHECKPOINT_ITEM_BYTES_MAX MC_AGENT_CHECKPOINT_BYTES_MAX
+/* The keys of Checkpoint's repeated fields, frameworks = 1 and tasks = 2, both messages
+ * (protobuf wire type 2, length-delimited). */
+#define CHECKPOINT_KEY_FRAMEWORK ((1u << 3) | 2u)
+#define CHECKPOINT_KEY_TASK ((2u << 3) | 2u)
 
 /* Every message an update of this agent carries (a checkpoint stores the text). */
 static const char *const update_messages[] = {
@@ -87,11 +98,18 @@ struct agent_framework {
     struct mc_list_node link; /* in agent.frameworks, first task first */
     char id[MC_TASK_ID_BYTES_MAX];
     Mesos__V1__FrameworkInfo *info; /* owned (agent.pb_alloc) */
-    uint32_t tasks;                 /* tasks that refer to it */
+    /* info packed: the next RUN_TASK's info is compared with it, and the checkpoint copies it. */
+    struct mc_buf packed;
+    uint32_t tasks; /* tasks that refer to it */
 };
 
 struct agent_task {
     struct mc_list_node link; /* in agent.tasks */
+    /* What agent_invariants_check reads of every task after each event of the agent, next
+     * to link rather than a kilobyte after it: one cache line a task, not two or three. */
+    struct rt_timer retry_timer;
+    uint32_t queue_count;
+    uint32_t terminal_pushed; /* terminal states reported: at most one (invariant) */
     struct agent *agent;
     char framework_id[MC_TASK_ID_BYTES_MAX];
     char task_id[MC_TASK_ID_BYTES_MAX];
@@ -111,12 +129,14 @@ struct agent_task {
     uint64_t end_ns;            /* that time; 0 when no run timer runs */
     struct agent_update queue[MC_AGENT_TASK_UPDATES_MAX]; /* unacknowledged, oldest first */
     uint32_t queue_head;
-    uint32_t queue_count;
-    struct rt_timer retry_timer;
     uint64_t retry_ns; /* the wait after the next send */
-    uint32_t terminal_pushed; /* terminal states reported: at most one (invariant) */
     /* A task of a task group: the agent's number for its group (RUN_TASK_GROUP), else 0. */
     uint64_t task_group;
+    /* Its Checkpoint.Task, packed when the checkpoint was last written (A5), so that a write
+     * packs only the tasks that changed; stale once state, queue, end_ns or task_group (what
+     * checkpoint_task_fill reads) changes: every change of those sets checkpoint_stale. */
+    struct mc_buf checkpoint_packed;
+    int checkpoint_stale;
 };
 
 static int state_terminal(Mesos__V1__TaskState s)
@@ -133,7 +153,8 @@ static struct agent_task *task_find(struct agent *a, const char *framework_id,
     struct mc_list_node *it;
     MC_LIST_FOR_EACH(it, &a->tasks) {
         struct agent_task *t = MC_CONTAINER_OF(it, struct agent_task, link);
-        if (strcmp(t->framework_id, framework_id) == 0 && strcmp(t->task_id, task_id) == 0)
+        /* The task id first: the framework's is the same for many tasks. */
+        if (strcmp(t->task_id, task_id) == 0 && strcmp(t->framework_id, framework_id) == 0)
             return t;
     }
     return NULL;
@@ -157,6 +178,7 @@ static void framework_unref(struct agent *a, struct agent_framework *f)
         return;
     mc_list_remove(&f->link);
     protobuf_c_message_free_unpacked(&f->info->base, &a->pb_alloc);
+    mc_buf_deinit(&f->packed);
     mc_free(a->rt.alloc, f);
 }
 
@@ -174,25 +196,46 @@ static ProtobufCMessage *message_copy(struct agent *a, const ProtobufCMessage *m
 }
 
 /*
- * The agent's record of framework info->id, with info (taken: owned by
- * the record or freed) as its FrameworkInfo from now on, one more task
- * referring to it. NULL without memory (info is freed).
+ * The agent's record of framework info->id, with (a copy of) info
+ * (borrowed) as its FrameworkInfo from now on, one more task referring to
+ * it. The master sends the same info with every launch: one that packs to
+ * the bytes the record has is not copied again. NULL without memory.
  */
-static struct agent_framework *framework_ref(struct agent *a, Mesos__V1__FrameworkInfo *info)
+static struct agent_framework *framework_ref(struct agent *a, const Mesos__V1__FrameworkInfo *info)
 {
     struct agent_framework *f = framework_find(a, info->id->value);
-    if (f == NULL) {
-        f = mc_calloc(a->rt.alloc, 1, sizeof(*f));
-        if (f == NULL) {
-            protobuf_c_message_free_unpacked(&info->base, &a->pb_alloc);
-            return NULL;
-        }
-        snprintf(f->id, sizeof(f->id), "%s", info->id->value);
-        mc_list_push_back(&a->frameworks, &f->link);
-    } else {
-        protobuf_c_message_free_unpacked(&f->info->base, &a->pb_alloc);
+    struct mc_buf packed;
+    mc_buf_init(&packed, AGENT_CHECKPOINT_ITEM_BYTES_MAX, a->rt.alloc);
+    int err = pbjson_pack(&info->base, &packed);
+    if (err == 0 && f != NULL && f->packed.len == packed.len &&
+        memcmp(f->packed.data, packed.data, packed.len) == 0) {
+        mc_buf_deinit(&packed);
+        f->tasks++;
+        return f;
     }
-    f->info = info;
+    ProtobufCMessage *copy = NULL;
+    if (err == 0)
+        err = pbjson_unpack(info->base.descriptor, packed.data, packed.len, &a->pb_alloc, &copy,
+                            NULL);
+    if (err == 0 && f == NULL) {
+        f = mc_calloc(a->rt.alloc, 1, sizeof(*f));
+        if (f != NULL) {
+            snprintf(f->id, sizeof(f->id), "%s", info->id->value);
+            mc_list_push_back(&a->frameworks, &f->link);
+        }
+        err = f == NULL ? MC_ENOMEM : 0;
+    } else if (err == 0) {
+        protobuf_c_message_free_unpacked(&f->info->base, &a->pb_alloc);
+        mc_buf_deinit(&f->packed);
+    }
+    if (err != 0) {
+        if (copy != NULL)
+            protobuf_c_message_free_unpacked(copy, &a->pb_alloc);
+        mc_buf_deinit(&packed);
+        return NULL;
+    }
+    f->info = (Mesos__V1__FrameworkInfo *)copy;
+    f->packed = packed; /* taken */
     f->tasks++;
     return f;
 }
@@ -207,6 +250,7 @@ static void task_free(struct agent *a, struct agent_task *t)
         a->checkpoint_dirty = 1;
     mc_list_remove(&t->link);
     a->tasks_count--;
+    mc_buf_deinit(&t->checkpoint_packed);
     if (t->info != NULL)
         protobuf_c_message_free_unpacked(&t->info->base, &a->pb_alloc);
     if (t->framework != NULL)
@@ -298,6 +342,7 @@ static void update_push_from(struct agent_task *t, Mesos__V1__TaskState state, c
     struct agent *a = t->agent;
     if (t->checkpoint)
         a->checkpoint_dirty = 1;
+    t->checkpoint_stale = 1;
     t->state = state;
     if (state_terminal(state))
         t->terminal_pushed++;
@@ -339,6 +384,7 @@ static void task_acknowledge(struct agent *a, const MesosConform__Internal__Even
     a->stats.updates_acked++;
     if (t->checkpoint)
         a->checkpoint_dirty = 1;
+    t->checkpoint_stale = 1;
     t->queue_head = (t->queue_head + 1) % MC_AGENT_TASK_UPDATES_MAX;
     t->queue_count--;
     if (t->retry_timer.active)
@@ -369,6 +415,7 @@ static void run_fire(struct rt_timer *timer)
     struct agent_task *t = MC_CONTAINER_OF(timer, struct agent_task, run_timer);
     struct agent *a = t->agent;
     t->end_ns = 0;
+    t->checkpoint_stale = 1;
     update_push(t, TASK_STATE(TASK_FINISHED), update_messages[0]);
     agent__tasks_checkpoint(a);
 }
@@ -379,6 +426,7 @@ static void run_until(struct agent_task *t, uint64_t end_ns)
     struct agent *a = t->agent;
     uint64_t now = rt_now_ns(&a->rt);
     t->end_ns = end_ns > 0 ? end_ns : 1; /* 0 means "no timer" */
+    t->checkpoint_stale = 1;
     rt_timer_start(&a->rt, &t->run_timer, end_ns > now ? end_ns - now : 0, run_fire);
 }
 
@@ -447,6 +495,8 @@ static struct agent_task *task_new(struct agent *a, struct agent_framework *f,
     t->agent = a;
     t->framework = f;
     t->info = ti;
+    mc_buf_init(&t->checkpoint_packed, AGENT_CHECKPOINT_ITEM_BYTES_MAX, a->rt.alloc);
+    t->checkpoint_stale = 1;
     snprintf(t->framework_id, sizeof(t->framework_id), "%s", f->id);
     snprintf(t->task_id, sizeof(t->task_id), "%s", ti->task_id->value);
     if (ti->executor != NULL)
@@ -485,15 +535,11 @@ static void task_run(struct agent *a, const MesosConform__Internal__Event__RunTa
                    ti->task_id->value);
         return;
     }
-    /* The framework's info as the master sends it now (Mesos' runTask updates it too). */
-    Mesos__V1__FrameworkInfo *info =
-        (Mesos__V1__FrameworkInfo *)message_copy(a, &run->framework_info->base);
     Mesos__V1__TaskInfo *copy = (Mesos__V1__TaskInfo *)message_copy(a, &ti->base);
-    struct agent_framework *f = info != NULL && copy != NULL ? framework_ref(a, info) : NULL;
+    /* The framework's info as the master sends it now (Mesos' runTask updates it too). */
+    struct agent_framework *f = copy != NULL ? framework_ref(a, run->framework_info) : NULL;
     struct agent_task *t = f != NULL ? task_new(a, f, copy) : NULL;
     if (t == NULL) {
-        if (f == NULL && info != NULL && copy == NULL)
-            protobuf_c_message_free_unpacked(&info->base, &a->pb_alloc);
         if (f == NULL && copy != NULL)
             protobuf_c_message_free_unpacked(&copy->base, &a->pb_alloc);
         agent__log(a, RT_LOG_ERROR, "RUN_TASK %s: out of memory", ti->task_id->value);
@@ -535,16 +581,11 @@ static void group_run(struct agent *a, const MesosConform__Internal__Event__RunT
     uint64_t group = ++a->task_group_next;
     struct agent_task *first = NULL;
     for (size_t i = 0; i < tg->n_tasks; i++) {
-        Mesos__V1__FrameworkInfo *info =
-            (Mesos__V1__FrameworkInfo *)message_copy(a, &run->framework_info->base);
         Mesos__V1__TaskInfo *copy = (Mesos__V1__TaskInfo *)message_copy(a, &tg->tasks[i]->base);
         if (copy != NULL && copy->executor == NULL) /* the group's, as Mesos' master sets it */
             copy->executor = (Mesos__V1__ExecutorInfo *)message_copy(a, &run->executor->base);
-        struct agent_framework *f = NULL;
-        if (info != NULL && copy != NULL && copy->executor != NULL)
-            f = framework_ref(a, info);
-        else if (info != NULL)
-            protobuf_c_message_free_unpacked(&info->base, &a->pb_alloc);
+        struct agent_framework *f =
+            copy != NULL && copy->executor != NULL ? framework_ref(a, run->framework_info) : NULL;
         struct agent_task *t = f != NULL ? task_new(a, f, copy) : NULL;
         if (t == NULL) {
             if (f == NULL && copy != NULL)
@@ -554,6 +595,7 @@ static void group_run(struct agent *a, const MesosConform__Internal__Event__RunT
             continue;
         }
         t->task_group = group;
+        t->checkpoint_stale = 1;
         first = first != NULL ? first : t;
         a->stats.tasks_launched++;
         update_push(t, TASK_STATE(TASK_STARTING), NULL);
@@ -584,6 +626,7 @@ static void task_kill(struct agent_task *t)
     if (t->run_timer.active)
         rt_timer_cancel(&t->agent->rt, &t->run_timer);
     t->end_ns = 0;
+    t->checkpoint_stale = 1;
     if (t->killing_capable && t->state != TASK_STATE(TASK_KILLING))
         update_push(t, TASK_STATE(TASK_KILLING), NULL);
     update_push(t, TASK_STATE(TASK_KILLED), update_messages[2]);
@@ -784,40 +827,87 @@ static void checkpoint_task_fill(struct checkpoint_task *c, struct agent_task *t
     c->task.task_group = t->task_group;
 }
 
-/* The checkpoint's bytes: the checkpointed tasks and their frameworks, in the agent's order. */
-static int checkpoint_pack(struct agent *a, uint32_t tasks, struct mc_buf *out)
+/* t's Checkpoint.Task, packed again from its record. */
+static int task_pack(struct agent_task *t)
 {
-    MesosConform__Internal__Checkpoint cp = MESOS_CONFORM__INTERNAL__CHECKPOINT__INIT;
-    struct checkpoint_task *items = mc_calloc(a->rt.alloc, tasks, sizeof(*items));
-    MesosConform__Internal__Checkpoint__Task **task_ptrs =
-        mc_calloc(a->rt.alloc, tasks, sizeof(*task_ptrs));
-    Mesos__V1__FrameworkInfo **fw_ptrs = mc_calloc(a->rt.alloc, tasks, sizeof(*fw_ptrs));
-    int err = items == NULL || task_ptrs == NULL || fw_ptrs == NULL ? MC_ENOMEM : 0;
+    struct checkpoint_task c;
+    checkpoint_task_fill(&c, t);
+    mc_buf_reset(&t->checkpoint_packed);
+    int err = pbjson_pack(&c.task.base, &t->checkpoint_packed);
+    t->checkpoint_stale = err != 0;
+    return err;
+}
+
+/* The bytes of a varint of v: 7 bits a byte. */
+static size_t varint_bytes(size_t v)
+{
+    size_t n = 1;
+    for (; v >= 0x80; v >>= 7)
+        n++;
+    return n;
+}
+
+/* Writes one element of a repeated message field at at: its key, its length, its bytes. */
+static uint8_t *element_put(uint8_t *at, uint8_t key, const struct mc_buf *bytes)
+{
+    *at++ = key;
+    size_t v = bytes->len;
+    for (; v >= 0x80; v >>= 7)
+        *at++ = (uint8_t)(v | 0x80);
+    *at++ = (uint8_t)v;
+    if (bytes->len > 0)
+        memcpy(at, bytes->data, bytes->len);
+    return at + bytes->len;
+}
+
+/*
+ * The checkpoint's bytes: the checkpointed tasks and their frameworks, in
+ * the agent's order; *tasks gets their number. protobuf-c packs a repeated
+ * message field as one (key, length, message) element after another, and
+ * Checkpoint's fields in their order (frameworks, then tasks), so the
+ * elements put together from each one's own bytes are the very bytes it
+ * would pack for the whole Checkpoint. Each framework keeps its bytes
+ * (framework_ref) and each task the bytes of its last write, packed again
+ * only when it changed: a write costs what changed, not every task.
+ */
+static int checkpoint_pack(struct agent *a, struct mc_buf *out, uint32_t *tasks)
+{
+    size_t size = 0;
+    *tasks = 0;
     struct mc_list_node *it;
+    MC_LIST_FOR_EACH(it, &a->tasks) {
+        struct agent_task *t = MC_CONTAINER_OF(it, struct agent_task, link);
+        if (!t->checkpoint)
+            continue;
+        int err = t->checkpoint_stale ? task_pack(t) : 0;
+        if (err != 0)
+            return err;
+        size += 1 + varint_bytes(t->checkpoint_packed.len) + t->checkpoint_packed.len;
+        (*tasks)++;
+    }
+    if (*tasks == 0)
+        return 0;
     MC_LIST_FOR_EACH(it, &a->frameworks) {
         struct agent_framework *f = MC_CONTAINER_OF(it, struct agent_framework, link);
-        if (err == 0 && framework_checkpoints(f->info)) {
-            MC_ASSERT(cp.n_frameworks < tasks);
-            fw_ptrs[cp.n_frameworks++] = f->info;
-        }
+        if (framework_checkpoints(f->info))
+            size += 1 + varint_bytes(f->packed.len) + f->packed.len;
+    }
+    uint8_t *at;
+    int err = mc_buf_grow(out, size, &at);
+    if (err != 0)
+        return err;
+    MC_LIST_FOR_EACH(it, &a->frameworks) {
+        struct agent_framework *f = MC_CONTAINER_OF(it, struct agent_framework, link);
+        if (framework_checkpoints(f->info))
+            at = element_put(at, CHECKPOINT_KEY_FRAMEWORK, &f->packed);
     }
     MC_LIST_FOR_EACH(it, &a->tasks) {
         struct agent_task *t = MC_CONTAINER_OF(it, struct agent_task, link);
-        if (err != 0 || !t->checkpoint)
-            continue;
-        MC_ASSERT(cp.n_tasks < tasks);
-        checkpoint_task_fill(&items[cp.n_tasks], t);
-        task_ptrs[cp.n_tasks] = &items[cp.n_tasks].task;
-        cp.n_tasks++;
+        if (t->checkpoint)
+            at = element_put(at, CHECKPOINT_KEY_TASK, &t->checkpoint_packed);
     }
-    cp.frameworks = fw_ptrs;
-    cp.tasks = task_ptrs;
-    if (err == 0)
-        err = pbjson_pack(&cp.base, out);
-    mc_free(a->rt.alloc, items);
-    mc_free(a->rt.alloc, task_ptrs);
-    mc_free(a->rt.alloc, fw_ptrs);
-    return err;
+    MC_ASSERT(at == out->data + out->len);
+    return 0;
 }
 
 void agent__tasks_checkpoint(struct agent *a)
@@ -825,23 +915,18 @@ void agent__tasks_checkpoint(struct agent *a)
     if (!a->checkpoint_dirty)
         return;
     a->checkpoint_dirty = 0;
-    uint32_t tasks = 0;
-    struct mc_list_node *it;
-    MC_LIST_FOR_EACH(it, &a->tasks) {
-        tasks += MC_CONTAINER_OF(it, struct agent_task, link)->checkpoint;
-    }
-    int err;
-    if (tasks == 0) {
+    struct mc_buf *bytes = &a->checkpoint_bytes;
+    mc_buf_reset(bytes);
+    uint32_t tasks;
+    int err = checkpoint_pack(a, bytes, &tasks);
+    if (err == 0 && tasks == 0) {
         err = a->rt.ops->store_del(a->rt.ctx, AGENT_STORE_KEY_TASKS);
         err = err == MC_ENOTFOUND ? 0 : err;
-    } else {
-        struct mc_buf bytes;
-        mc_buf_init(&bytes, MC_AGENT_CHECKPOINT_BYTES_MAX, a->rt.alloc);
-        err = checkpoint_pack(a, tasks, &bytes);
-        if (err == 0)
-            err = a->rt.ops->store_put(a->rt.ctx, AGENT_STORE_KEY_TASKS, bytes.data, bytes.len);
-        mc_buf_deinit(&bytes);
+    } else if (err == 0) {
+        err = a->rt.ops->store_put(a->rt.ctx, AGENT_STORE_KEY_TASKS, bytes->data, bytes->len);
     }
+    if (bytes->cap > AGENT_BUFFER_KEPT_BYTES_MAX)
+        mc_buf_deinit(bytes);
     if (err == 0)
         a->stats.checkpoints++;
     else
@@ -917,7 +1002,6 @@ int agent__tasks_recover(struct agent *a)
             err = MC_EINVAL;
             break;
         }
-        cp->frameworks[i] = NULL; /* taken: freed with its record */
         struct agent_framework *f = framework_ref(a, info);
         if (f == NULL)
             err = MC_ENOMEM;
@@ -1060,6 +1144,7 @@ static void reconcile_unknown(struct agent *a, const char *framework_id, const c
         return;
     }
     t->agent = a;
+    mc_buf_init(&t->checkpoint_packed, AGENT_CHECKPOINT_ITEM_BYTES_MAX, a->rt.alloc);
     snprintf(t->framework_id, sizeof(t->framework_id), "%s", framework_id);
     snprintf(t->task_id, sizeof(t->task_id), "%s", task_id);
     mc_list_push_back(&a->tasks, &t->link);

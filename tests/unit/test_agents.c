@@ -773,17 +773,22 @@ struct fake_master {
     uint32_t requests;
 };
 
-static void fake_write_event(struct fake_master *fm, uint64_t req,
-                             const MesosConform__Internal__Event *ev)
+static void event_write(struct rt *rt, uint64_t req, const MesosConform__Internal__Event *ev)
 {
     struct mc_buf payload, framed;
     mc_buf_init(&payload, MC_RECORD_BYTES_MAX, NULL);
     mc_buf_init(&framed, MC_RECORD_BYTES_MAX * 2, NULL);
     assert_int_equal(pbjson_pack(&ev->base, &payload), 0);
     assert_int_equal(rio_encode(&framed, payload.data, payload.len), 0);
-    (void)fm->rt->ops->stream_write(fm->rt->ctx, req, framed.data, framed.len);
+    (void)rt->ops->stream_write(rt->ctx, req, framed.data, framed.len);
     mc_buf_deinit(&payload);
     mc_buf_deinit(&framed);
+}
+
+static void fake_write_event(struct fake_master *fm, uint64_t req,
+                             const MesosConform__Internal__Event *ev)
+{
+    event_write(fm->rt, req, ev);
 }
 
 static void fake_request(void *node, uint64_t req, const struct http_request *request)
@@ -891,6 +896,256 @@ static void agent_against_bad_masters(void **state)
     }
 }
 
+/* ---- the agent's checkpoint, step by step (A5) ---- */
+
+/* A master that registers the agent and keeps what it says: its status updates, its REREGISTER. */
+struct script_master {
+    struct rt *rt;
+    uint64_t stream; /* the request of the live registration stream */
+    /* The last REREGISTER, or NULL. */
+    MesosConform__Internal__Call *reregister;
+    struct script_update {
+        char task_id[32];
+        Mesos__V1__TaskState state;
+        uint8_t uuid[16];
+    } updates[64];
+    uint32_t updates_count;
+};
+
+static void script_request(void *node, uint64_t req, const struct http_request *request)
+{
+    struct script_master *sm = node;
+    ProtobufCMessage *msg = NULL;
+    assert_int_equal(pbjson_unpack(&mesos_conform__internal__call__descriptor, request->body.data,
+                                   request->body.len, NULL, &msg, NULL),
+                     0);
+    MesosConform__Internal__Call *call = (MesosConform__Internal__Call *)msg;
+    struct http_response r;
+    if (call->type != MESOS_CONFORM__INTERNAL__CALL__TYPE__REGISTER &&
+        call->type != MESOS_CONFORM__INTERNAL__CALL__TYPE__REREGISTER) {
+        if (call->type == MESOS_CONFORM__INTERNAL__CALL__TYPE__STATUS_UPDATE) {
+            const Mesos__V1__TaskStatus *st = call->status_update->status;
+            assert_true(sm->updates_count < 64 && st->uuid.len == 16);
+            struct script_update *u = &sm->updates[sm->updates_count++];
+            snprintf(u->task_id, sizeof(u->task_id), "%s", st->task_id->value);
+            u->state = st->state;
+            memcpy(u->uuid, st->uuid.data, 16);
+        }
+        protobuf_c_message_free_unpacked(msg, NULL);
+        assert_int_equal(http_response_empty_init(&r, 202, NULL), 0);
+        sm->rt->ops->respond(sm->rt->ctx, req, &r);
+        http_response_deinit(&r);
+        return;
+    }
+    if (call->type == MESOS_CONFORM__INTERNAL__CALL__TYPE__REREGISTER) {
+        if (sm->reregister != NULL)
+            protobuf_c_message_free_unpacked(&sm->reregister->base, NULL);
+        sm->reregister = call;
+    } else {
+        protobuf_c_message_free_unpacked(msg, NULL);
+    }
+    assert_int_equal(http_response_stream_init(&r, "application/x-protobuf", NULL), 0);
+    assert_int_equal(http_headers_add(&r.headers, "Mesos-Stream-Id", "sid"), 0);
+    sm->rt->ops->stream_open(sm->rt->ctx, req, &r);
+    http_response_deinit(&r);
+    sm->stream = req;
+    MesosConform__Internal__Event ev = MESOS_CONFORM__INTERNAL__EVENT__INIT;
+    MesosConform__Internal__Event__Registered reg =
+        MESOS_CONFORM__INTERNAL__EVENT__REGISTERED__INIT;
+    Mesos__V1__AgentID id = MESOS__V1__AGENT_ID__INIT;
+    id.value = "fake-S0";
+    reg.agent_id = &id;
+    ev.has_type = 1;
+    ev.type = MESOS_CONFORM__INTERNAL__EVENT__TYPE__REGISTERED;
+    ev.registered = &reg;
+    event_write(sm->rt, req, &ev);
+}
+
+static const struct rt_node_ops script_ops = {script_request, fake_stream_closed,
+                                              fake_call_response, fake_call_data, fake_call_end};
+
+/* RUN_TASK of task_id ("sleep <seconds>") for framework "fw", which checkpoints, named fw_name. */
+static void script_run(struct script_master *sm, const char *task_id, const char *command,
+                       const char *fw_name)
+{
+    MesosConform__Internal__Event ev = MESOS_CONFORM__INTERNAL__EVENT__INIT;
+    MesosConform__Internal__Event__RunTask run = MESOS_CONFORM__INTERNAL__EVENT__RUN_TASK__INIT;
+    Mesos__V1__FrameworkInfo fi = MESOS__V1__FRAMEWORK_INFO__INIT;
+    Mesos__V1__FrameworkID fid = MESOS__V1__FRAMEWORK_ID__INIT;
+    Mesos__V1__TaskInfo ti = MESOS__V1__TASK_INFO__INIT;
+    Mesos__V1__TaskID tid = MESOS__V1__TASK_ID__INIT;
+    Mesos__V1__AgentID aid = MESOS__V1__AGENT_ID__INIT;
+    Mesos__V1__CommandInfo cmd = MESOS__V1__COMMAND_INFO__INIT;
+    fid.value = "fw";
+    fi.user = "root";
+    fi.name = (char *)fw_name;
+    fi.id = &fid;
+    fi.has_checkpoint = 1;
+    fi.checkpoint = 1;
+    tid.value = (char *)task_id;
+    aid.value = "fake-S0";
+    cmd.value = (char *)command;
+    ti.name = "t";
+    ti.task_id = &tid;
+    ti.agent_id = &aid;
+    ti.command = &cmd;
+    run.framework_info = &fi;
+    run.task = &ti;
+    ev.has_type = 1;
+    ev.type = MESOS_CONFORM__INTERNAL__EVENT__TYPE__RUN_TASK;
+    ev.run_task = &run;
+    event_write(sm->rt, sm->stream, &ev);
+}
+
+/* KILL_TASK (kill 1) or ACKNOWLEDGE_UPDATE of the last update of task_id in state (kill 0). */
+static void script_task_event(struct script_master *sm, const char *task_id, int kill, int state)
+{
+    MesosConform__Internal__Event ev = MESOS_CONFORM__INTERNAL__EVENT__INIT;
+    MesosConform__Internal__Event__KillTask kt = MESOS_CONFORM__INTERNAL__EVENT__KILL_TASK__INIT;
+    MesosConform__Internal__Event__AcknowledgeUpdate ack =
+        MESOS_CONFORM__INTERNAL__EVENT__ACKNOWLEDGE_UPDATE__INIT;
+    Mesos__V1__FrameworkID fid = MESOS__V1__FRAMEWORK_ID__INIT;
+    Mesos__V1__TaskID tid = MESOS__V1__TASK_ID__INIT;
+    fid.value = "fw";
+    tid.value = (char *)task_id;
+    ev.has_type = 1;
+    if (kill) {
+        kt.framework_id = &fid;
+        kt.task_id = &tid;
+        ev.type = MESOS_CONFORM__INTERNAL__EVENT__TYPE__KILL_TASK;
+        ev.kill_task = &kt;
+    } else {
+        const struct script_update *u = NULL;
+        for (uint32_t i = 0; i < sm->updates_count; i++)
+            if (strcmp(sm->updates[i].task_id, task_id) == 0 && (int)sm->updates[i].state == state)
+                u = &sm->updates[i];
+        assert_non_null(u);
+        ack.framework_id = &fid;
+        ack.task_id = &tid;
+        ack.uuid.data = (uint8_t *)u->uuid;
+        ack.uuid.len = 16;
+        ev.type = MESOS_CONFORM__INTERNAL__EVENT__TYPE__ACKNOWLEDGE_UPDATE;
+        ev.acknowledge_update = &ack;
+    }
+    event_write(sm->rt, sm->stream, &ev);
+}
+
+/*
+ * The agent's checkpoint as stored now, which must be the very bytes protobuf-c packs for
+ * it, and say what want says: per task "<id>:<state>:<states of its unacknowledged updates>"
+ * (states as numbers), in order, then "fw=<framework name>".
+ */
+static void checkpoint_expect(struct rt *rt, const char *want)
+{
+    struct mc_buf bytes, again;
+    mc_buf_init(&bytes, MC_AGENT_CHECKPOINT_BYTES_MAX, NULL);
+    mc_buf_init(&again, MC_AGENT_CHECKPOINT_BYTES_MAX, NULL);
+    assert_int_equal(rt->ops->store_get(rt->ctx, AGENT_STORE_KEY_TASKS, &bytes), 0);
+    ProtobufCMessage *msg = NULL;
+    assert_int_equal(pbjson_unpack(&mesos_conform__internal__checkpoint__descriptor, bytes.data,
+                                   bytes.len, NULL, &msg, NULL),
+                     0);
+    assert_int_equal(pbjson_pack(msg, &again), 0);
+    assert_int_equal(again.len, bytes.len);
+    assert_memory_equal(again.data, bytes.data, bytes.len);
+    const MesosConform__Internal__Checkpoint *cp = (const MesosConform__Internal__Checkpoint *)msg;
+    char got[512] = "";
+    size_t at = 0;
+    for (size_t i = 0; i < cp->n_tasks; i++) {
+        const MesosConform__Internal__Checkpoint__Task *t = cp->tasks[i];
+        at += (size_t)snprintf(got + at, sizeof(got) - at, "%s:%d:", t->task->task_id->value,
+                               (int)t->state);
+        for (size_t k = 0; k < t->n_updates; k++)
+            at += (size_t)snprintf(got + at, sizeof(got) - at, "%d", (int)t->updates[k]->state);
+        at += (size_t)snprintf(got + at, sizeof(got) - at, "%s", t->has_end_ns ? "+end " : " ");
+    }
+    assert_int_equal(cp->n_frameworks, 1);
+    snprintf(got + at, sizeof(got) - at, "fw=%s", cp->frameworks[0]->name);
+    assert_string_equal(got, want);
+    protobuf_c_message_free_unpacked(msg, NULL);
+    mc_buf_deinit(&bytes);
+    mc_buf_deinit(&again);
+}
+
+/*
+ * A5: each write of the checkpoint has every task's latest state and queue and the
+ * framework's latest FrameworkInfo, also for the tasks the event did not touch, and a
+ * restarted agent recovers exactly that: the agent keeps each task's packed record between
+ * writes, and a record it failed to pack again would show here as an older state.
+ */
+static void checkpoint_follows_every_change(void **state)
+{
+    (void)state;
+    enum {
+        S = MESOS__V1__TASK_STATE__TASK_STARTING,
+        R = MESOS__V1__TASK_STATE__TASK_RUNNING,
+        K = MESOS__V1__TASK_STATE__TASK_KILLED,
+        F = MESOS__V1__TASK_STATE__TASK_FINISHED
+    };
+    struct sim_options o;
+    sim_options_default(&o);
+    o.seed = 37;
+    struct sim_world *w;
+    assert_int_equal(sim_world_create(&o, NULL, &w, NULL), 0);
+    struct script_master sm;
+    memset(&sm, 0, sizeof(sm));
+    assert_int_equal(sim_node_add(w, MASTER, &script_ops, &sm, &sm.rt), 0);
+    struct rt *rt;
+    assert_int_equal(sim_node_add(w, agent_addrs[0], &agent_node_ops, NULL, &rt), 0);
+    struct agent *a = agent_make(rt, 0);
+    assert_int_equal(sim_node_bind(w, agent_addrs[0], a), 0);
+    assert_int_equal(sim_world_run_for(w, 5 * SEC), 0);
+    assert_int_equal(agent_state_get(a), AGENT_STATE_REGISTERED);
+    char want[256];
+    script_run(&sm, "a", "sleep 1000", "f");
+    script_run(&sm, "b", "sleep 1000", "f");
+    assert_int_equal(sim_world_run_for(w, SEC), 0);
+    snprintf(want, sizeof(want), "a:%d:%d%d+end b:%d:%d%d+end fw=f", R, S, R, R, S, R);
+    checkpoint_expect(rt, want);
+    script_task_event(&sm, "a", 0, S); /* a changes, b does not */
+    assert_int_equal(sim_world_run_for(w, SEC), 0);
+    snprintf(want, sizeof(want), "a:%d:%d+end b:%d:%d%d+end fw=f", R, R, R, S, R);
+    checkpoint_expect(rt, want);
+    script_task_event(&sm, "b", 1, 0); /* b changes, a does not */
+    assert_int_equal(sim_world_run_for(w, SEC), 0);
+    snprintf(want, sizeof(want), "a:%d:%d+end b:%d:%d%d%d fw=f", R, R, K, S, R, K);
+    checkpoint_expect(rt, want);
+    /* The framework's info changes with a launch; c finishes on its own (its timer). */
+    script_run(&sm, "c", "sleep 3", "f2");
+    script_task_event(&sm, "a", 0, R);
+    assert_int_equal(sim_world_run_for(w, 5 * SEC), 0);
+    snprintf(want, sizeof(want), "a:%d:+end b:%d:%d%d%d c:%d:%d%d%d fw=f2", R, K, S, R, K, F, S, R,
+             F);
+    checkpoint_expect(rt, want);
+    /* A restart recovers the latest of everything, and goes on from there. */
+    assert_int_equal(sim_node_crash(w, agent_addrs[0]), 0);
+    agent_destroy(a);
+    assert_int_equal(sim_node_restart(w, agent_addrs[0], &agent_node_ops, NULL, &rt), 0);
+    a = agent_make(rt, 0);
+    assert_int_equal(sim_node_bind(w, agent_addrs[0], a), 0);
+    struct agent_stats as;
+    agent_stats_get(a, &as);
+    assert_int_equal(as.tasks_recovered, 3);
+    checkpoint_expect(rt, want);
+    assert_int_equal(sim_world_run_for(w, 5 * SEC), 0);
+    assert_int_equal(agent_state_get(a), AGENT_STATE_REGISTERED);
+    const MesosConform__Internal__Call__Reregister *rr = sm.reregister->reregister;
+    assert_int_equal(rr->n_tasks, 3);
+    assert_string_equal(rr->tasks[0]->task_id->value, "a");
+    assert_int_equal(rr->tasks[0]->state, R);
+    assert_int_equal(rr->tasks[1]->state, K);
+    assert_int_equal(rr->tasks[2]->state, F);
+    assert_int_equal(rr->n_frameworks, 1);
+    assert_string_equal(rr->frameworks[0]->name, "f2");
+    script_task_event(&sm, "b", 0, S); /* its uuid from before the crash */
+    assert_int_equal(sim_world_run_for(w, SEC), 0);
+    snprintf(want, sizeof(want), "a:%d:+end b:%d:%d%d c:%d:%d%d%d fw=f2", R, K, R, K, F, S, R, F);
+    checkpoint_expect(rt, want);
+    agent_destroy(a);
+    protobuf_c_message_free_unpacked(&sm.reregister->base, NULL);
+    sim_world_destroy(w);
+}
+
 /* Bad configurations and a damaged store are refused at creation. */
 static void agent_create_refuses(void **state)
 {
@@ -966,6 +1221,7 @@ int main(void)
         cmocka_unit_test(internal_stream_and_calls),
         cmocka_unit_test(new_agent_at_same_address_replaces),
         cmocka_unit_test(agent_against_bad_masters),
+        cmocka_unit_test(checkpoint_follows_every_change),
         cmocka_unit_test(agent_create_refuses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
