@@ -1,5 +1,5 @@
 /*
- * mc_heap.h: a binary min-heap of timed items, keyed by (time_ns, seq).
+ * mc_heap.h: a min-heap (4-ary) of timed items, keyed by (time_ns, seq).
  *
  * The event queue of the simulator and the timer queue of a runtime both
  * need the same thing: take out the earliest item, remove any item early
