@@ -81,6 +81,70 @@ static struct sim_conn *conn_new(struct sim_proc *proc, const char *peer)
     return conn;
 }
 
+/* Copies the n bytes at src to *at, then a NUL, and moves *at past them. */
+static char *pack_put(char **at, const void *src, size_t n)
+{
+    char *start = *at;
+    memcpy(start, src, n);
+    start[n] = '\0';
+    *at = start + n + 1;
+    return start;
+}
+
+/*
+ * Copies a core's request for the wire into one allocation, d->pack: the
+ * header array first (it needs a pointer's alignment, which the start of
+ * an allocation has), then every string, then the body with the NUL an
+ * mc_buf keeps after its bytes. http_request_copy would allocate each of
+ * the 10 or so strings and check again what the http_* functions checked
+ * when the core built the request (a request line and headers that are
+ * valid on the wire), so there as here only memory can fail. The copy is
+ * read-only: nothing appends to a request in flight, and
+ * sim__delivery_free frees d->pack instead of calling http_request_deinit.
+ */
+static int request_pack(struct sim_world *world, struct sim_delivery *d,
+                        const struct http_request *src)
+{
+    MC_ASSERT(src->method != NULL && src->target != NULL && src->path != NULL);
+    const struct http_headers *h = &src->headers;
+    size_t method_len = strlen(src->method);
+    size_t target_len = strlen(src->target);
+    size_t path_len = strlen(src->path);
+    size_t bytes = (size_t)h->count * sizeof(struct http_header) + method_len + target_len +
+                   path_len + 3 + src->body.len + 1;
+    for (uint32_t i = 0; i < h->count; i++)
+        bytes += strlen(h->items[i].name) + strlen(h->items[i].value) + 2;
+    d->pack = mc_malloc(world->alloc, bytes);
+    if (d->pack == NULL)
+        return MC_ENOMEM;
+    struct http_request *r = &d->request;
+    http_request_init(r, world->alloc);
+    struct http_header *items = d->pack;
+    char *at = (char *)(items + h->count);
+    r->method = pack_put(&at, src->method, method_len);
+    r->target = pack_put(&at, src->target, target_len);
+    r->path = pack_put(&at, src->path, path_len);
+    for (uint32_t i = 0; i < h->count; i++) {
+        items[i].name = pack_put(&at, h->items[i].name, strlen(h->items[i].name));
+        items[i].value = pack_put(&at, h->items[i].value, strlen(h->items[i].value));
+    }
+    if (h->count > 0) {
+        r->headers.items = items;
+        r->headers.count = h->count;
+        r->headers.cap = h->count;
+    }
+    if (src->body.len > 0) {
+        r->body.data = (uint8_t *)pack_put(&at, src->body.data, src->body.len);
+        r->body.len = src->body.len;
+        r->body.cap = src->body.len + 1;
+    }
+    MC_ASSERT(at <= (char *)d->pack + bytes);
+    r->version_minor = src->version_minor;
+    r->keep_alive = src->keep_alive;
+    d->has_request = 1;
+    return 0;
+}
+
 uint64_t sim__call_start(struct sim_proc *proc, const char *peer,
                          const struct http_request *request)
 {
@@ -101,7 +165,7 @@ uint64_t sim__call_start(struct sim_proc *proc, const char *peer,
     if (conn == NULL)
         return 0;
     struct sim_delivery *d = sim__delivery_new(world, conn, SIM_DELIVERY_REQUEST);
-    int err = d != NULL ? http_request_copy(&d->request, request, world->alloc) : 0;
+    int err = d != NULL ? request_pack(world, d, request) : 0;
     if (err != 0) {
         sim__trace(world, proc->node->address, peer,
                    "call not started: cannot copy the request: %s", mc_strerror(err));
@@ -112,7 +176,6 @@ uint64_t sim__call_start(struct sim_proc *proc, const char *peer,
         sim__conn_free(world, conn);
         return 0;
     }
-    d->has_request = 1;
     uint64_t call = conn->call;
     conn_pin(conn);
     sim__delivery_send(world, d);
@@ -282,14 +345,11 @@ int sim__stream_write(struct sim_proc *proc, uint64_t req, const void *bytes, si
     struct sim_delivery *d = sim__delivery_new(world, conn, SIM_DELIVERY_DATA);
     if (d == NULL)
         return world->err;
-    d->bytes = mc_malloc(world->alloc, len);
-    if (d->bytes == NULL) {
-        sim__world_fail(world, MC_ENOMEM, "out of memory copying a stream chunk");
+    if (sim__delivery_bytes_alloc(world, d, len) != 0) {
         sim__delivery_discard(world, d);
         return MC_ENOMEM;
     }
     memcpy(d->bytes, bytes, len);
-    d->len = len;
     conn_pin(conn);
     sim__delivery_send(world, d);
     conn_unpin(world, conn);

@@ -62,6 +62,7 @@ static int agent_start(struct sim_cluster *c, uint32_t i, int restart)
                       : sim_node_add(c->world, n->address, &agent_node_ops, NULL, &rt);
     if (err == 0)
         err = agent_create(rt, &cfg, &n->agent);
+    c->agents_changes++;
     if (err == 0)
         err = sim_node_bind(c->world, n->address, n->agent);
     return err;
@@ -217,6 +218,7 @@ int sim_cluster_agent_crash(struct sim_cluster *c, uint32_t i)
         return err;
     agent_destroy(c->agents[i].agent);
     c->agents[i].agent = NULL;
+    c->agents_changes++;
     return 0;
 }
 

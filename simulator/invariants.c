@@ -8,17 +8,79 @@
  * frameworks' streams changed since the last check (master_mutations); an
  * agent's when that agent ran. A whole soak then costs a small part of its run time.
  */
+#include <assert.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "agent.h"
 #include "master.h"
+#include "mc_assert.h"
 #include "sim_cluster_internal.h"
+
+/* Slots of the core -> agent table: a power of two, at least twice the agents. */
+#define CHECKER_SLOTS 512u
+static_assert(CHECKER_SLOTS >= 2u * SIM_CLUSTER_AGENTS_MAX, "the table stays at most half full");
+static_assert((CHECKER_SLOTS & (CHECKER_SLOTS - 1u)) == 0, "a power of two");
+
+struct checker_slot {
+    const void *core; /* NULL: empty */
+    uint32_t agent;
+};
 
 struct cluster_checker {
     struct sim_cluster *cluster;
     const struct master *checked_master; /* the incarnation last checked */
     uint64_t checked_mutations;
+    /*
+     * Which agent a stepped core is, without comparing it with every agent
+     * after every event: open addressing on the core's address, rebuilt
+     * when the cluster's agents_changes moves. Only lookups use it (a hit is
+     * the same agent a scan would find); nothing iterates over it, so
+     * addresses never decide an order.
+     */
+    struct checker_slot slots[CHECKER_SLOTS];
+    uint64_t slots_changes; /* the cluster's agents_changes the table was built at */
 };
+
+static uint32_t slot_home(const void *core)
+{
+    uint64_t h = (uint64_t)(uintptr_t)core * UINT64_C(0x9e3779b97f4a7c15);
+    return (uint32_t)(h >> 32) & (CHECKER_SLOTS - 1u);
+}
+
+static void slots_build(struct cluster_checker *k)
+{
+    const struct sim_cluster *c = k->cluster;
+    memset(k->slots, 0, sizeof(k->slots));
+    for (uint32_t i = 0; i < c->agents_count; i++) {
+        const void *core = c->agents[i].agent;
+        if (core == NULL)
+            continue;
+        uint32_t s = slot_home(core);
+        while (k->slots[s].core != NULL)
+            s = (s + 1) & (CHECKER_SLOTS - 1u);
+        k->slots[s].core = core;
+        k->slots[s].agent = i;
+    }
+    k->slots_changes = c->agents_changes;
+}
+
+/* The live agent whose core is core, or NULL. */
+static struct agent *agent_of(struct cluster_checker *k, const void *core)
+{
+    const struct sim_cluster *c = k->cluster;
+    if (k->slots_changes != c->agents_changes)
+        slots_build(k);
+    for (uint32_t s = slot_home(core);; s = (s + 1) & (CHECKER_SLOTS - 1u)) {
+        if (k->slots[s].core == NULL)
+            return NULL;
+        if (k->slots[s].core == core) {
+            MC_ASSERT(c->agents[k->slots[s].agent].agent == core);
+            return c->agents[k->slots[s].agent].agent;
+        }
+    }
+}
 
 static int cluster_check(void *ctx, const struct sim_world *world, char *text, size_t text_bytes)
 {
@@ -35,10 +97,13 @@ static int cluster_check(void *ctx, const struct sim_world *world, char *text, s
         k->checked_mutations = mutations;
         return master_invariants_check(c->master, text, text_bytes);
     }
-    for (uint32_t i = 0; i < c->agents_count; i++)
-        if (core == c->agents[i].agent)
-            return agent_invariants_check(c->agents[i].agent, text, text_bytes);
-    return 0;
+    const struct agent *agent = agent_of(k, core);
+    return agent != NULL ? agent_invariants_check(agent, text, text_bytes) : 0;
+}
+
+struct agent *sim__cluster_agent_of(struct sim_cluster *c, const void *core)
+{
+    return c->checker != NULL ? agent_of(c->checker, core) : NULL;
 }
 
 int sim__cluster_checks_add(struct sim_cluster *c)
@@ -47,6 +112,7 @@ int sim__cluster_checks_add(struct sim_cluster *c)
     if (k == NULL)
         return MC_ENOMEM;
     k->cluster = c;
+    k->slots_changes = c->agents_changes - 1; /* built at the first check */
     c->checker = k;
     return sim_world_check_add(c->world, cluster_check, k);
 }

@@ -17,6 +17,7 @@
  * about the chunk as a whole has been taken.
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -148,11 +149,19 @@ struct sim_delivery *sim__delivery_new(struct sim_world *world, struct sim_conn 
                         world->options.events_max);
         return NULL;
     }
-    struct sim_delivery *d = mc_calloc(world->alloc, 1, sizeof(*d));
-    if (d == NULL) {
-        sim__world_fail(world, MC_ENOMEM, "out of memory for a delivery");
-        return NULL;
+    struct sim_delivery *d = world->delivery_spares;
+    if (d != NULL) {
+        world->delivery_spares = d->spare_next;
+        world->delivery_spares_count--;
+    } else {
+        d = mc_malloc(world->alloc, sizeof(*d));
+        if (d == NULL) {
+            sim__world_fail(world, MC_ENOMEM, "out of memory for a delivery");
+            return NULL;
+        }
     }
+    /* As calloc would, up to the parts that are read only once set (sim_internal.h). */
+    memset(d, 0, offsetof(struct sim_delivery, request));
     mc_list_init(&d->link);
     d->conn = conn;
     d->kind = kind;
@@ -163,14 +172,47 @@ struct sim_delivery *sim__delivery_new(struct sim_world *world, struct sim_conn 
     return d;
 }
 
+int sim__delivery_bytes_alloc(struct sim_world *world, struct sim_delivery *d, size_t len)
+{
+    MC_ASSERT(d->bytes == NULL);
+    if (len <= sizeof(d->inline_bytes)) {
+        d->bytes = d->inline_bytes;
+    } else {
+        d->bytes = mc_malloc(world->alloc, len);
+        if (d->bytes == NULL) {
+            sim__world_fail(world, MC_ENOMEM, "out of memory for %zu bytes of a stream chunk", len);
+            return MC_ENOMEM;
+        }
+    }
+    d->len = len;
+    return 0;
+}
+
 void sim__delivery_free(struct sim_world *world, struct sim_delivery *d)
 {
-    if (d->has_request)
-        http_request_deinit(&d->request);
+    /* The request is a read-only copy in d->pack (calls.c), never http_request_deinit'ed. */
     if (d->has_response)
         http_response_deinit(&d->response);
-    mc_free(world->alloc, d->bytes);
-    mc_free(world->alloc, d);
+    mc_free(world->alloc, d->pack);
+    if (d->bytes != d->inline_bytes)
+        mc_free(world->alloc, d->bytes);
+    if (world->delivery_spares_count >= SIM_DELIVERY_SPARES_MAX) {
+        mc_free(world->alloc, d);
+        return;
+    }
+    d->spare_next = world->delivery_spares;
+    world->delivery_spares = d;
+    world->delivery_spares_count++;
+}
+
+void sim__delivery_spares_free(struct sim_world *world)
+{
+    while (world->delivery_spares != NULL) {
+        struct sim_delivery *d = world->delivery_spares;
+        world->delivery_spares = d->spare_next;
+        mc_free(world->alloc, d);
+    }
+    world->delivery_spares_count = 0;
 }
 
 void sim__delivery_discard(struct sim_world *world, struct sim_delivery *d)
@@ -184,9 +226,7 @@ void sim__delivery_discard(struct sim_world *world, struct sim_delivery *d)
 
 void sim__delivery_drop(struct sim_world *world, struct sim_delivery *d, const char *why)
 {
-    char what[MC_SIM_TRACE_LINE_BYTES_MAX];
-    sim__delivery_describe(d, what, sizeof(what));
-    sim__trace(world, conn_from(d->conn, d->dir), conn_to(d->conn, d->dir), "%s %s", why, what);
+    sim__trace_delivery(world, conn_from(d->conn, d->dir), conn_to(d->conn, d->dir), why, d, NULL);
     world->stats.dropped++;
     if (d->kind == SIM_DELIVERY_REQUEST)
         d->conn->request_dropped = 1;
@@ -252,10 +292,7 @@ static void delivery_split(struct sim_world *world, struct sim_delivery *d)
         struct sim_delivery *piece = sim__delivery_new(world, d->conn, SIM_DELIVERY_DATA);
         if (piece == NULL)
             break;
-        piece->len = at[i] - start;
-        piece->bytes = mc_malloc(world->alloc, piece->len);
-        if (piece->bytes == NULL) {
-            sim__world_fail(world, MC_ENOMEM, "out of memory for a piece of a chunk");
+        if (sim__delivery_bytes_alloc(world, piece, at[i] - start) != 0) {
             sim__delivery_discard(world, piece);
             break;
         }
@@ -322,9 +359,7 @@ void sim__delivery_send(struct sim_world *world, struct sim_delivery *d)
         mc_list_push_back(&hold->queue, &d->link);
         hold->count++;
         world->held_total++;
-        char what[MC_SIM_TRACE_LINE_BYTES_MAX];
-        sim__delivery_describe(d, what, sizeof(what));
-        sim__trace(world, from, to, "held %s", what);
+        sim__trace_delivery(world, from, to, "held", d, NULL);
         return;
     }
     sim__delivery_schedule(world, d);
@@ -387,10 +422,10 @@ static const char *arrival_refusal(const struct sim_delivery *d, const struct si
 }
 
 /* A request reached an address where nothing listens: refuse the connection. */
-static void arrival_refused(struct sim_world *world, struct sim_delivery *d, const char *what)
+static void arrival_refused(struct sim_world *world, struct sim_delivery *d)
 {
     struct sim_conn *conn = d->conn;
-    sim__trace(world, conn_from(conn, d->dir), conn_to(conn, d->dir), "%s refused", what);
+    sim__trace_delivery(world, conn_from(conn, d->dir), conn_to(conn, d->dir), NULL, d, "refused");
     world->stats.discarded++;
     if (conn->client_state != SIM_CLIENT_OPEN)
         return;
@@ -473,23 +508,21 @@ void sim__delivery_arrive(struct sim_world *world, struct sim_delivery *d)
     struct sim_conn *conn = d->conn;
     MC_ASSERT(conn->pending > 0);
     arrival_order_check(world, d);
-    char what[MC_SIM_TRACE_LINE_BYTES_MAX];
-    sim__delivery_describe(d, what, sizeof(what));
     const char *from = conn_from(conn, d->dir);
     const char *to = conn_to(conn, d->dir);
     struct sim_proc *target = d->dir == SIM_DIR_TO_SERVER ? conn->server : conn->client;
     if (d->kind == SIM_DELIVERY_REQUEST && target == NULL && !conn->reset) {
-        arrival_refused(world, d, what);
+        arrival_refused(world, d);
     } else {
         const char *why = arrival_refusal(d, target);
         if (why != NULL) {
-            sim__trace(world, from, to, "discard %s %s", what, why);
+            sim__trace_delivery(world, from, to, "discard", d, why);
             world->stats.discarded++;
         } else if (d->dir == SIM_DIR_TO_SERVER) {
-            sim__trace(world, from, to, "%s", what);
+            sim__trace_delivery(world, from, to, NULL, d, NULL);
             arrival_server(world, d, target);
         } else {
-            sim__trace(world, from, to, "%s", what);
+            sim__trace_delivery(world, from, to, NULL, d, NULL);
             arrival_client(world, d, target);
         }
     }

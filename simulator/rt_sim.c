@@ -135,9 +135,7 @@ static void rt_sim_log(void *ctx, enum rt_log_level level, const char *text)
     struct sim_proc *proc = proc_of(ctx);
     static const char *const names[] = {"debug", "info", "warn", "error"};
     MC_ASSERT((unsigned)level < sizeof(names) / sizeof(names[0]));
-    char line[MC_SIM_TRACE_LINE_BYTES_MAX];
-    snprintf(line, sizeof(line), "%s %s", names[level], text != NULL ? text : "");
-    sim__trace_log(proc->world, proc->node->address, line);
+    sim__trace_log(proc->world, proc->node->address, names[level], text != NULL ? text : "");
 }
 
 const struct rt_ops sim__rt_ops = {

@@ -23,10 +23,13 @@ struct sim_cluster {
     struct master *master; /* NULL only inside a restart */
     struct sim_cluster_node *agents;
     uint32_t agents_count;
+    uint64_t agents_changes;         /* moves whenever an agent's core comes or goes */
     struct cluster_checker *checker; /* invariants.c; NULL with checks off */
 };
 
 /* invariants.c: registers the cluster's invariants with its world. */
 int sim__cluster_checks_add(struct sim_cluster *c) MC_MUST_USE;
+/* The live agent whose core is core, as the checker finds it; else (or checks off) NULL. */
+struct agent *sim__cluster_agent_of(struct sim_cluster *c, const void *core);
 
 #endif

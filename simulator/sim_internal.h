@@ -16,7 +16,8 @@
  * a stale struct rt held by a crashed core stays a valid, harmless pointer.
  * A struct sim_conn lives from call_start until both ends are done and no
  * delivery refers to it. A struct sim_delivery is one message in flight:
- * in the event queue, or in a held link's queue.
+ * in the event queue, or in a held link's queue; once freed it waits among
+ * the world's spares (net.c) to carry a later message.
  */
 #ifndef MC_SIM_INTERNAL_H
 #define MC_SIM_INTERNAL_H
@@ -36,6 +37,19 @@
 
 /* The heap tag of a delivery; a timer's tag is its incarnation's number (>= 1). */
 #define SIM_TAG_DELIVERY 0u
+
+/*
+ * A stream chunk of up to this many bytes travels inside its delivery
+ * (most do: an event of the scheduler or agent API is a few dozen to a few
+ * hundred bytes); a longer one gets a buffer of its own.
+ */
+#define SIM_DELIVERY_INLINE_BYTES 256u
+/*
+ * Freed deliveries a world keeps for its next ones, so that a message in
+ * flight costs no allocation and no free. Far more than a soak has in
+ * flight at once; a burst past it frees the surplus.
+ */
+#define SIM_DELIVERY_SPARES_MAX 1024u
 
 struct sim_store_entry {
     struct mc_list_node link; /* in the node's store, in order of first put */
@@ -103,6 +117,7 @@ struct sim_conn {
 
 struct sim_delivery {
     struct mc_list_node link; /* in a held link's queue */
+    struct sim_delivery *spare_next; /* in world->delivery_spares, once freed */
     struct sim_conn *conn;
     enum sim_delivery_kind kind;
     enum sim_dir dir;
@@ -112,12 +127,19 @@ struct sim_delivery {
     int err;           /* END: the code for call_end */
     uint64_t ord;      /* per connection and direction, from 1 (0: local) */
     uint64_t delay_ns; /* extra delay a filter asked for */
-    int has_request;   /* request below is initialised */
+    int has_request;   /* request below is set: a read-only copy that lives in pack */
     int has_response;  /* response below is initialised */
+    void *pack;        /* REQUEST: the one allocation request points into (calls.c) */
+    uint8_t *bytes;    /* DATA: inline_bytes, or an allocation of its own */
+    size_t len;
+    /*
+     * From here on a new delivery is not zeroed (sim__delivery_new): the
+     * request and the response are read only once has_request or
+     * has_response says they are set, the inline bytes once written.
+     */
     struct http_request request;
     struct http_response response;
-    uint8_t *bytes; /* DATA */
-    size_t len;
+    uint8_t inline_bytes[SIM_DELIVERY_INLINE_BYTES];
 };
 
 struct sim_partition {
@@ -171,6 +193,9 @@ struct sim_world {
     struct sim_conn **conn_slots;
     uint32_t conn_slots_cap; /* a power of two, or 0 */
     uint64_t id_last; /* ids are handed out above it */
+    /* Freed deliveries for reuse, at most SIM_DELIVERY_SPARES_MAX (net.c). */
+    struct sim_delivery *delivery_spares;
+    uint32_t delivery_spares_count;
 
     struct mc_list_node partitions;
     uint32_t partitions_count;
@@ -233,8 +258,15 @@ struct sim_delivery *sim__delivery_new(struct sim_world *world, struct sim_conn 
                                        enum sim_delivery_kind kind);
 /* Forgets d, which is neither queued nor held, and lets its connection go if it may. */
 void sim__delivery_discard(struct sim_world *world, struct sim_delivery *d);
+/*
+ * Room for len bytes of DATA in d (d->bytes; inline when they fit), with
+ * d->len set. 0, or MC_ENOMEM (the world has then failed and says why).
+ */
+int sim__delivery_bytes_alloc(struct sim_world *world, struct sim_delivery *d, size_t len);
 void sim__delivery_arrive(struct sim_world *world, struct sim_delivery *d);
 void sim__delivery_free(struct sim_world *world, struct sim_delivery *d);
+/* Frees the spare deliveries; only when the world goes. */
+void sim__delivery_spares_free(struct sim_world *world);
 /* Puts d on the wire now: partitions, the filter, holds, then the queue. */
 void sim__delivery_send(struct sim_world *world, struct sim_delivery *d);
 /* Discards d before it reaches the wire, with a trace line saying why. */
@@ -258,11 +290,35 @@ int sim__store_del(struct sim_proc *proc, const char *key);
 void sim__store_deinit(struct sim_world *world, struct sim_node *node);
 
 /* trace.c */
+/*
+ * A text written into buf[0..cap) piece by piece: n bytes so far, always
+ * NUL-terminated, cut at cap - 1 as snprintf cuts. The hot trace lines are
+ * built with it instead of a format (what each put writes is noted).
+ */
+struct sim_text {
+    char *buf;
+    size_t cap; /* at least 1 */
+    size_t n;
+};
+void sim__text_init(struct sim_text *t, char *buf, size_t cap);
+void sim__text_put(struct sim_text *t, const char *s); /* "%s" */
+/* "%.*s" of n bytes (s holds no NUL in them), and of a string literal. */
+void sim__text_put_n(struct sim_text *t, const char *s, size_t n);
+#define SIM_TEXT_PUT_LIT(t, lit) sim__text_put_n((t), "" lit, sizeof(lit) - 1)
+/* "%0<digits>llu": v in decimal, at least digits wide with leading zeros (at most 24). */
+void sim__text_put_u64(struct sim_text *t, uint64_t v, unsigned digits);
+void sim__text_put_i64(struct sim_text *t, int64_t v); /* "%lld" */
 void sim__trace(struct sim_world *world, const char *from, const char *to, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-void sim__trace_log(struct sim_world *world, const char *from, const char *text);
+/* sim__trace(world, from, to, "%s", text), without the format. */
+void sim__trace_text(struct sim_world *world, const char *from, const char *to, const char *text);
+/* "log <level> <text>", to the sink only (not hashed). */
+void sim__trace_log(struct sim_world *world, const char *from, const char *level, const char *text);
 /* Describes a delivery ("request POST /api/v1/scheduler call=1 req=2") into out. */
 void sim__delivery_describe(const struct sim_delivery *d, char *out, size_t out_bytes);
+/* The line "[<before> ]<d described>[ <after>]"; before and after may be NULL. */
+void sim__trace_delivery(struct sim_world *world, const char *from, const char *to,
+                         const char *before, const struct sim_delivery *d, const char *after);
 
 /* checks.c */
 void sim__violation(struct sim_world *world, const char *fmt, ...)

@@ -16,6 +16,8 @@
  */
 #include "synth.h"
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +49,9 @@
 /* Each task asks for this much: small enough that an agent runs several. */
 #define SYNTH_TASK_CPUS 0.1
 #define SYNTH_TASK_MEM 32.0
+/* The decoding arena (below): its chunks, and how many it keeps through a reset. */
+#define SYNTH_ARENA_CHUNK_BYTES (16u * 1024u)
+#define SYNTH_ARENA_CHUNKS_KEPT 4u
 
 enum synth_state { SYNTH_WAITING, SYNTH_SUBSCRIBING, SYNTH_SUBSCRIBED, SYNTH_STATE_COUNT };
 
@@ -57,6 +62,29 @@ enum synth_event {
     SYNTH_EV_REMOVED,    /* an ERROR event: the master removed the framework */
     SYNTH_EV_HANGUP,     /* it decided to close its own stream */
     SYNTH_EV_COUNT
+};
+
+struct arena_chunk {
+    struct arena_chunk *next;
+    size_t size; /* bytes in data */
+    size_t used;
+    max_align_t data[]; /* max_align_t: every piece is aligned for any type */
+};
+
+/*
+ * Where the events of the subscription are decoded. protobuf-c unpacks an
+ * event into many small pieces (an offer is a dozen messages and strings)
+ * and msgstream_feed frees them one by one right after event_take; here an
+ * allocation only moves a pointer, a free does nothing, and node_call_data
+ * empties the arena once msgstream_feed has read its chunk. Chunks come
+ * from the framework's allocator, so a failure there is still MC_ENOMEM to
+ * the decoder, as before.
+ */
+struct synth_arena {
+    struct arena_chunk *chunks; /* in use, the newest first */
+    struct arena_chunk *spare;  /* emptied, of SYNTH_ARENA_CHUNK_BYTES */
+    uint32_t spare_count;       /* at most SYNTH_ARENA_CHUNKS_KEPT */
+    const struct mc_alloc *alloc;
 };
 
 struct synth_task {
@@ -73,13 +101,22 @@ struct synth {
     int checkpoint;
     int json;
     double failover_timeout_s;
-    ProtobufCAllocator pb_alloc;
+    ProtobufCAllocator pb_alloc; /* allocates from arena */
+    struct synth_arena arena;
     enum synth_state state;
     char framework_id[SYNTH_ID_BYTES_MAX]; /* "" before the first SUBSCRIBED */
     char stream_id[SYNTH_ID_BYTES_MAX];
     uint64_t sub_call;
     int sub_streaming;
     struct rio_decoder decoder;
+    /*
+     * The request of every call but SUBSCRIBE, kept from call to call: its
+     * line and headers change only with the stream id they name (copied in
+     * call_req_stream_id once they are set), its body with every call.
+     */
+    struct http_request call_req;
+    int call_req_ready;
+    char call_req_stream_id[SYNTH_ID_BYTES_MAX];
     struct rt_timer subscribe_timer;
     struct synth_task live[SYNTH_TASKS_LIVE_MAX];
     uint32_t live_count;
@@ -132,6 +169,72 @@ static void synth_fire(struct synth *s, enum synth_event ev)
     t->action(s);
 }
 
+/* ---- the decoding arena ---- */
+
+static void *arena_alloc(void *data, size_t size)
+{
+    struct synth_arena *a = data;
+    const size_t align = _Alignof(max_align_t);
+    if (size > SIZE_MAX - align)
+        return NULL;
+    size_t need = (size + align - 1) / align * align;
+    struct arena_chunk *c = a->chunks;
+    if (c == NULL || c->size - c->used < need) {
+        if (need <= SYNTH_ARENA_CHUNK_BYTES && a->spare != NULL) {
+            c = a->spare;
+            a->spare = c->next;
+            a->spare_count--;
+        } else {
+            size_t bytes = need > SYNTH_ARENA_CHUNK_BYTES ? need : SYNTH_ARENA_CHUNK_BYTES;
+            if (bytes > SIZE_MAX - sizeof(*c))
+                return NULL;
+            c = mc_malloc(a->alloc, sizeof(*c) + bytes);
+            if (c == NULL)
+                return NULL;
+            c->size = bytes;
+        }
+        c->used = 0;
+        c->next = a->chunks;
+        a->chunks = c;
+    }
+    void *p = (unsigned char *)c->data + c->used;
+    c->used += need;
+    return p;
+}
+
+static void arena_free(void *data, void *ptr)
+{
+    (void)data;
+    (void)ptr; /* everything goes at the next arena_reset */
+}
+
+/* Empties the arena: keeps up to SYNTH_ARENA_CHUNKS_KEPT ordinary chunks, frees the rest. */
+static void arena_reset(struct synth_arena *a)
+{
+    while (a->chunks != NULL) {
+        struct arena_chunk *c = a->chunks;
+        a->chunks = c->next;
+        if (c->size == SYNTH_ARENA_CHUNK_BYTES && a->spare_count < SYNTH_ARENA_CHUNKS_KEPT) {
+            c->next = a->spare;
+            a->spare = c;
+            a->spare_count++;
+        } else {
+            mc_free(a->alloc, c);
+        }
+    }
+}
+
+static void arena_deinit(struct synth_arena *a)
+{
+    arena_reset(a);
+    while (a->spare != NULL) {
+        struct arena_chunk *c = a->spare;
+        a->spare = c->next;
+        mc_free(a->alloc, c);
+    }
+    a->spare_count = 0;
+}
+
 /* ---- small helpers ---- */
 
 static uint64_t rnd(struct synth *s, uint64_t n)
@@ -158,25 +261,62 @@ static int state_terminal(Mesos__V1__TaskState st)
            st == TASK_STATE(TASK_GONE) || st == TASK_STATE(TASK_GONE_BY_OPERATOR);
 }
 
+/* Sets r's line and headers for a call in the framework's codec; stream_id NULL: none. */
+static int request_head_set(struct synth *s, struct http_request *r, const char *stream_id)
+{
+    const char *type = s->json ? MEDIA_TYPE_JSON : MEDIA_TYPE_PROTOBUF;
+    int err = http_request_line_set(r, "POST", SYNTH_PATH);
+    if (err == 0)
+        err = http_headers_add(&r->headers, "Host", s->master);
+    if (err == 0)
+        err = http_headers_add(&r->headers, "Content-Type", type);
+    if (err == 0)
+        err = http_headers_add(&r->headers, "Accept", type);
+    if (err == 0 && stream_id != NULL)
+        err = http_headers_add(&r->headers, "Mesos-Stream-Id", stream_id);
+    return err;
+}
+
+/*
+ * The kept request for a call on the stream s->stream_id names, its body
+ * empty; err as request_head_set (the kept request is then rebuilt next time).
+ */
+static struct http_request *call_req_get(struct synth *s, int *err)
+{
+    struct http_request *r = &s->call_req;
+    *err = 0;
+    if (!s->call_req_ready || strcmp(s->call_req_stream_id, s->stream_id) != 0) {
+        http_request_deinit(r);
+        s->call_req_ready = 0;
+        *err = request_head_set(s, r, s->stream_id);
+        if (*err != 0)
+            return r;
+        memcpy(s->call_req_stream_id, s->stream_id, sizeof(s->stream_id));
+        s->call_req_ready = 1;
+    }
+    mc_buf_reset(&r->body);
+    return r;
+}
+
 /* POSTs a call (borrowed) in the framework's codec; returns the call id or 0. */
 static uint64_t call_post(struct synth *s, const Mesos__V1__Scheduler__Call *call)
 {
-    struct http_request r;
-    http_request_init(&r, s->rt.alloc);
-    const char *type = s->json ? MEDIA_TYPE_JSON : MEDIA_TYPE_PROTOBUF;
-    int err = http_request_line_set(&r, "POST", SYNTH_PATH);
+    struct http_request sub;
+    struct http_request *r;
+    int err;
+    if (call->type == CALL(SUBSCRIBE)) {
+        /* Rare, and without a stream id: a request of its own. */
+        r = &sub;
+        http_request_init(r, s->rt.alloc);
+        err = request_head_set(s, r, NULL);
+    } else {
+        r = call_req_get(s, &err);
+    }
     if (err == 0)
-        err = http_headers_add(&r.headers, "Host", s->master);
-    if (err == 0)
-        err = http_headers_add(&r.headers, "Content-Type", type);
-    if (err == 0)
-        err = http_headers_add(&r.headers, "Accept", type);
-    if (err == 0 && call->type != CALL(SUBSCRIBE))
-        err = http_headers_add(&r.headers, "Mesos-Stream-Id", s->stream_id);
-    if (err == 0)
-        err = s->json ? pbjson_encode(&call->base, &r.body) : pbjson_pack(&call->base, &r.body);
-    uint64_t id = err == 0 ? s->rt.ops->call_start(s->rt.ctx, s->master, &r) : 0;
-    http_request_deinit(&r);
+        err = s->json ? pbjson_encode(&call->base, &r->body) : pbjson_pack(&call->base, &r->body);
+    uint64_t id = err == 0 ? s->rt.ops->call_start(s->rt.ctx, s->master, r) : 0;
+    if (r == &sub)
+        http_request_deinit(r);
     return id;
 }
 
@@ -684,6 +824,7 @@ static void node_call_data(void *node, uint64_t call, const uint8_t *bytes, size
     int r = msgstream_feed(&s->decoder, bytes, len, &mesos__v1__scheduler__event__descriptor,
                            s->json ? MEDIA_CODEC_JSON : MEDIA_CODEC_PROTOBUF, &s->pb_alloc,
                            event_fn, s, NULL);
+    arena_reset(&s->arena); /* every event of the chunk is freed by now */
     if (r < 0)
         synth_fire(s, SYNTH_EV_ENDED);
 }
@@ -721,8 +862,12 @@ int synth_create(const struct rt *rt, const struct synth_config *cfg, struct syn
     s->checkpoint = cfg->checkpoint;
     s->json = cfg->json;
     s->failover_timeout_s = cfg->failover_timeout_s;
-    pbjson_allocator_init(&s->pb_alloc, rt->alloc);
+    s->arena.alloc = rt->alloc;
+    s->pb_alloc.alloc = arena_alloc;
+    s->pb_alloc.free = arena_free;
+    s->pb_alloc.allocator_data = &s->arena;
     rio_decoder_init(&s->decoder, MC_RECORD_BYTES_MAX, rt->alloc);
+    http_request_init(&s->call_req, rt->alloc);
     s->state = SYNTH_WAITING;
     rt_timer_start(&s->rt, &s->subscribe_timer, rnd(s, RT_NS_PER_SEC), subscribe_fire);
     *out = s;
@@ -736,6 +881,8 @@ void synth_destroy(struct synth *s)
     rt_timer_cancel(&s->rt, &s->subscribe_timer);
     sub_drop(s);
     rio_decoder_deinit(&s->decoder);
+    http_request_deinit(&s->call_req);
+    arena_deinit(&s->arena);
     mc_free(s->rt.alloc, s->seen);
     mc_free(s->rt.alloc, s);
 }

@@ -117,6 +117,7 @@ void sim_world_destroy(struct sim_world *world)
         mc_free(world->alloc, node);
     }
     mc_free(world->alloc, world->procs_by_number);
+    sim__delivery_spares_free(world); /* last: the frees above may add to them */
     const struct mc_alloc *alloc = world->alloc;
     mc_free(alloc, world);
 }
@@ -338,7 +339,7 @@ static void timer_fire(struct sim_world *world, const struct mc_heap_entry *e)
     timer->active = 0;
     proc->timers_active--;
     world->stats.timers++;
-    sim__trace(world, "-", proc->node->address, "timer");
+    sim__trace_text(world, "-", proc->node->address, "timer");
     sim__world_enter(world, proc);
     timer->fn(timer);
     sim__world_leave(world, proc);

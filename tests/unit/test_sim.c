@@ -28,6 +28,7 @@
 #include "mc_rng.h"
 #include "rt.h"
 #include "sim.h"
+#include "sim_internal.h"
 
 #define MS RT_NS_PER_MS
 #define SEC RT_NS_PER_SEC
@@ -1259,6 +1260,387 @@ static void worlds_interleaved_match_worlds_alone(void **state)
     free(b);
 }
 
+/* ------------------------------------------- trace lines, copies (internals) */
+
+/* What snprintf writes for a format into a buffer of cap bytes (the reference). */
+static void snprintf_ref(char *out, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void snprintf_ref(char *out, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out, cap, fmt, ap);
+    va_end(ap);
+}
+
+static void text_writer_matches_snprintf(void **state)
+{
+    (void)state;
+    /* Every count of digits: each power of ten and its neighbours, and the extremes. */
+    uint64_t u[64];
+    size_t nu = 0;
+    for (uint64_t p = 1;; p *= 10) {
+        u[nu++] = p - 1;
+        u[nu++] = p;
+        u[nu++] = p + 1;
+        if (p > UINT64_MAX / 10)
+            break;
+    }
+    u[nu++] = UINT64_MAX - 1;
+    u[nu++] = UINT64_MAX;
+    static const unsigned widths[] = {1, 2, 9, 19, 20, 21, 23, 24};
+    char got[64], want[64];
+    struct sim_text t;
+    for (size_t i = 0; i < nu; i++) {
+        for (size_t j = 0; j < sizeof(widths) / sizeof(widths[0]); j++) {
+            sim__text_init(&t, got, sizeof(got));
+            sim__text_put_u64(&t, u[i], widths[j]);
+            snprintf_ref(want, sizeof(want), "%0*llu", (int)widths[j], (unsigned long long)u[i]);
+            assert_string_equal(got, want);
+            assert_int_equal(t.n, strlen(want));
+        }
+        /* The same count of digits, negative; INT64_MIN and INT64_MAX below. */
+        int64_t v = u[i] <= (uint64_t)INT64_MAX ? (int64_t)u[i] : INT64_MAX;
+        for (int sign = -1; sign <= 1; sign += 2) {
+            sim__text_init(&t, got, sizeof(got));
+            sim__text_put_i64(&t, sign * v);
+            snprintf_ref(want, sizeof(want), "%lld", (long long)(sign * v));
+            assert_string_equal(got, want);
+        }
+    }
+    sim__text_init(&t, got, sizeof(got));
+    sim__text_put_i64(&t, INT64_MIN);
+    snprintf_ref(want, sizeof(want), "%lld", (long long)INT64_MIN);
+    assert_string_equal(got, want);
+    /* Every pair of digits in every place (the writer takes two digits at a time). */
+    for (uint64_t v = 0; v < 100000; v++) {
+        uint64_t w = v * UINT64_C(184467440737) + v; /* spreads v's digits over 20 places */
+        sim__text_init(&t, got, sizeof(got));
+        sim__text_put_u64(&t, w, 1);
+        snprintf_ref(want, sizeof(want), "%llu", (unsigned long long)w);
+        assert_string_equal(got, want);
+    }
+    /* Pieces past the end are cut where snprintf cuts the whole, for every size. */
+    char longer[300];
+    memset(longer, 'x', sizeof(longer) - 1);
+    longer[sizeof(longer) - 1] = '\0';
+    for (size_t cap = 1; cap <= 40; cap++) {
+        char small[40], ref[40];
+        sim__text_init(&t, small, cap);
+        sim__text_put(&t, "ab ");
+        sim__text_put_u64(&t, UINT64_MAX, 1);
+        sim__text_put(&t, " ");
+        sim__text_put_i64(&t, INT64_MIN);
+        sim__text_put(&t, "");
+        sim__text_put(&t, longer);
+        snprintf_ref(ref, cap, "ab %llu %lld%s%s", (unsigned long long)UINT64_MAX,
+                     (long long)INT64_MIN, "", longer);
+        assert_string_equal(small, ref);
+        assert_int_equal(t.n, strlen(ref));
+    }
+}
+
+/* The descriptions as the simulator wrote them with snprintf (the reference). */
+static void describe_ref(const struct sim_delivery *d, char *out, size_t cap)
+{
+    const struct sim_conn *conn = d->conn;
+    unsigned long long call = conn->call, req = conn->req;
+    switch (d->kind) {
+    case SIM_DELIVERY_REQUEST:
+        snprintf_ref(out, cap, "request %s %s call=%llu req=%llu",
+                     d->request.method != NULL ? d->request.method : "-",
+                     d->request.path != NULL ? d->request.path : "-", call, req);
+        break;
+    case SIM_DELIVERY_RESPONSE:
+        snprintf_ref(out, cap, "response %d call=%llu", d->response.status, call);
+        break;
+    case SIM_DELIVERY_HEAD:
+        snprintf_ref(out, cap, "response %d stream call=%llu", d->response.status, call);
+        break;
+    case SIM_DELIVERY_DATA:
+        snprintf_ref(out, cap, "data %zu bytes call=%llu", d->len, call);
+        break;
+    case SIM_DELIVERY_END:
+        snprintf_ref(out, cap, "end %s call=%llu", d->err == 0 ? "0" : mc_errname(d->err), call);
+        break;
+    case SIM_DELIVERY_CLOSE:
+        snprintf_ref(out, cap, "close req=%llu", req);
+        break;
+    default:
+        fail_msg("no such kind");
+    }
+}
+
+static void delivery_descriptions_match_snprintf(void **state)
+{
+    (void)state;
+    static char long_path[1500];
+    memset(long_path, 'p', sizeof(long_path) - 1);
+    long_path[0] = '/';
+    static const uint64_t ids[][2] = {{1, 2}, {0, 0}, {UINT64_MAX - 1, UINT64_MAX}};
+    static const int statuses[] = {200, 100, 999, 0, -1, INT32_MIN, INT32_MAX};
+    static const size_t lens[] = {0, 1, 256, 257, SIZE_MAX};
+    static const int errs[] = {0, MC_ECLOSED, MC_ENOMEM};
+    static const size_t caps[] = {1, 5, 17, 64, MC_SIM_TRACE_LINE_BYTES_MAX};
+    for (size_t k = 0; k < sizeof(ids) / sizeof(ids[0]); k++) {
+        struct sim_conn conn;
+        memset(&conn, 0, sizeof(conn));
+        conn.call = ids[k][0];
+        conn.req = ids[k][1];
+        for (int kind = SIM_DELIVERY_REQUEST; kind <= SIM_DELIVERY_CLOSE; kind++) {
+            for (size_t v = 0; v < 7; v++) {
+                struct sim_delivery d;
+                memset(&d, 0, sizeof(d));
+                d.conn = &conn;
+                d.kind = (enum sim_delivery_kind)kind;
+                d.request.method = v % 3 == 0 ? NULL : "POST";
+                d.request.path = v % 3 == 1 ? NULL : v % 3 == 2 ? long_path : "/api/v1/scheduler";
+                d.response.status = statuses[v];
+                d.len = lens[v % 5];
+                d.err = errs[v % 3];
+                for (size_t c = 0; c < sizeof(caps) / sizeof(caps[0]); c++) {
+                    char got[MC_SIM_TRACE_LINE_BYTES_MAX], want[MC_SIM_TRACE_LINE_BYTES_MAX];
+                    sim__delivery_describe(&d, got, caps[c]);
+                    describe_ref(&d, want, caps[c]);
+                    assert_string_equal(got, want);
+                }
+            }
+        }
+    }
+}
+
+static uint64_t fnv1a(uint64_t h, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (uint8_t)s[i]) * UINT64_C(0x100000001b3);
+    return h;
+}
+
+/* A line longer than the line buffer is cut as snprintf cut it, made printable, then hashed. */
+static void long_trace_lines_are_cut_and_cleaned(void **state)
+{
+    (void)state;
+    struct sim_options o = options_fixed(MS);
+    struct sim_world *w = world_new(&o);
+    struct lines l;
+    lines_init(&l);
+    sim_world_trace_set(w, lines_sink, &l);
+    static char text[3000];
+    for (size_t i = 0; i < sizeof(text) - 1; i++)
+        text[i] = (char)(i % 97 == 5 ? '\t' : i % 89 == 3 ? 0x7f : 'a' + (int)(i % 26));
+    static const size_t lens[] = {0, 1, 998, 999, 1000, 1001, sizeof(text) - 1};
+    assert_int_equal(sim_world_run_for(w, 12345 * SEC + 678), 0);
+    uint64_t hash = sim_world_trace_hash(w);
+    for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+        char piece[sizeof(text)];
+        memcpy(piece, text, lens[i]);
+        piece[lens[i]] = '\0';
+        mc_buf_reset(&l.text);
+        sim_world_trace_note(w, piece);
+        char want[MC_SIM_TRACE_LINE_BYTES_MAX];
+        snprintf_ref(want, sizeof(want), "%llu.%09llu - - note %s", 12345ULL, 678ULL, piece);
+        for (char *p = want; *p != '\0'; p++)
+            if ((unsigned char)*p < 0x20 || (unsigned char)*p == 0x7f)
+                *p = '?';
+        assert_int_equal(l.text.len, strlen(want) + 1);
+        assert_memory_equal(l.text.data, want, strlen(want));
+        hash = fnv1a(fnv1a(hash, want, strlen(want)), "\n", 1);
+        assert_int_equal(sim_world_trace_hash(w), hash);
+    }
+    sim_world_destroy(w);
+    mc_buf_deinit(&l.text);
+}
+
+/* A server that keeps a copy of every request it is given, and answers 202. */
+struct recorder {
+    struct rt *rt;
+    struct http_request got[4];
+    int body_nul[4]; /* the body was followed by a NUL byte, as an mc_buf's is */
+    uint32_t count;
+};
+
+static void recorder_request(void *node, uint64_t req, const struct http_request *request)
+{
+    struct recorder *k = node;
+    assert_true(k->count < 4);
+    k->body_nul[k->count] = request->body.len == 0 || request->body.data[request->body.len] == 0;
+    assert_int_equal(http_request_copy(&k->got[k->count++], request, NULL), 0);
+    struct http_response response;
+    assert_int_equal(http_response_empty_init(&response, 202, NULL), 0);
+    k->rt->ops->respond(k->rt->ctx, req, &response);
+    http_response_deinit(&response);
+}
+
+static const struct rt_node_ops recorder_ops = {
+    .request = recorder_request,
+    .stream_closed = not_a_server_closed,
+    .call_response = not_a_client_response,
+    .call_data = not_a_client_data,
+    .call_end = not_a_client_end,
+};
+
+static void request_equal(const struct http_request *a, const struct http_request *b)
+{
+    assert_string_equal(a->method, b->method);
+    assert_string_equal(a->target, b->target);
+    assert_string_equal(a->path, b->path);
+    assert_int_equal(a->headers.count, b->headers.count);
+    for (uint32_t i = 0; i < a->headers.count; i++) {
+        assert_string_equal(a->headers.items[i].name, b->headers.items[i].name);
+        assert_string_equal(a->headers.items[i].value, b->headers.items[i].value);
+    }
+    assert_int_equal(a->body.len, b->body.len);
+    if (a->body.len > 0)
+        assert_memory_equal(a->body.data, b->body.data, a->body.len);
+    assert_int_equal(a->version_minor, b->version_minor);
+    assert_int_equal(a->keep_alive, b->keep_alive);
+}
+
+/* The server is given the request the client sent: line, headers in order, body, flags. */
+static void requests_arrive_as_sent(void **state)
+{
+    (void)state;
+    struct sim_options o = options_fixed(MS);
+    struct sim_world *w = world_new(&o);
+    struct recorder k;
+    memset(&k, 0, sizeof(k));
+    struct client c;
+    client_init(&c);
+    assert_int_equal(sim_node_add(w, "rec:1", &recorder_ops, &k, &k.rt), 0);
+    assert_int_equal(sim_node_add(w, "client:1", &client_ops, &c, &c.rt), 0);
+    struct http_request sent[3];
+    /* Headers (one name twice) and a body with NUL and high bytes. */
+    http_request_init(&sent[0], NULL);
+    assert_int_equal(http_request_line_set(&sent[0], "POST", "/api/v1/scheduler?x=1#f"), 0);
+    assert_int_equal(http_headers_add(&sent[0].headers, "Host", "master:5050"), 0);
+    assert_int_equal(http_headers_add(&sent[0].headers, "X-Twice", "one"), 0);
+    assert_int_equal(http_headers_add(&sent[0].headers, "Empty", ""), 0);
+    assert_int_equal(http_headers_add(&sent[0].headers, "x-twice", "two\tvalues"), 0);
+    static const uint8_t body[] = {0, 1, 'a', 0, 0xff, 0x80, '\n', 0};
+    assert_int_equal(mc_buf_append(&sent[0].body, body, sizeof(body)), 0);
+    /* Nothing but a request line, HTTP/1.0, not kept alive. */
+    http_request_init(&sent[1], NULL);
+    assert_int_equal(http_request_line_set(&sent[1], "GET", "/"), 0);
+    sent[1].version_minor = 0;
+    sent[1].keep_alive = 0;
+    /* A body and no header; an absolute target. */
+    http_request_init(&sent[2], NULL);
+    assert_int_equal(http_request_line_set(&sent[2], "PUT", "http://h:1/a/b?q"), 0);
+    assert_int_equal(mc_buf_append_str(&sent[2].body, "{\"type\":\"TEARDOWN\"}"), 0);
+    for (int i = 0; i < 3; i++) {
+        struct call_rec *r = &c.calls[c.count++];
+        mc_buf_init(&r->data, 1024, NULL);
+        r->call = c.rt->ops->call_start(c.rt->ctx, "rec:1", &sent[i]);
+        assert_true(r->call != 0);
+    }
+    run_for(w, SEC);
+    assert_int_equal(k.count, 3);
+    for (int i = 0; i < 3; i++) {
+        request_equal(&k.got[i], &sent[i]);
+        assert_true(k.body_nul[i]);
+        assert_int_equal(c.calls[i].status, 202);
+        http_request_deinit(&sent[i]);
+        http_request_deinit(&k.got[i]);
+    }
+    struct sim_stats st;
+    sim_world_stats(w, &st);
+    assert_int_equal(st.bytes, sizeof(body) + strlen("{\"type\":\"TEARDOWN\"}"));
+    sim_world_destroy(w);
+    client_deinit(&c);
+}
+
+/* A streaming server that writes chunks of the sizes listed, one per millisecond. */
+struct sizer {
+    struct rt *rt;
+    struct rt_timer tick;
+    uint64_t req;
+    const size_t *sizes;
+    size_t count, next;
+    struct mc_buf sent;
+};
+
+static void sizer_tick(struct rt_timer *timer)
+{
+    struct sizer *z = MC_CONTAINER_OF(timer, struct sizer, tick);
+    static uint8_t chunk[5000];
+    size_t len = z->sizes[z->next++];
+    assert_true(len <= sizeof(chunk));
+    for (size_t i = 0; i < len; i++)
+        chunk[i] = (uint8_t)(z->next * 31 + i * 7);
+    assert_int_equal(z->rt->ops->stream_write(z->rt->ctx, z->req, chunk, len), 0);
+    assert_int_equal(mc_buf_append(&z->sent, chunk, len), 0);
+    if (z->next < z->count)
+        rt_timer_start(z->rt, &z->tick, MS, sizer_tick);
+}
+
+static void sizer_request(void *node, uint64_t req, const struct http_request *request)
+{
+    struct sizer *z = node;
+    struct http_response response;
+    assert_int_equal(http_response_stream_init(&response, "application/json", NULL), 0);
+    z->rt->ops->stream_open(z->rt->ctx, req, &response);
+    http_response_deinit(&response);
+    z->req = req;
+    rt_timer_start(z->rt, &z->tick, MS, sizer_tick);
+}
+
+static const struct rt_node_ops sizer_ops = {
+    .request = sizer_request,
+    .stream_closed = not_a_server_closed,
+    .call_response = not_a_client_response,
+    .call_data = not_a_client_data,
+    .call_end = not_a_client_end,
+};
+
+/*
+ * Chunks on both sides of the size kept inside a delivery, whole or cut in
+ * pieces, arrive byte for byte; so do more chunks in flight at once than a
+ * world keeps spare deliveries, and nothing is left allocated afterwards.
+ */
+static void chunks_of_every_size_arrive_whole(void **state)
+{
+    (void)state;
+    static size_t sizes[2 * SIM_DELIVERY_SPARES_MAX];
+    enum { INLINE = SIM_DELIVERY_INLINE_BYTES };
+    static const size_t edges[] = {1, 2, INLINE - 1, INLINE, INLINE + 1, 4999};
+    size_t n = sizeof(sizes) / sizeof(sizes[0]);
+    for (size_t i = 0; i < n; i++)
+        sizes[i] = edges[i % (sizeof(edges) / sizeof(edges[0]))];
+    for (uint32_t split = 0; split <= 1; split++) {
+        struct mc_alloc_counting counting;
+        mc_alloc_counting_init(&counting, UINT64_MAX);
+        struct sim_options o = options_fixed(MS);
+        /* Latency far above the 1 ms between chunks: they pile up on the wire. */
+        o.latency_ns_min = 5 * SEC;
+        o.chunk_split_num = split;
+        o.chunk_split_den = 1;
+        struct sim_world *w = NULL;
+        assert_int_equal(sim_world_create(&o, &counting.alloc, &w, NULL), 0);
+        struct sizer z;
+        memset(&z, 0, sizeof(z));
+        z.sizes = sizes;
+        z.count = n;
+        mc_buf_init(&z.sent, 1u << 24, NULL);
+        struct client c;
+        client_init(&c);
+        assert_int_equal(sim_node_add(w, "sizer:1", &sizer_ops, &z, &z.rt), 0);
+        assert_int_equal(sim_node_add(w, "client:1", &client_ops, &c, &c.rt), 0);
+        struct call_rec *r = client_call(&c, "sizer:1", "/stream");
+        run_for(w, 20 * SEC);
+        assert_int_equal(z.next, n);
+        assert_int_equal(r->data.len, z.sent.len);
+        assert_memory_equal(r->data.data, z.sent.data, z.sent.len);
+        if (split)
+            assert_true(r->pieces > n);
+        else
+            assert_int_equal(r->pieces, n);
+        sim_world_destroy(w);
+        assert_int_equal(counting.live, 0);
+        mc_buf_deinit(&z.sent);
+        client_deinit(&c);
+    }
+}
+
 /* ---------------------------------------------- checks, limits, errors */
 
 /* Flags a violation at every event from 2 s on. */
@@ -1465,6 +1847,11 @@ int main(void)
         cmocka_unit_test(filter_drops_and_delays_whole_deliveries),
         cmocka_unit_test(same_seed_same_trace_other_seed_other_trace),
         cmocka_unit_test(worlds_interleaved_match_worlds_alone),
+        cmocka_unit_test(text_writer_matches_snprintf),
+        cmocka_unit_test(delivery_descriptions_match_snprintf),
+        cmocka_unit_test(long_trace_lines_are_cut_and_cleaned),
+        cmocka_unit_test(requests_arrive_as_sent),
+        cmocka_unit_test(chunks_of_every_size_arrive_whole),
         cmocka_unit_test(checker_violations_are_counted_with_the_first),
         cmocka_unit_test(options_out_of_range_are_refused_with_the_field),
         cmocka_unit_test(full_event_queue_stops_the_world_with_a_message),

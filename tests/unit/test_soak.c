@@ -26,6 +26,7 @@
 #include "cluster.h"
 #include "master.h"
 #include "sim.h"
+#include "sim_cluster_internal.h"
 #include "soak.h"
 
 #define SEC RT_NS_PER_SEC
@@ -171,6 +172,32 @@ static void cluster_agent_restart_keeps_id(void **state)
     sim_cluster_destroy(c);
 }
 
+/* The checker finds the agent a step ran, across a crash and a restart, and nothing else. */
+static void checker_finds_agents_across_restarts(void **state)
+{
+    (void)state;
+    struct sim_cluster *c = cluster_make(3);
+    struct sim_world *w = sim_cluster_world(c);
+    assert_int_equal(sim_world_run_for(w, 5 * SEC), 0);
+    for (uint32_t i = 0; i < 3; i++)
+        assert_ptr_equal(sim__cluster_agent_of(c, sim_cluster_agent(c, i)),
+                         sim_cluster_agent(c, i));
+    assert_null(sim__cluster_agent_of(c, sim_cluster_master(c)));
+    assert_null(sim__cluster_agent_of(c, c));
+    assert_int_equal(sim_cluster_agent_crash(c, 1), 0);
+    assert_int_equal(sim_world_run_for(w, 2 * SEC), 0);
+    assert_ptr_equal(sim__cluster_agent_of(c, sim_cluster_agent(c, 2)), sim_cluster_agent(c, 2));
+    assert_int_equal(sim_cluster_agent_restart(c, 1), 0);
+    for (uint32_t i = 0; i < 3; i++)
+        assert_ptr_equal(sim__cluster_agent_of(c, sim_cluster_agent(c, i)),
+                         sim_cluster_agent(c, i));
+    assert_int_equal(sim_cluster_master_restart(c), 0);
+    assert_null(sim__cluster_agent_of(c, sim_cluster_master(c)));
+    assert_int_equal(sim_world_run_for(w, 10 * SEC), 0);
+    assert_int_equal(sim_world_violations(w, NULL, NULL), 0);
+    sim_cluster_destroy(c);
+}
+
 static void cluster_refuses_bad_setups(void **state)
 {
     (void)state;
@@ -210,6 +237,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(cluster_refuses_bad_setups),
         cmocka_unit_test(cluster_agent_restart_keeps_id),
+        cmocka_unit_test(checker_finds_agents_across_restarts),
         cmocka_unit_test(master_invariants_hold_on_a_live_cluster),
         cmocka_unit_test(soak_repeats_itself),
         cmocka_unit_test(soak_seeds_differ),
