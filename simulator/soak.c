@@ -15,6 +15,7 @@
 
 #include "cluster.h"
 #include "mc_assert.h"
+#include "mc_pool.h"
 #include "synth.h"
 
 #define SOAK_AGENT_RESOURCES "cpus:4;mem:8192;disk:65536;ports:[31000-32000]"
@@ -296,9 +297,14 @@ int soak_run(const struct soak_options *o, struct soak_result *out, struct mc_di
     struct soak k;
     memset(&k, 0, sizeof(k));
     k.o = o;
-    int err = sim_cluster_create(&setup, NULL, &k.cluster, diag);
-    if (err != 0)
+    /* Every core, message and framework of the soak allocates from one pool (mc_pool.h). */
+    struct mc_pool pool;
+    mc_pool_init(&pool, NULL);
+    int err = sim_cluster_create(&setup, &pool.alloc, &k.cluster, diag);
+    if (err != 0) {
+        mc_pool_deinit(&pool);
         return err;
+    }
     k.world = sim_cluster_world(k.cluster);
     if (o->trace != NULL)
         sim_world_trace_set(k.world, o->trace, o->trace_ctx);
@@ -313,5 +319,6 @@ int soak_run(const struct soak_options *o, struct soak_result *out, struct mc_di
     for (uint32_t i = 0; i < o->frameworks; i++)
         synth_destroy(k.frameworks[i]);
     sim_cluster_destroy(k.cluster);
+    mc_pool_deinit(&pool);
     return err;
 }
