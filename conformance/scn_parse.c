@@ -647,7 +647,7 @@ static int step_raw(struct parser *p, uint32_t actor)
 
 static int step_actor(struct parser *p)
 {
-    uint32_t actor;
+    uint32_t actor = 0; /* set by actor_ref when it succeeds */
     int err = actor_ref(p, &p->toks.tok[0], &actor);
     if (err == 0)
         err = want(p, 1, "subscribe, call or raw after the actor");

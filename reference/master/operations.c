@@ -58,6 +58,8 @@
 
 /* The longest text an operation's error names: two resource lists and an agent. */
 #define OPS_TEXT_BYTES (2u * MC_OPS_RESOURCES_TEXT_BYTES_MAX + 1024u)
+/* A reason another one quotes after a few words of its own ("Invalid resources: %s"). */
+#define OPS_INNER_TEXT_BYTES (OPS_TEXT_BYTES - 64u)
 
 static void log_op(struct master *m, enum rt_log_level level, const char *fmt, const char *a,
                    const char *b)
@@ -986,7 +988,7 @@ static const char *reserve_check(struct accept_ctx *x,
                                  const Mesos__V1__Offer__Operation__Reserve *rv, char *why,
                                  size_t why_bytes)
 {
-    char inner[OPS_TEXT_BYTES];
+    char inner[OPS_INNER_TEXT_BYTES];
     const char *bad = master__resources_validate(x->m, rv->resources, rv->n_resources, inner,
                                                  sizeof(inner));
     if (bad == NULL)
@@ -1133,7 +1135,7 @@ static const char *unique_persistence_check(struct master *m, const char *agent_
 static const char *create_check(struct accept_ctx *x, const Mesos__V1__Offer__Operation__Create *cr,
                                 char *why, size_t why_bytes)
 {
-    char inner[OPS_TEXT_BYTES];
+    char inner[OPS_INNER_TEXT_BYTES];
     const char *bad = master__resources_validate(x->m, cr->volumes, cr->n_volumes, inner,
                                                  sizeof(inner));
     if (bad == NULL)
@@ -1218,7 +1220,7 @@ static const char *destroy_check(struct accept_ctx *x,
                                  const Mesos__V1__Offer__Operation__Destroy *d, char *why,
                                  size_t why_bytes)
 {
-    char inner[OPS_TEXT_BYTES];
+    char inner[OPS_INNER_TEXT_BYTES];
     const char *bad = master__resources_validate(x->m, d->volumes, d->n_volumes, inner,
                                                  sizeof(inner));
     if (bad == NULL)

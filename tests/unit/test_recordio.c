@@ -707,7 +707,7 @@ static size_t data_cases_run(const char *kind)
     qsort(names, count, sizeof(names[0]), name_cmp);
     for (size_t i = 0; i < count; i++) {
         char path[1400];
-        size_t input_bytes, expected_bytes, limit_bytes;
+        size_t input_bytes = 0, expected_bytes = 0, limit_bytes = 0;
         snprintf(path, sizeof(path), "%s/%s/input", dir_path, names[i]);
         uint8_t *input = file_read(path, &input_bytes);
         assert_non_null(input);
