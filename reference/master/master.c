@@ -82,7 +82,9 @@ int master_create(const struct rt *rt, const struct master_config *cfg, struct m
     mc_list_init(&m->frameworks);
     mc_list_init(&m->completed);
     mc_list_init(&m->executors);
-    err = master__agents_create(m);
+    err = master__invariants_create(m);
+    if (err == 0)
+        err = master__agents_create(m);
     if (err == 0) {
         master__uuid_make(m, m->id); /* offer ids begin with it */
         err = master__offers_create(m);

@@ -64,6 +64,17 @@ struct framework {
 };
 
 struct master_agents; /* agents.c: registered agents, pings, partitions (SPEC A) */
+struct master_holds;  /* invariants.c: the holds on one agent */
+
+/*
+ * An offer's, a task's or an executor's hold on an agent's resources, as
+ * invariants.c indexes them (master__hold_start, master__hold_end).
+ */
+struct master_hold {
+    struct mc_list_node link;    /* in its agent's list */
+    struct master_holds *holds;  /* that agent's, or NULL when not listed */
+    const struct res_set *resources; /* the holder's own, while it holds */
+};
 
 /*
  * How an agent that re-registers comes back, by the state it was in
@@ -438,8 +449,18 @@ uint64_t master__offers_agents_gen(const struct master *m);
 void master__offers_agent_at(const struct master *m, uint32_t i, const char **agent_id,
                              const struct res_set **total);
 
-/* Frees invariants.c's tables (master_destroy). */
+/* invariants.c: its state, made with the master (MC_ENOMEM) and freed with it. */
+int master__invariants_create(struct master *m);
 void master__invariants_free(struct master *m);
+/*
+ * A hold on agent_id's resources starts or ends (each counts as a mutation).
+ * resources are the holder's own: unchanged and alive while it holds.
+ */
+void master__hold_start(struct master *m, struct master_hold *hold, const char *agent_id,
+                        const struct res_set *resources);
+void master__hold_end(struct master *m, struct master_hold *hold);
+/* Something else changed what agent_id's holds are checked against (its total, a conversion). */
+void master__hold_touch(struct master *m, const char *agent_id);
 
 /* operations.c */
 

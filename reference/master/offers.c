@@ -46,6 +46,7 @@ struct master_offer {
     char agent_id[MC_ALLOC_ID_BYTES_MAX];
     char role[MC_RES_ROLE_BYTES_MAX];
     struct res_set resources; /* allocated to role */
+    struct master_hold hold;  /* on agent_id, while outstanding */
 };
 
 /* A framework as added to the allocator. */
@@ -182,7 +183,7 @@ static void offer_unlink(struct master *m, struct master_offer *o)
     struct master_offer *indexed = mc_strmap_del(&m->offers->by_id, o->id);
     MC_ASSERT(indexed == o);
     m->offers->count--;
-    m->mutations++;
+    master__hold_end(m, &o->hold);
     res_set_deinit(&o->resources);
     mc_free(m->rt.alloc, o);
 }
@@ -319,7 +320,7 @@ static struct master_offer *offer_new(struct master *m, const struct alloc_offer
     mc_list_push_back(&ofs->list, &o->link);
     ofs->count++;
     ofs->offers_made++;
-    m->mutations++;
+    master__hold_start(m, &o->hold, o->agent_id, &o->resources);
     return o;
 }
 
@@ -503,8 +504,10 @@ int master__offers_agent_attached(struct master *m, const char *agent_id,
         err = alloc_agent_add(al, agent_id, total);
     /* Back with other checkpointed resources (an unreachable agent's own view wins). */
     const struct res_set *now = master__offers_agent_total(m, agent_id);
-    if (err == 0 && now != NULL && !res_set_equal(now, total))
+    if (err == 0 && now != NULL && !res_set_equal(now, total)) {
         err = alloc_agent_total_set(al, agent_id, total);
+        master__hold_touch(m, agent_id); /* what it holds is checked against the new total */
+    }
     if (err == 0)
         cycle_soon(m);
     return err;
@@ -694,7 +697,7 @@ int master__offers_convert(struct master *m, const char *framework_id, const cha
 {
     int err = alloc_allocation_convert(&m->offers->allocator, framework_id, agent_id, role,
                                        consumed, converted);
-    m->mutations++;
+    master__hold_touch(m, agent_id);
     return err;
 }
 

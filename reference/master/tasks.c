@@ -71,6 +71,7 @@ struct master_task {
     char role[MC_RES_ROLE_BYTES_MAX];
     struct res_set resources; /* allocated to role; held until the task is terminal */
     int resources_held;
+    struct master_hold hold; /* while resources_held */
     /* The latest state an agent reported, STAGING at launch; kept once terminal
      * (Mesos' Task.state, Master::updateTask). */
     Mesos__V1__TaskState state;
@@ -152,7 +153,7 @@ static void task_release(struct master *m, struct framework *fw, struct master_t
     if (!t->resources_held)
         return;
     t->resources_held = 0;
-    m->mutations++;
+    master__hold_end(m, &t->hold);
     master__offers_give_back(m, fw->id, t->agent_id, t->role, &t->resources, NULL);
 }
 
@@ -245,6 +246,7 @@ struct master_executor {
     Mesos__V1__ExecutorInfo *info; /* owned (pb_alloc): what later groups must match */
     struct res_set resources;      /* allocated to role */
     int resources_held;
+    struct master_hold hold; /* while resources_held */
 };
 
 static struct master_executor *executor_find(struct master *m, const char *framework_id,
@@ -290,7 +292,7 @@ static void executor_free(struct master *m, struct master_executor *e)
 {
     if (e->resources_held) {
         e->resources_held = 0;
-        m->mutations++;
+        master__hold_end(m, &e->hold);
         master__offers_give_back(m, e->framework_id, e->agent_id, e->role, &e->resources, NULL);
     }
     mc_list_remove(&e->link);
@@ -353,7 +355,8 @@ static struct master_executor *executor_new(struct master *m, struct framework *
         return NULL;
     }
     e->resources_held = !res_set_empty(resources);
-    m->mutations++;
+    if (e->resources_held)
+        master__hold_start(m, &e->hold, e->agent_id, &e->resources);
     mc_list_push_back(&m->executors, &e->link);
     m->executors_count++;
     return e;
@@ -599,7 +602,8 @@ static int task_record(struct master *m, struct framework *fw, const Mesos__V1__
         return err;
     }
     t->resources_held = !res_set_empty(need);
-    m->mutations++;
+    if (t->resources_held)
+        master__hold_start(m, &t->hold, t->agent_id, &t->resources);
     return 0;
 }
 
@@ -1497,6 +1501,8 @@ static void report_task_take(struct master *m, const char *agent_id, enum master
     } else if (!t->resources_held && !res_set_empty(&t->resources)) {
         int err = master__offers_allocation_add(m, fw->id, agent_id, t->role, &t->resources);
         t->resources_held = err == 0;
+        if (t->resources_held)
+            master__hold_start(m, &t->hold, t->agent_id, &t->resources);
         if (err != 0)
             log_text(m, RT_LOG_WARN, "reported task's resources not allocated, task", t->id);
     }
@@ -1589,7 +1595,8 @@ static void report_executor_take(struct master *m, const char *agent_id,
     }
     if (e != NULL) {
         e->resources_held = !res_set_empty(&res);
-        m->mutations++;
+        if (e->resources_held)
+            master__hold_start(m, &e->hold, e->agent_id, &e->resources);
     } else if (executor_new(m, fw, agent_id, role, ei, &res) == NULL) {
         log_text(m, RT_LOG_WARN, "reported executor not added:", ei->executor_id->value);
         if (!res_set_empty(&res))

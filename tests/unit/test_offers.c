@@ -487,6 +487,48 @@ static void invariants_catch_a_double_offer(void **state)
     fixture_free(f);
 }
 
+/*
+ * Checks between full ones recount only the agents whose holds changed,
+ * from the index of holds (master__hold_start/end): a hold that does not
+ * fit is caught by the very next check. A full one, every so many checks,
+ * recounts from the offers' and tasks' own lists and finds a hold the
+ * index has and they do not.
+ */
+static void invariants_recount_changed_agents_and_check_the_index(void **state)
+{
+    (void)state;
+    struct fixture *f = fixture_make(43);
+    struct sub s;
+    subscribe(f, 0, SUBSCRIBE_PLAIN, &s);
+    agent_start(f, 0, "cpus:2;mem:1024");
+    int i = wait_offers(f, &s, 0, 5 * SEC);
+    char agent[128], text[256] = "";
+    offer_field(f, &s, i, 0, "agent_id", agent, sizeof(agent));
+    assert_int_equal(master_invariants_check(f->master, text, sizeof(text)), 0);
+    /* A second hold of the whole agent while it is offered. */
+    struct res_set r;
+    res_set_init(&r, NULL);
+    assert_int_equal(res_parse("cpus:2", &r, NULL), 0);
+    assert_int_equal(res_set_allocate(&r, "*"), 0);
+    struct master_hold extra;
+    master__hold_start(f->master, &extra, agent, &r);
+    assert_int_equal(master_invariants_check(f->master, text, sizeof(text)), 1);
+    assert_non_null(strstr(text, "more than its total"));
+    master__hold_end(f->master, &extra);
+    assert_int_equal(master_invariants_check(f->master, text, sizeof(text)), 0);
+    /* A hold only the index has: harmless to the sums, caught by the next full check. */
+    res_set_clear(&r);
+    master__hold_start(f->master, &extra, agent, &r);
+    int caught = 0;
+    for (int n = 0; n < 200 && !caught; n++)
+        caught = master_invariants_check(f->master, text, sizeof(text));
+    assert_true(caught);
+    assert_non_null(strstr(text, "index of holds lists 2"));
+    master__hold_end(f->master, &extra);
+    res_set_deinit(&r);
+    fixture_free(f);
+}
+
 /* ---- offer operations: RESERVE, UNRESERVE, CREATE, DESTROY (O5) ---- */
 
 /* A MULTI_ROLE framework in role "r" with principal "p" (and more capabilities after). */
@@ -1074,6 +1116,7 @@ int main(void)
         cmocka_unit_test(bad_resources_refused),
         cmocka_unit_test(same_seed_same_trace),
         cmocka_unit_test(invariants_catch_a_double_offer),
+        cmocka_unit_test(invariants_recount_changed_agents_and_check_the_index),
         cmocka_unit_test(reserve_offered_back),
         cmocka_unit_test(unreserve_offered_back),
         cmocka_unit_test(create_then_destroy_volume),
