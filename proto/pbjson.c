@@ -70,6 +70,7 @@ static void pa_free(ProtobufCAllocator *pa, void *ptr)
  * caller's allocator, so allocation-failure tests reach them too.
  */
 #define ARENA_CHUNK_BYTES 8192u
+#define ARENA_CHUNK_BYTES_MAX 65536u
 #define ARENA_ALIGN_BYTES 16u
 
 struct arena_chunk {
@@ -82,12 +83,28 @@ struct arena_chunk {
 struct arena {
     ProtobufCAllocator *pa;
     struct arena_chunk *head;
+    struct arena_chunk *local; /* the caller's first chunk, not freed here */
 };
 
-static void arena_init(struct arena *a, ProtobufCAllocator *pa)
+/*
+ * The first chunk is the caller's (local, ARENA_LOCAL_BYTES on its stack):
+ * most decodes fit in it and allocate nothing for their tree.
+ */
+#define ARENA_LOCAL_BYTES 4096u
+
+struct arena_local {
+    _Alignas(16) unsigned char bytes[ARENA_LOCAL_BYTES];
+};
+
+static void arena_init(struct arena *a, ProtobufCAllocator *pa, struct arena_local *local)
 {
+    static_assert(sizeof(struct arena_chunk) < ARENA_LOCAL_BYTES, "room in the local chunk");
     a->pa = pa;
-    a->head = NULL;
+    a->local = (struct arena_chunk *)(void *)local->bytes;
+    a->local->next = NULL;
+    a->local->used = 0;
+    a->local->cap = ARENA_LOCAL_BYTES - sizeof(struct arena_chunk);
+    a->head = a->local;
 }
 
 static void arena_deinit(struct arena *a)
@@ -95,7 +112,8 @@ static void arena_deinit(struct arena *a)
     struct arena_chunk *c = a->head;
     while (c != NULL) {
         struct arena_chunk *next = c->next;
-        pa_free(a->pa, c);
+        if (c != a->local)
+            pa_free(a->pa, c);
         c = next;
     }
     a->head = NULL;
@@ -109,7 +127,13 @@ static void *arena_alloc(struct arena *a, size_t bytes)
     size_t need = (bytes + ARENA_ALIGN_BYTES - 1) & ~(size_t)(ARENA_ALIGN_BYTES - 1);
     struct arena_chunk *c = a->head;
     if (c == NULL || c->cap - c->used < need) {
-        size_t cap = need > ARENA_CHUNK_BYTES ? need : ARENA_CHUNK_BYTES;
+        /* Each chunk twice the one before (up to ARENA_CHUNK_BYTES_MAX): a
+         * big text costs few allocations, a small one none or one. */
+        size_t cap = c == NULL || c->cap < ARENA_CHUNK_BYTES ? ARENA_CHUNK_BYTES : c->cap * 2;
+        if (cap > ARENA_CHUNK_BYTES_MAX)
+            cap = ARENA_CHUNK_BYTES_MAX;
+        if (need > cap)
+            cap = need;
         c = pa_alloc(a->pa, sizeof(*c) + cap);
         if (c == NULL)
             return NULL;
@@ -173,6 +197,33 @@ static void text_fmt(struct text *t, const char *fmt, ...)
     va_end(ap);
     MC_ASSERT(n >= 0 && (size_t)n < sizeof(tmp));
     text_bytes(t, tmp, (size_t)n);
+}
+
+/*
+ * v in decimal as printf's PRIu64 writes it, into buf (20 bytes at least);
+ * returns the length. Every number the encoder writes and every index in a
+ * decoder's path goes through here: printf cost more than the rest.
+ */
+static size_t u64_text(uint64_t v, char *buf)
+{
+    char rev[20];
+    size_t n = 0;
+    do {
+        rev[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    for (size_t i = 0; i < n; i++)
+        buf[i] = rev[n - 1 - i];
+    return n;
+}
+
+/* v in decimal as printf's PRId64 writes it, into buf (21 bytes at least). */
+static size_t i64_text(int64_t v, char *buf)
+{
+    if (v >= 0)
+        return u64_text((uint64_t)v, buf);
+    buf[0] = '-';
+    return 1 + u64_text(0u - (uint64_t)v, buf + 1);
 }
 
 /* ------------------------------------------------------------------ */
@@ -267,6 +318,9 @@ static int member_cmp(const void *pa, const void *pb)
     return a->order < b->order ? -1 : (a->order > b->order ? 1 : 0);
 }
 
+/* Objects up to this many members are sorted in place; most have a handful. */
+#define MEMBERS_INSERTION_MAX 16u
+
 /*
  * Orders members by key bytes, as std::map<std::string> iterates, and keeps
  * only the last of equal keys, as repeated assignment into the map does.
@@ -276,7 +330,20 @@ static void members_sort(struct jmember *m, size_t *count)
     size_t n = *count;
     if (n < 2)
         return;
-    qsort(m, n, sizeof(*m), member_cmp);
+    if (n <= MEMBERS_INSERTION_MAX) {
+        /* member_cmp is a total order (order breaks ties): any sort gives qsort's result. */
+        for (size_t i = 1; i < n; i++) {
+            if (member_cmp(&m[i - 1], &m[i]) <= 0)
+                continue;
+            struct jmember x = m[i];
+            size_t j = i;
+            for (; j > 0 && member_cmp(&m[j - 1], &x) > 0; j--)
+                m[j] = m[j - 1];
+            m[j] = x;
+        }
+    } else {
+        qsort(m, n, sizeof(*m), member_cmp);
+    }
     size_t out = 0;
     for (size_t i = 0; i < n; i++) {
         int last_of_run = i + 1 == n || m[i].key_len != m[i + 1].key_len ||
@@ -309,10 +376,12 @@ struct pj {
     int depth_exceeded;   /* the syntax error is the nesting limit */
     uint64_t range_offset; /* where the out-of-range number starts */
     struct arena *arena;
-    /* A scratch buffer for strings and numbers being read. */
+    /* A scratch buffer for strings and numbers being read: scratch_local
+     * until something longer comes. */
     unsigned char *scratch;
     size_t scratch_len;
     size_t scratch_cap;
+    unsigned char scratch_local[128];
 };
 
 static void pj_init(struct pj *p, const char *text, size_t len, struct arena *arena)
@@ -324,11 +393,14 @@ static void pj_init(struct pj *p, const char *text, size_t len, struct arena *ar
     p->last_ch = -1;
     p->line = 1;
     p->arena = arena;
+    p->scratch = p->scratch_local;
+    p->scratch_cap = sizeof(p->scratch_local);
 }
 
 static void pj_deinit(struct pj *p)
 {
-    pa_free(p->arena->pa, p->scratch);
+    if (p->scratch != p->scratch_local)
+        pa_free(p->arena->pa, p->scratch);
     p->scratch = NULL;
 }
 
@@ -400,22 +472,64 @@ static int pj_nomem(struct pj *p)
     return 0;
 }
 
-static int pj_scratch_push(struct pj *p, int byte)
+/* Appends n bytes to the scratch buffer, which stays NUL-terminated. */
+static int pj_scratch_append(struct pj *p, const unsigned char *bytes, size_t n)
 {
-    if (p->scratch_len + 1 >= p->scratch_cap) {
-        size_t cap = p->scratch_cap == 0 ? 64 : p->scratch_cap * 2;
+    if (n >= p->scratch_cap - p->scratch_len) {
+        size_t cap = p->scratch_cap * 2;
+        while (n >= cap - p->scratch_len)
+            cap *= 2;
         unsigned char *grown = pa_alloc(p->arena->pa, cap);
         if (grown == NULL)
             return pj_nomem(p);
         if (p->scratch_len > 0)
             memcpy(grown, p->scratch, p->scratch_len);
-        pa_free(p->arena->pa, p->scratch);
+        if (p->scratch != p->scratch_local)
+            pa_free(p->arena->pa, p->scratch);
         p->scratch = grown;
         p->scratch_cap = cap;
     }
-    p->scratch[p->scratch_len++] = (unsigned char)byte;
+    memcpy(p->scratch + p->scratch_len, bytes, n);
+    p->scratch_len += n;
     p->scratch[p->scratch_len] = '\0';
     return 1;
+}
+
+static int pj_scratch_push(struct pj *p, int byte)
+{
+    unsigned char b = (unsigned char)byte;
+    return pj_scratch_append(p, &b, 1);
+}
+
+/* Whether pj_getc returns the byte c as it is inside a string (no escape, no end). */
+static int pj_plain_string_byte(unsigned char c)
+{
+    return c >= ' ' && c != '"' && c != '\\';
+}
+
+/*
+ * Takes the run of plain string bytes that follows, at once, leaving the
+ * state as reading them one by one with pj_getc would: none is a newline,
+ * so the line count stays, and the last one is the last character read.
+ * Returns where the run starts and sets *n; nothing is taken while a
+ * character is pushed back or the last one read is a newline.
+ */
+static const unsigned char *pj_plain_run(struct pj *p, size_t *n)
+{
+    const unsigned char *run = p->cur;
+    if (p->ungot || p->last_ch == '\n') {
+        *n = 0;
+        return run;
+    }
+    const unsigned char *e = run;
+    while (e < p->end && pj_plain_string_byte(*e))
+        e++;
+    *n = (size_t)(e - run);
+    if (e > run) {
+        p->cur = e;
+        p->last_ch = e[-1];
+    }
+    return run;
 }
 
 /* Copies the scratch buffer into the arena, NUL-terminated. */
@@ -517,11 +631,14 @@ static int pj_escape(struct pj *p)
     }
 }
 
-/* The rest of a string after its opening quote, into the scratch buffer. */
-static int pj_string_body(struct pj *p)
+/* The rest of a string, appended to the scratch buffer. */
+static int pj_string_rest(struct pj *p)
 {
-    p->scratch_len = 0;
     for (;;) {
+        size_t n;
+        const unsigned char *run = pj_plain_run(p, &n);
+        if (n > 0 && !pj_scratch_append(p, run, n))
+            return 0;
         int ch = pj_getc(p);
         if (ch < ' ') {
             pj_ungetc(p);
@@ -538,16 +655,55 @@ static int pj_string_body(struct pj *p)
     }
 }
 
+/*
+ * The rest of a string after its opening quote. Most strings have no
+ * escape: such a one is left where it is in the input (*plain, *n bytes),
+ * to be copied once; any other is assembled in the scratch buffer (*plain
+ * is then NULL).
+ */
+static int pj_string_read(struct pj *p, const unsigned char **plain, size_t *n)
+{
+    const unsigned char *run = pj_plain_run(p, n);
+    if (!p->ungot && p->cur < p->end && *p->cur == '"') {
+        pj_getc(p); /* the closing quote */
+        *plain = run;
+        return 1;
+    }
+    *plain = NULL;
+    p->scratch_len = 0;
+    return (*n == 0 || pj_scratch_append(p, run, *n)) && pj_string_rest(p);
+}
+
+/* The string pj_string_read read, copied into the arena (NUL-terminated). */
+static const char *pj_string_keep(struct pj *p, const unsigned char *plain, size_t *n)
+{
+    if (plain == NULL) {
+        *n = p->scratch_len;
+        return pj_scratch_keep(p);
+    }
+    char *s = arena_alloc(p->arena, *n + 1);
+    if (s == NULL) {
+        pj_nomem(p);
+        return NULL;
+    }
+    if (*n > 0)
+        memcpy(s, plain, *n);
+    s[*n] = '\0';
+    return s;
+}
+
 static int pj_string(struct pj *p, struct jnode *node)
 {
-    if (!pj_string_body(p))
+    const unsigned char *plain;
+    size_t len;
+    if (!pj_string_read(p, &plain, &len))
         return 0;
-    const char *s = pj_scratch_keep(p);
+    const char *s = pj_string_keep(p, plain, &len);
     if (s == NULL)
         return 0;
     node->kind = JK_STRING;
     node->v.s.bytes = s;
-    node->v.s.len = p->scratch_len;
+    node->v.s.len = len;
     return 1;
 }
 
@@ -560,6 +716,13 @@ static int is_all_digits(const char *s)
     return 1;
 }
 
+/* The characters picojson takes into a number: [0-9+-eE.]. */
+static int pj_number_byte(int ch)
+{
+    return (ch >= '0' && ch <= '9') || ch == '+' || ch == '-' || ch == 'e' || ch == 'E' ||
+           ch == '.';
+}
+
 /*
  * A number, as picojson reads it: every following character among
  * [0-9+-eE.] is taken, then the text must be wholly an int64 (strtoimax)
@@ -569,18 +732,23 @@ static int is_all_digits(const char *s)
 static int pj_number(struct pj *p, struct jnode *node)
 {
     p->scratch_len = 0;
-    for (;;) {
-        int ch = pj_getc(p);
-        if ((ch >= '0' && ch <= '9') || ch == '+' || ch == '-' || ch == 'e' || ch == 'E' ||
-            ch == '.') {
-            if (!pj_scratch_push(p, ch))
-                return 0;
-        } else {
-            pj_ungetc(p);
-            break;
-        }
+    int first = pj_getc(p);
+    MC_ASSERT(pj_number_byte(first)); /* the caller saw a digit or '-' and pushed it back */
+    if (!pj_scratch_push(p, first))
+        return 0;
+    /* The rest at once: no newline among them, so the line count stays. */
+    const unsigned char *run = p->cur, *e = run;
+    while (e < p->end && pj_number_byte(*e))
+        e++;
+    if (e > run) {
+        if (!pj_scratch_append(p, run, (size_t)(e - run)))
+            return 0;
+        p->cur = e;
+        p->last_ch = e[-1];
     }
-    MC_ASSERT(p->scratch_len > 0); /* the caller saw a digit or '-' */
+    /* The character after it is read and pushed back, as picojson does. */
+    pj_getc(p);
+    pj_ungetc(p);
     const char *s = (const char *)p->scratch;
     const char *end = s + p->scratch_len;
     char *endp;
@@ -666,12 +834,12 @@ static int pj_array(struct pj *p, struct jnode *node, int depth_left)
 
 static int pj_member(struct pj *p, struct jmember *m, size_t order, int depth_left)
 {
-    if (!pj_expect(p, '"') || !pj_string_body(p) || !pj_expect(p, ':'))
+    const unsigned char *plain;
+    if (!pj_expect(p, '"') || !pj_string_read(p, &plain, &m->key_len) || !pj_expect(p, ':'))
         return 0;
-    m->key = pj_scratch_keep(p);
+    m->key = pj_string_keep(p, plain, &m->key_len);
     if (m->key == NULL)
         return 0;
-    m->key_len = p->scratch_len;
     m->order = order;
     return pj_value(p, &m->value, depth_left);
 }
@@ -957,6 +1125,8 @@ struct conv {
     size_t path_len;
     struct req_mark *marks;
     size_t marks_count;
+    /* Required fields of every message made so far (see check_required). */
+    size_t required_total;
     /* The first string value that held a NUL (see apply_text). */
     int nul_seen;
     uint64_t nul_offset;
@@ -1057,11 +1227,14 @@ static int is_map(const ProtobufCMessageDescriptor *parent, const ProtobufCField
     return map_entry_name_matches(f->name, e->short_name);
 }
 
-static ProtobufCMessage *message_new(ProtobufCAllocator *pa, const ProtobufCMessageDescriptor *d)
+static ProtobufCMessage *message_new(struct conv *c, const ProtobufCMessageDescriptor *d)
 {
-    ProtobufCMessage *m = pa_alloc(pa, d->sizeof_message);
-    if (m != NULL)
-        protobuf_c_message_init(d, m);
+    ProtobufCMessage *m = pa_alloc(c->pa, d->sizeof_message);
+    if (m == NULL)
+        return NULL;
+    protobuf_c_message_init(d, m);
+    for (unsigned i = 0; i < d->n_fields; i++)
+        c->required_total += d->fields[i].label == PROTOBUF_C_LABEL_REQUIRED;
     return m;
 }
 
@@ -1206,12 +1379,12 @@ static void path_append(struct conv *c, const char *s, size_t n)
     c->path[c->path_len] = '\0';
 }
 
-static size_t path_push_name(struct conv *c, const char *name)
+static size_t path_push_name(struct conv *c, const char *name, size_t len)
 {
     size_t saved = c->path_len;
     if (c->path_len > 0)
         path_append(c, ".", 1);
-    path_append(c, name, strlen(name));
+    path_append(c, name, len);
     return saved;
 }
 
@@ -1219,8 +1392,10 @@ static size_t path_push_index(struct conv *c, size_t index)
 {
     size_t saved = c->path_len;
     char buf[32];
-    int n = snprintf(buf, sizeof(buf), "[%zu]", index);
-    path_append(c, buf, (size_t)n);
+    buf[0] = '[';
+    size_t n = 1 + u64_text(index, buf + 1);
+    buf[n++] = ']';
+    path_append(c, buf, n);
     return saved;
 }
 
@@ -1613,7 +1788,7 @@ static int apply_value(struct conv *c, const struct target *tg, const struct jno
 static ProtobufCMessage *repeated_add_message(struct conv *c, const struct target *tg,
                                               const ProtobufCMessageDescriptor *d)
 {
-    ProtobufCMessage *sub = message_new(c->pa, d);
+    ProtobufCMessage *sub = message_new(c, d);
     if (sub == NULL)
         return NULL;
     int rc = store_value(c, tg, &sub);
@@ -1629,7 +1804,7 @@ static int mutable_message(struct conv *c, const struct target *tg, ProtobufCMes
         oneof_select(c, tg->msg, f);
     ProtobufCMessage **slot = MEMBER(tg->msg, f->offset);
     if (*slot == NULL) {
-        *slot = message_new(c->pa, f->descriptor);
+        *slot = message_new(c, f->descriptor);
         if (*slot == NULL)
             return conv_nomem(c);
     }
@@ -1650,9 +1825,8 @@ static int map_entry_complete(struct conv *c, ProtobufCMessage *entry)
         if (f->type == PROTOBUF_C_TYPE_MESSAGE || f->type == PROTOBUF_C_TYPE_STRING) {
             if (*(void **)member != NULL && *(void **)member != f->default_value)
                 continue;
-            void *fresh = f->type == PROTOBUF_C_TYPE_MESSAGE
-                              ? (void *)message_new(c->pa, f->descriptor)
-                              : pa_alloc(c->pa, 1);
+            void *fresh = f->type == PROTOBUF_C_TYPE_MESSAGE ? (void *)message_new(c, f->descriptor)
+                                                             : pa_alloc(c->pa, 1);
             if (fresh == NULL)
                 return conv_nomem(c);
             if (f->type == PROTOBUF_C_TYPE_STRING)
@@ -1680,11 +1854,11 @@ static int apply_map_member(struct conv *c, const struct target *tg, const struc
     key.v.s.len = m->key_len;
     struct target kt = {entry, &ed->fields[0], 0};
     struct target vt = {entry, &ed->fields[1], 0};
-    size_t inner = path_push_name(c, "key");
+    size_t inner = path_push_name(c, "key", 3);
     int rc = apply_value(c, &kt, &key);
     path_pop(c, inner);
     if (rc == 0) {
-        inner = path_push_name(c, "value");
+        inner = path_push_name(c, "value", 5);
         rc = apply_value(c, &vt, &m->value);
         path_pop(c, inner);
     }
@@ -1917,23 +2091,60 @@ static int repeated_finish(struct conv *c, const struct target *tg)
     return 0;
 }
 
-static const ProtobufCFieldDescriptor *field_find(const ProtobufCMessageDescriptor *d,
-                                                  const struct jmember *m)
+/*
+ * strcmp(name, key) for a key of key_len bytes, without measuring either.
+ * A key holding a NUL equals no name (it is no field's name).
+ */
+static int name_cmp(const char *name, const char *key, size_t key_len)
 {
-    if (strlen(m->key) != m->key_len)
-        return NULL; /* a name with a NUL in it is no field's name */
-    return protobuf_c_message_descriptor_get_field_by_name(d, m->key);
+    for (size_t i = 0; i < key_len; i++) {
+        unsigned char a = (unsigned char)name[i], b = (unsigned char)key[i];
+        if (a != b)
+            return a < b ? -1 : 1;
+        if (a == '\0')
+            return 1;
+    }
+    return name[key_len] == '\0' ? 0 : 1;
+}
+
+/*
+ * protobuf_c_message_descriptor_get_field_by_name's search, for a key with
+ * its length, among the names from *from on in fields_sorted_by_name (byte
+ * order, as the members of an object are sorted). A field found moves *from
+ * past it, so that each member of an object searches only what follows.
+ */
+static const ProtobufCFieldDescriptor *field_find(const ProtobufCMessageDescriptor *d,
+                                                  const struct jmember *m, size_t *from)
+{
+    if (d->fields_sorted_by_name == NULL)
+        return NULL;
+    size_t lo = *from, hi = d->n_fields;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const ProtobufCFieldDescriptor *f = &d->fields[d->fields_sorted_by_name[mid]];
+        int rv = name_cmp(f->name, m->key, m->key_len);
+        if (rv == 0) {
+            *from = mid + 1;
+            return f;
+        }
+        if (rv < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
 }
 
 /* The members of one JSON object into msg, in key order; unknown names skipped. */
 static int conv_object(struct conv *c, ProtobufCMessage *msg, const struct jnode *obj)
 {
+    size_t from = 0;
     for (size_t i = 0; i < obj->v.o.count; i++) {
         const struct jmember *m = &obj->v.o.members[i];
-        const ProtobufCFieldDescriptor *f = field_find(msg->descriptor, m);
+        const ProtobufCFieldDescriptor *f = field_find(msg->descriptor, m, &from);
         if (f == NULL)
             continue;
-        size_t saved = path_push_name(c, f->name);
+        size_t saved = path_push_name(c, f->name, m->key_len);
         struct target tg = {msg, f, 0};
         int rc = 0;
         if (is_repeated(f))
@@ -2044,8 +2255,20 @@ static void walk_message(struct walk *w, const ProtobufCMessage *msg)
     }
 }
 
+/*
+ * Every required field set is marked once: a JSON object names a field at
+ * most once, and each object fills a message of its own. So when the marks
+ * are as many as the required fields of all messages made, none is missing
+ * and the walk, which sorts the marks, is needed only to name what is.
+ */
 static int check_required(struct conv *c, const ProtobufCMessage *msg)
 {
+    MC_ASSERT(c->marks_count <= c->required_total);
+    if (c->marks_count == c->required_total) {
+        c->err->mesos_text[0] = '\0';
+        c->path[0] = '\0';
+        return 0;
+    }
     struct walk *w = arena_alloc(c->arena, sizeof(*w));
     uintptr_t *marks = arena_alloc(c->arena, (c->marks_count + 1) * sizeof(*marks));
     if (w == NULL || marks == NULL)
@@ -2084,7 +2307,7 @@ static int decode_tree(const ProtobufCMessageDescriptor *desc, const struct jnod
         text_str(&t, "Expecting a JSON object");
         return conv_fail(c, root, PBJSON_ERR_CONVERT, &t);
     }
-    ProtobufCMessage *msg = message_new(c->pa, desc);
+    ProtobufCMessage *msg = message_new(c, desc);
     if (msg == NULL)
         return conv_nomem(c);
     int rc = conv_object(c, msg, root);
@@ -2119,6 +2342,7 @@ static void conv_init(struct conv *c, ProtobufCAllocator *pa, struct arena *aren
     c->path_len = 0;
     c->marks = NULL;
     c->marks_count = 0;
+    c->required_total = 0;
     c->nul_seen = 0;
     c->nul_path[0] = '\0';
 }
@@ -2168,8 +2392,9 @@ int pbjson_decode(const ProtobufCMessageDescriptor *desc, const char *text, size
     if (len > MC_PBJSON_INPUT_BYTES_MAX)
         return simple_error(err, PBJSON_ERR_LIMIT,
                             "JSON text longer than MC_PBJSON_INPUT_BYTES_MAX");
+    struct arena_local first_chunk;
     struct arena arena;
-    arena_init(&arena, alloc);
+    arena_init(&arena, alloc, &first_chunk);
     struct jnode root;
     struct pj_result res;
     struct text t;
@@ -2200,8 +2425,9 @@ int pbjson_from_json(const ProtobufCMessageDescriptor *desc, const json_t *json,
         pbjson_allocator_init(&sys, NULL);
         alloc = &sys;
     }
+    struct arena_local first_chunk;
     struct arena arena;
-    arena_init(&arena, alloc);
+    arena_init(&arena, alloc, &first_chunk);
     struct jnode root;
     int rc = from_jansson(&arena, json, &root, MC_PBJSON_NESTING_MAX);
     if (rc == MC_ENOMEM) {
@@ -2562,9 +2788,25 @@ static int enc_end(struct enc *e, int object)
 
 static int enc_message(struct enc *e, const ProtobufCMessage *msg);
 
+/*
+ * protobuf_c_enum_descriptor_get_value with its common case inline: most
+ * enums number their values without a gap, in one range (value_ranges[1]
+ * is then the end marker, whose orig_index is the number of values).
+ */
+static const ProtobufCEnumValue *enum_value_find(const ProtobufCEnumDescriptor *ed, int v)
+{
+    if (ed->n_value_ranges != 1)
+        return protobuf_c_enum_descriptor_get_value(ed, v);
+    const ProtobufCIntRange *r = ed->value_ranges;
+    int64_t at = (int64_t)v - r[0].start_value;
+    if (at < 0 || at >= (int64_t)r[1].orig_index - (int64_t)r[0].orig_index)
+        return NULL;
+    return &ed->values[r[0].orig_index + (size_t)at];
+}
+
 static int enum_known(const ProtobufCFieldDescriptor *f, const void *value)
 {
-    return protobuf_c_enum_descriptor_get_value(f->descriptor, *(const int *)value) != NULL;
+    return enum_value_find(f->descriptor, *(const int *)value) != NULL;
 }
 
 /* One value of f's element type; value points to it as protobuf-c stores it. */
@@ -2594,7 +2836,7 @@ static int enc_scalar(struct enc *e, const ProtobufCFieldDescriptor *f, const vo
     case PROTOBUF_C_TYPE_BOOL:
         return e->ops->boolean(e->ctx, *(const protobuf_c_boolean *)value != 0);
     case PROTOBUF_C_TYPE_ENUM:
-        ev = protobuf_c_enum_descriptor_get_value(f->descriptor, *(const int *)value);
+        ev = enum_value_find(f->descriptor, *(const int *)value);
         MC_ASSERT(ev != NULL); /* callers leave unknown values out */
         return e->ops->string(e->ctx, ev->name, strlen(ev->name));
     case PROTOBUF_C_TYPE_STRING:
@@ -2653,33 +2895,35 @@ static const char *map_key_text(const ProtobufCMessage *entry, char *buf, size_t
 {
     const ProtobufCFieldDescriptor *kf = &entry->descriptor->fields[0];
     const void *k = CMEMBER(entry, kf->offset);
-    const char *s = buf;
+    const char *s;
     switch (kf->type) {
     case PROTOBUF_C_TYPE_STRING:
         s = *(char *const *)k != NULL ? *(char *const *)k : "";
-        break;
+        *len = strlen(s);
+        return s;
     case PROTOBUF_C_TYPE_BOOL:
         s = *(const protobuf_c_boolean *)k ? "true" : "false";
-        break;
+        *len = strlen(s);
+        return s;
     case PROTOBUF_C_TYPE_INT32:
     case PROTOBUF_C_TYPE_SINT32:
     case PROTOBUF_C_TYPE_SFIXED32:
-        snprintf(buf, 32, "%" PRId32, *(const int32_t *)k);
+        *len = i64_text(*(const int32_t *)k, buf);
         break;
     case PROTOBUF_C_TYPE_UINT32:
     case PROTOBUF_C_TYPE_FIXED32:
-        snprintf(buf, 32, "%" PRIu32, *(const uint32_t *)k);
+        *len = u64_text(*(const uint32_t *)k, buf);
         break;
     case PROTOBUF_C_TYPE_UINT64:
     case PROTOBUF_C_TYPE_FIXED64:
-        snprintf(buf, 32, "%" PRIu64, *(const uint64_t *)k);
+        *len = u64_text(*(const uint64_t *)k, buf);
         break;
     default: /* the 64-bit signed kinds; protoc allows no other key type */
-        snprintf(buf, 32, "%" PRId64, *(const int64_t *)k);
+        *len = i64_text(*(const int64_t *)k, buf);
         break;
     }
-    *len = strlen(s);
-    return s;
+    buf[*len] = '\0';
+    return buf;
 }
 
 /* A map entry's value; an unset one is written as its default, as stout does. */
@@ -2788,6 +3032,34 @@ static int ts_sep(struct text_sink *s)
     return s->comma ? mc_buf_append_byte(s->out, ',') : 0;
 }
 
+/*
+ * Grows out once by the ',' the sink owes (if any) and n bytes, writes the
+ * ',' and returns where the n bytes go, or NULL with *rc set. Most tokens
+ * are a few bytes: one growth each instead of one per piece.
+ */
+static uint8_t *ts_grow(struct text_sink *s, size_t n, int *rc)
+{
+    uint8_t *at;
+    *rc = mc_buf_grow(s->out, n + (s->comma ? 1u : 0u), &at);
+    if (*rc != 0)
+        return NULL;
+    if (s->comma)
+        *at++ = ',';
+    return at;
+}
+
+/* A token of n bytes after the ',' owed; comma_after is what is owed next. */
+static int ts_put(struct text_sink *s, const char *bytes, size_t n, int comma_after)
+{
+    int rc;
+    uint8_t *at = ts_grow(s, n, &rc);
+    if (at == NULL)
+        return rc;
+    memcpy(at, bytes, n);
+    s->comma = comma_after;
+    return 0;
+}
+
 /* The two-character escapes rapidjson writes; NULL for the others. */
 static const char *short_escape(unsigned char ch)
 {
@@ -2809,6 +3081,38 @@ static const char *short_escape(unsigned char ch)
     default:
         return NULL;
     }
+}
+
+/* Whether rapidjson writes every byte of str as it is (no escape needed). */
+static int escape_free(const char *str, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)str[i];
+        if (ch < 0x20 || ch == '"' || ch == '\\')
+            return 0;
+    }
+    return 1;
+}
+
+/*
+ * str quoted after the ',' owed, then tail (tail_len bytes, e.g. ':'), when
+ * nothing in it needs an escape: 0, an error, or -1 to take ts_quoted.
+ */
+static int ts_quoted_plain(struct text_sink *s, const char *str, size_t len, const char *tail,
+                           size_t tail_len, int comma_after)
+{
+    if (!escape_free(str, len))
+        return -1;
+    int rc;
+    uint8_t *at = ts_grow(s, len + 2 + tail_len, &rc);
+    if (at == NULL)
+        return rc;
+    *at++ = '"';
+    memcpy(at, str, len);
+    at[len] = '"';
+    memcpy(at + len + 1, tail, tail_len);
+    s->comma = comma_after;
+    return 0;
 }
 
 /*
@@ -2842,23 +3146,23 @@ static int ts_quoted(struct mc_buf *out, const char *str, size_t len)
 
 static int ts_begin(void *ctx, int object)
 {
-    struct text_sink *s = ctx;
-    int rc = ts_sep(s);
-    s->comma = 0;
-    return rc != 0 ? rc : mc_buf_append_byte(s->out, object ? '{' : '[');
+    return ts_put(ctx, object ? "{" : "[", 1, 0);
 }
 
 static int ts_end(void *ctx, int object)
 {
     struct text_sink *s = ctx;
-    s->comma = 1;
-    return mc_buf_append_byte(s->out, object ? '}' : ']');
+    s->comma = 0; /* none before a closing bracket */
+    return ts_put(s, object ? "}" : "]", 1, 1);
 }
 
 static int ts_key(void *ctx, const char *name, size_t len)
 {
     struct text_sink *s = ctx;
-    int rc = ts_sep(s);
+    int rc = ts_quoted_plain(s, name, len, ":", 1, 0);
+    if (rc >= 0)
+        return rc;
+    rc = ts_sep(s);
     if (rc == 0)
         rc = ts_quoted(s->out, name, len);
     s->comma = 0;
@@ -2867,49 +3171,40 @@ static int ts_key(void *ctx, const char *name, size_t len)
 
 static int ts_boolean(void *ctx, int b)
 {
-    struct text_sink *s = ctx;
-    int rc = ts_sep(s);
-    s->comma = 1;
-    return rc != 0 ? rc : mc_buf_append_str(s->out, b ? "true" : "false");
+    return b ? ts_put(ctx, "true", 4, 1) : ts_put(ctx, "false", 5, 1);
 }
 
 static int ts_int64(void *ctx, int64_t v)
 {
-    struct text_sink *s = ctx;
-    int rc = ts_sep(s);
-    s->comma = 1;
-    return rc != 0 ? rc : mc_buf_appendf(s->out, "%" PRId64, v);
+    char num[24];
+    return ts_put(ctx, num, i64_text(v, num), 1);
 }
 
 static int ts_uint64(void *ctx, uint64_t v)
 {
-    struct text_sink *s = ctx;
-    int rc = ts_sep(s);
-    s->comma = 1;
-    return rc != 0 ? rc : mc_buf_appendf(s->out, "%" PRIu64, v);
+    char num[24];
+    return ts_put(ctx, num, u64_text(v, num), 1);
 }
 
 /* Infinities as Mesos' patched rapidjson quotes them; NaN quoted likewise. */
 static int ts_real(void *ctx, double v)
 {
-    struct text_sink *s = ctx;
-    int rc = ts_sep(s);
-    s->comma = 1;
-    if (rc != 0)
-        return rc;
     if (isnan(v))
-        return mc_buf_append_str(s->out, "\"NaN\"");
+        return ts_put(ctx, "\"NaN\"", 5, 1);
     if (isinf(v))
-        return mc_buf_append_str(s->out, v < 0 ? "\"-Infinity\"" : "\"Infinity\"");
+        return v < 0 ? ts_put(ctx, "\"-Infinity\"", 11, 1) : ts_put(ctx, "\"Infinity\"", 10, 1);
     char num[32];
     size_t n = double_format(v, num);
-    return mc_buf_append(s->out, num, n);
+    return ts_put(ctx, num, n, 1);
 }
 
 static int ts_string(void *ctx, const char *str, size_t len)
 {
     struct text_sink *s = ctx;
-    int rc = ts_sep(s);
+    int rc = ts_quoted_plain(s, str, len, "", 0, 1);
+    if (rc >= 0)
+        return rc;
+    rc = ts_sep(s);
     s->comma = 1;
     return rc != 0 ? rc : ts_quoted(s->out, str, len);
 }
@@ -3068,21 +3363,422 @@ json_t *pbjson_to_json(const ProtobufCMessage *msg)
 /* 6. Protobuf bytes                                                   */
 /* ------------------------------------------------------------------ */
 
+/*
+ * Packing. protobuf-c packs in three walks of the message
+ * (protobuf_c_message_check, protobuf_c_message_get_packed_size and
+ * protobuf_c_message_pack): every string is measured with strlen twice, and
+ * every sub-message of 128 bytes or more is moved once more for each level
+ * above it, to make room for its length. We write the same bytes in one walk,
+ * from the last field to the first into the end of a buffer, so that a
+ * sub-message's length is known when its prefix is written. The same walk
+ * makes protobuf_c_message_check's checks, so that every message protobuf-c
+ * refuses is MC_EINVAL before out is touched: callers build messages by hand
+ * (events, checkpoints, registry entries), and a missing required field
+ * there must stay a clean error rather than bytes no peer can read.
+ *
+ * The buffer is on the stack. A message too big for it is measured first
+ * (pbs_*, the same decisions without writing), then written into exactly
+ * that room of out. Either way out grows once by the exact size, as it did
+ * with protobuf-c. test_pbjson.c compares our bytes with protobuf-c's for
+ * random messages of every registered type, big ones included.
+ */
+#define PACK_STACK_BYTES 32768u
+
+/* The room ran out: not an error, the message is measured instead. */
+#define PACK_FULL 1
+
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+              "fixed-size values are copied as they are held, as protobuf-c does here");
+
+/* The wire type of each ProtobufCType, in the enum's order. */
+static const uint8_t wire_of_type[] = {
+    [PROTOBUF_C_TYPE_INT32] = PROTOBUF_C_WIRE_TYPE_VARINT,
+    [PROTOBUF_C_TYPE_SINT32] = PROTOBUF_C_WIRE_TYPE_VARINT,
+    [PROTOBUF_C_TYPE_SFIXED32] = PROTOBUF_C_WIRE_TYPE_32BIT,
+    [PROTOBUF_C_TYPE_INT64] = PROTOBUF_C_WIRE_TYPE_VARINT,
+    [PROTOBUF_C_TYPE_SINT64] = PROTOBUF_C_WIRE_TYPE_VARINT,
+    [PROTOBUF_C_TYPE_SFIXED64] = PROTOBUF_C_WIRE_TYPE_64BIT,
+    [PROTOBUF_C_TYPE_UINT32] = PROTOBUF_C_WIRE_TYPE_VARINT,
+    [PROTOBUF_C_TYPE_FIXED32] = PROTOBUF_C_WIRE_TYPE_32BIT,
+    [PROTOBUF_C_TYPE_UINT64] = PROTOBUF_C_WIRE_TYPE_VARINT,
+    [PROTOBUF_C_TYPE_FIXED64] = PROTOBUF_C_WIRE_TYPE_64BIT,
+    [PROTOBUF_C_TYPE_FLOAT] = PROTOBUF_C_WIRE_TYPE_32BIT,
+    [PROTOBUF_C_TYPE_DOUBLE] = PROTOBUF_C_WIRE_TYPE_64BIT,
+    [PROTOBUF_C_TYPE_BOOL] = PROTOBUF_C_WIRE_TYPE_VARINT,
+    [PROTOBUF_C_TYPE_ENUM] = PROTOBUF_C_WIRE_TYPE_VARINT,
+    [PROTOBUF_C_TYPE_STRING] = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED,
+    [PROTOBUF_C_TYPE_BYTES] = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED,
+    [PROTOBUF_C_TYPE_MESSAGE] = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED,
+};
+
+static ProtobufCWireType wire_type(ProtobufCType type)
+{
+    MC_ASSERT((size_t)type < sizeof(wire_of_type));
+    return (ProtobufCWireType)wire_of_type[type];
+}
+
+/* The varint a value of a varint type is written as (protobuf-c's *_pack). */
+static uint64_t varint_of(ProtobufCType type, const void *value)
+{
+    uint32_t u32;
+    uint64_t u64;
+    switch (type) {
+    case PROTOBUF_C_TYPE_INT32:
+    case PROTOBUF_C_TYPE_ENUM: {
+        /* A negative int32 is sign-extended to ten bytes, as protobuf-c and C++ write it. */
+        int64_t i = *(const int32_t *)value;
+        return (uint64_t)i;
+    }
+    case PROTOBUF_C_TYPE_SINT32:
+        u32 = *(const uint32_t *)value;
+        return (u32 << 1) ^ (0u - (u32 >> 31));
+    case PROTOBUF_C_TYPE_UINT32:
+        return *(const uint32_t *)value;
+    case PROTOBUF_C_TYPE_SINT64:
+        u64 = *(const uint64_t *)value;
+        return (u64 << 1) ^ (0u - (u64 >> 63));
+    case PROTOBUF_C_TYPE_BOOL:
+        return *(const protobuf_c_boolean *)value ? 1 : 0;
+    default: /* int64, uint64 */
+        return *(const uint64_t *)value;
+    }
+}
+
+static size_t varint_size(uint64_t v)
+{
+    /* Seven bits a byte: the bit length of v (at least 1), divided by 7, rounded up. */
+    unsigned bits = 64u - (unsigned)__builtin_clzll(v | 1u);
+    return (bits + 6u) / 7u;
+}
+
+static size_t tag_size(uint32_t id)
+{
+    return varint_size((uint64_t)id << 3);
+}
+
+/* A proto3 field without presence is written unless zero, as protobuf-c judges zero. */
+static int pb_zeroish(const ProtobufCFieldDescriptor *f, const void *member)
+{
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_BOOL:
+        return *(const protobuf_c_boolean *)member == 0;
+    case PROTOBUF_C_TYPE_FLOAT:
+        return *(const float *)member == 0;
+    case PROTOBUF_C_TYPE_DOUBLE:
+        return *(const double *)member == 0;
+    case PROTOBUF_C_TYPE_STRING:
+        return *(char *const *)member == NULL || **(char *const *)member == '\0';
+    case PROTOBUF_C_TYPE_BYTES:
+        return ((const ProtobufCBinaryData *)member)->len == 0;
+    case PROTOBUF_C_TYPE_MESSAGE:
+        return *(void *const *)member == NULL;
+    default:
+        return elem_size(f->type) == 8 ? *(const uint64_t *)member == 0
+                                       : *(const uint32_t *)member == 0;
+    }
+}
+
+/* Whether protobuf-c's packer writes a singular field (not a repeated one). */
+static inline int pb_singular_written(const ProtobufCMessage *msg,
+                                      const ProtobufCFieldDescriptor *f)
+{
+    const void *member = CMEMBER(msg, f->offset);
+    const void *q = CMEMBER(msg, f->quantifier_offset);
+    int pointer = f->type == PROTOBUF_C_TYPE_MESSAGE || f->type == PROTOBUF_C_TYPE_STRING;
+    const void *ptr = pointer ? *(const void *const *)member : NULL;
+    if (is_oneof(f))
+        return *(const uint32_t *)q == f->id &&
+               (!pointer || (ptr != NULL && ptr != f->default_value));
+    switch (f->label) {
+    case PROTOBUF_C_LABEL_OPTIONAL:
+        return pointer ? ptr != NULL && ptr != f->default_value
+                       : *(const protobuf_c_boolean *)q != 0;
+    case PROTOBUF_C_LABEL_NONE:
+        return !pb_zeroish(f, member);
+    default: /* required */
+        return 1;
+    }
+}
+
+/* ---- measuring ---- */
+
+static int pbs_message(const ProtobufCMessage *msg, size_t *size);
+
+/*
+ * The bytes of one value of a length-prefixed type, prefix included, or
+ * MC_EINVAL where protobuf_c_message_check refuses it: a NULL string or
+ * message, or bytes with a length but no data.
+ */
+static int pbs_prefixed(const ProtobufCFieldDescriptor *f, const void *value, size_t *size)
+{
+    size_t n;
+    if (f->type == PROTOBUF_C_TYPE_STRING) {
+        const char *s = *(char *const *)value;
+        if (s == NULL)
+            return MC_EINVAL;
+        n = strlen(s);
+    } else if (f->type == PROTOBUF_C_TYPE_BYTES) {
+        const ProtobufCBinaryData *bd = value;
+        if (bd->len > 0 && bd->data == NULL)
+            return MC_EINVAL;
+        n = bd->len;
+    } else {
+        const ProtobufCMessage *sub = *(ProtobufCMessage *const *)value;
+        if (sub == NULL)
+            return MC_EINVAL;
+        int rc = pbs_message(sub, &n);
+        if (rc != 0)
+            return rc;
+    }
+    *size = varint_size(n) + n;
+    return 0;
+}
+
+/* The bytes of one value without its tag, or MC_EINVAL. */
+static int pbs_value(const ProtobufCFieldDescriptor *f, const void *value, size_t *size)
+{
+    switch (wire_type(f->type)) {
+    case PROTOBUF_C_WIRE_TYPE_VARINT:
+        *size = varint_size(varint_of(f->type, value));
+        return 0;
+    case PROTOBUF_C_WIRE_TYPE_32BIT:
+        *size = 4;
+        return 0;
+    case PROTOBUF_C_WIRE_TYPE_64BIT:
+        *size = 8;
+        return 0;
+    default:
+        return pbs_prefixed(f, value, size);
+    }
+}
+
+static int pbs_repeated(const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f,
+                        size_t *size)
+{
+    size_t n = *(const size_t *)CMEMBER(msg, f->quantifier_offset);
+    if (n == 0)
+        return 0;
+    const char *arr = *(const char *const *)CMEMBER(msg, f->offset);
+    if (arr == NULL)
+        return MC_EINVAL;
+    size_t esize = elem_size(f->type), total = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t one;
+        int rc = pbs_value(f, arr + i * esize, &one);
+        if (rc != 0)
+            return rc;
+        total += one;
+    }
+    if ((f->flags & PROTOBUF_C_FIELD_FLAG_PACKED) != 0)
+        *size += tag_size(f->id) + varint_size(total) + total;
+    else
+        *size += n * tag_size(f->id) + total;
+    return 0;
+}
+
+/* What pbw_message writes for msg, in bytes, or MC_EINVAL. */
+static int pbs_message(const ProtobufCMessage *msg, size_t *size)
+{
+    const ProtobufCMessageDescriptor *d = msg->descriptor;
+    if (d == NULL || d->magic != PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC)
+        return MC_EINVAL;
+    size_t total = 0;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        int rc = 0;
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            rc = pbs_repeated(msg, f, &total);
+        } else if (pb_singular_written(msg, f)) {
+            size_t one;
+            rc = pbs_value(f, CMEMBER(msg, f->offset), &one);
+            total += tag_size(f->id) + one;
+        }
+        if (rc != 0)
+            return rc;
+    }
+    for (unsigned u = 0; u < msg->n_unknown_fields; u++)
+        total += tag_size(msg->unknown_fields[u].tag) + msg->unknown_fields[u].len;
+    *size = total;
+    return 0;
+}
+
+/* ---- writing, from the end ---- */
+
+/*
+ * The room is [lo, p): each writer takes the position p in front of which
+ * it writes and returns the new one, or NULL with err set (PACK_FULL or
+ * MC_EINVAL). The position stays in a register; nothing else changes.
+ */
+struct pbw {
+    uint8_t *lo;
+    int err;
+};
+
+static uint8_t *pbw_fail(struct pbw *w, int err)
+{
+    w->err = err;
+    return NULL;
+}
+
+static inline uint8_t *pbw_varint(struct pbw *w, uint8_t *p, uint64_t v)
+{
+    if (v < 0x80) { /* tags, lengths and small numbers: most varints */
+        if (p == w->lo)
+            return pbw_fail(w, PACK_FULL);
+        *--p = (uint8_t)v;
+        return p;
+    }
+    size_t n = varint_size(v);
+    if ((size_t)(p - w->lo) < n)
+        return pbw_fail(w, PACK_FULL);
+    p -= n;
+    uint8_t *at = p;
+    for (; v >= 0x80; v >>= 7)
+        *at++ = (uint8_t)(v | 0x80);
+    *at = (uint8_t)v;
+    return p;
+}
+
+static inline uint8_t *pbw_bytes(struct pbw *w, uint8_t *p, const void *data, size_t n)
+{
+    if ((size_t)(p - w->lo) < n)
+        return pbw_fail(w, PACK_FULL);
+    p -= n;
+    if (n > 0)
+        memcpy(p, data, n);
+    return p;
+}
+
+static uint8_t *pbw_message(struct pbw *w, uint8_t *p, const ProtobufCMessage *msg);
+
+/* One value of a length-prefixed type, prefix included (see pbs_prefixed). */
+static uint8_t *pbw_prefixed(struct pbw *w, uint8_t *p, const ProtobufCFieldDescriptor *f,
+                             const void *value)
+{
+    const uint8_t *end = p;
+    if (f->type == PROTOBUF_C_TYPE_STRING) {
+        const char *s = *(char *const *)value;
+        if (s == NULL)
+            return pbw_fail(w, MC_EINVAL);
+        p = pbw_bytes(w, p, s, strlen(s));
+    } else if (f->type == PROTOBUF_C_TYPE_BYTES) {
+        const ProtobufCBinaryData *bd = value;
+        if (bd->len > 0 && bd->data == NULL)
+            return pbw_fail(w, MC_EINVAL);
+        p = pbw_bytes(w, p, bd->data, bd->len);
+    } else {
+        const ProtobufCMessage *sub = *(ProtobufCMessage *const *)value;
+        if (sub == NULL)
+            return pbw_fail(w, MC_EINVAL);
+        p = pbw_message(w, p, sub);
+    }
+    return p == NULL ? NULL : pbw_varint(w, p, (uint64_t)(end - p));
+}
+
+/* One value of f's type without its tag (value points to it as protobuf-c holds it). */
+static inline uint8_t *pbw_value(struct pbw *w, uint8_t *p, const ProtobufCFieldDescriptor *f,
+                                 ProtobufCWireType wire, const void *value)
+{
+    switch (wire) {
+    case PROTOBUF_C_WIRE_TYPE_VARINT:
+        return pbw_varint(w, p, varint_of(f->type, value));
+    case PROTOBUF_C_WIRE_TYPE_32BIT:
+        return pbw_bytes(w, p, value, 4);
+    case PROTOBUF_C_WIRE_TYPE_64BIT:
+        return pbw_bytes(w, p, value, 8);
+    default:
+        return pbw_prefixed(w, p, f, value);
+    }
+}
+
+static uint8_t *pbw_repeated(struct pbw *w, uint8_t *p, const ProtobufCMessage *msg,
+                             const ProtobufCFieldDescriptor *f)
+{
+    size_t n = *(const size_t *)CMEMBER(msg, f->quantifier_offset);
+    if (n == 0)
+        return p;
+    const char *arr = *(const char *const *)CMEMBER(msg, f->offset);
+    if (arr == NULL)
+        return pbw_fail(w, MC_EINVAL);
+    size_t size = elem_size(f->type);
+    ProtobufCWireType wire = wire_type(f->type);
+    if ((f->flags & PROTOBUF_C_FIELD_FLAG_PACKED) != 0) {
+        /* One tag and one length for the whole run (numeric types only). */
+        const uint8_t *end = p;
+        for (size_t i = n; p != NULL && i-- > 0;)
+            p = pbw_value(w, p, f, wire, arr + i * size);
+        if (p != NULL)
+            p = pbw_varint(w, p, (uint64_t)(end - p));
+        return p == NULL
+                   ? NULL
+                   : pbw_varint(w, p, (uint64_t)f->id << 3 | PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED);
+    }
+    uint64_t tag = (uint64_t)f->id << 3 | wire;
+    for (size_t i = n; p != NULL && i-- > 0;) {
+        p = pbw_value(w, p, f, wire, arr + i * size);
+        if (p != NULL)
+            p = pbw_varint(w, p, tag);
+    }
+    return p;
+}
+
+/* A message's fields in field-number order, then its unknown fields, as protobuf-c packs. */
+static uint8_t *pbw_message(struct pbw *w, uint8_t *p, const ProtobufCMessage *msg)
+{
+    const ProtobufCMessageDescriptor *d = msg->descriptor;
+    if (d == NULL || d->magic != PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC)
+        return pbw_fail(w, MC_EINVAL);
+    for (unsigned u = msg->n_unknown_fields; p != NULL && u-- > 0;) {
+        const ProtobufCMessageUnknownField *uf = &msg->unknown_fields[u];
+        p = pbw_bytes(w, p, uf->data, uf->len);
+        if (p != NULL)
+            p = pbw_varint(w, p, (uint64_t)uf->tag << 3 | uf->wire_type);
+    }
+    for (unsigned i = d->n_fields; p != NULL && i-- > 0;) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            p = pbw_repeated(w, p, msg, f);
+        } else if (pb_singular_written(msg, f)) {
+            ProtobufCWireType wire = wire_type(f->type);
+            p = pbw_value(w, p, f, wire, CMEMBER(msg, f->offset));
+            if (p != NULL)
+                p = pbw_varint(w, p, (uint64_t)f->id << 3 | wire);
+        }
+    }
+    return p;
+}
+
 int pbjson_pack(const ProtobufCMessage *msg, struct mc_buf *out)
 {
     MC_ASSERT(msg != NULL && out != NULL);
-    if (!protobuf_c_message_check(msg))
-        return MC_EINVAL;
-    size_t size = protobuf_c_message_get_packed_size(msg);
+    uint8_t stack[PACK_STACK_BYTES];
+    struct pbw w = {stack, 0};
+    uint8_t *end = stack + sizeof(stack);
+    const uint8_t *packed = pbw_message(&w, end, msg);
+    size_t size;
+    if (packed != NULL) {
+        size = (size_t)(end - packed);
+    } else if (w.err == PACK_FULL) {
+        int rc = pbs_message(msg, &size);
+        if (rc != 0)
+            return rc;
+    } else {
+        return w.err;
+    }
     if (size > out->len_max - out->len)
         return MC_ELIMIT;
-    /* Packed in place, in one pass: no per-field appends. */
     uint8_t *at;
     int err = mc_buf_grow(out, size, &at);
     if (err != 0)
         return err;
-    size_t packed = protobuf_c_message_pack(msg, at);
-    MC_ASSERT(packed == size);
+    if (packed != NULL) {
+        if (size > 0)
+            memcpy(at, packed, size);
+        return 0;
+    }
+    struct pbw exact = {at, 0};
+    packed = pbw_message(&exact, at + size, msg);
+    MC_ASSERT(packed == at); /* measured and written alike */
     return 0;
 }
 
@@ -3119,19 +3815,22 @@ static int type_has_required(const ProtobufCMessageDescriptor *d)
 /*
  * A map entry (protoc's "<Field>Entry": key 1, value 2) without its value
  * stands, in C++, for the value type's empty instance; if that type has
- * required fields the message does not parse there. 1 when entry is such.
+ * required fields the message does not parse there. For the element type d
+ * of a repeated field: the value field whose absence is such, or NULL when
+ * every element is fine as it is (the case of all but a few fields).
  */
-static int map_entry_value_missing(const ProtobufCMessage *entry)
+static const ProtobufCFieldDescriptor *map_value_needed(const ProtobufCMessageDescriptor *d)
 {
-    const ProtobufCMessageDescriptor *d = entry->descriptor;
+    if (d->n_fields != 2)
+        return NULL;
     size_t len = strlen(d->name);
-    if (d->n_fields != 2 || len < 5 || strcmp(d->name + len - 5, "Entry") != 0)
-        return 0;
+    if (len < 5 || strcmp(d->name + len - 5, "Entry") != 0)
+        return NULL;
     const ProtobufCFieldDescriptor *v = protobuf_c_message_descriptor_get_field(d, 2);
-    if (v == NULL || v->type != PROTOBUF_C_TYPE_MESSAGE || strcmp(v->name, "value") != 0)
-        return 0;
-    return *(ProtobufCMessage *const *)((const char *)entry + v->offset) == NULL &&
-           type_has_required(v->descriptor);
+    if (v == NULL || v->type != PROTOBUF_C_TYPE_MESSAGE || strcmp(v->name, "value") != 0 ||
+        !type_has_required(v->descriptor))
+        return NULL;
+    return v;
 }
 
 /*
@@ -3157,6 +3856,8 @@ static int enums_known(ProtobufCMessage *msg, struct mc_diag *diag, uint32_t dep
     }
     for (unsigned i = 0; i < d->n_fields; i++) {
         const ProtobufCFieldDescriptor *f = &d->fields[i];
+        if (f->type != PROTOBUF_C_TYPE_ENUM && f->type != PROTOBUF_C_TYPE_MESSAGE)
+            continue; /* nothing to check below any other field */
         char *base = (char *)msg;
         void *member = base + f->offset;
         /* A oneof's members share storage: only the chosen one holds this field. */
@@ -3170,10 +3871,10 @@ static int enums_known(ProtobufCMessage *msg, struct mc_diag *diag, uint32_t dep
                 int *values = *(int **)member;
                 size_t kept = 0;
                 for (size_t k = 0; k < *n; k++)
-                    if (protobuf_c_enum_descriptor_get_value(ed, values[k]) != NULL)
+                    if (enum_value_find(ed, values[k]) != NULL)
                         values[kept++] = values[k];
                 *n = kept;
-            } else if (protobuf_c_enum_descriptor_get_value(ed, *(int *)member) == NULL) {
+            } else if (enum_value_find(ed, *(int *)member) == NULL) {
                 if (f->label == PROTOBUF_C_LABEL_REQUIRED) {
                     mc_diag_set(diag, "required field %s.%s holds %d, which %s does not name",
                                 d->name, f->name, *(int *)member, ed->name);
@@ -3190,8 +3891,11 @@ static int enums_known(ProtobufCMessage *msg, struct mc_diag *diag, uint32_t dep
             if (f->label == PROTOBUF_C_LABEL_REPEATED) {
                 size_t n = *(size_t *)(base + f->quantifier_offset);
                 ProtobufCMessage **subs = *(ProtobufCMessage ***)member;
+                /* Every element has the field's type: whether one may lack
+                 * its value is asked once. */
+                const ProtobufCFieldDescriptor *v = n > 0 ? map_value_needed(f->descriptor) : NULL;
                 for (size_t k = 0; k < n; k++) {
-                    if (map_entry_value_missing(subs[k])) {
+                    if (v != NULL && *(ProtobufCMessage **)((char *)subs[k] + v->offset) == NULL) {
                         mc_diag_set(diag, "%s.%s has an entry without its value", d->name,
                                     f->name);
                         return MC_EPARSE;

@@ -85,8 +85,9 @@
  * Memory: messages are built through the caller's ProtobufCAllocator laid
  * out exactly as protobuf_c_message_unpack lays them out, so the caller
  * frees them with protobuf_c_message_free_unpacked(msg, alloc). The parsed
- * JSON lives in an arena taken from the same allocator and freed before the
- * call returns. Nothing is global; every function is reentrant.
+ * JSON lives in an arena (a first chunk on the stack, the rest taken from
+ * the same allocator) freed before the call returns. Packing uses up to
+ * 32 KiB of stack. Nothing is global; every function is reentrant.
  */
 #ifndef PBJSON_H
 #define PBJSON_H

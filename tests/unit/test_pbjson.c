@@ -1399,6 +1399,526 @@ static void test_property_registry(void **state)
         property_run(proto_registry_at(i), 0xc0ffee00u + i, 25);
 }
 
+/* ---- pbjson_pack against protobuf-c ---- */
+
+/*
+ * pbjson_pack writes the bytes itself, in one walk from the end; they must
+ * be protobuf-c's, byte for byte, and it must refuse exactly what
+ * protobuf_c_message_check refuses. pack_reference packs as protobuf-c
+ * does: check, measure, pack.
+ */
+static int pack_reference(const ProtobufCMessage *m, struct mc_buf *out)
+{
+    mc_buf_init(out, 1u << 30, NULL);
+    if (!protobuf_c_message_check(m))
+        return MC_EINVAL;
+    size_t size = protobuf_c_message_get_packed_size(m);
+    uint8_t *at;
+    assert_int_equal(mc_buf_grow(out, size, &at), 0);
+    assert_int_equal(protobuf_c_message_pack(m, at), size);
+    return 0;
+}
+
+/* Packs after what out holds: our bytes must be protobuf-c's; returns their count. */
+static size_t assert_packs_like_protobuf_c(const ProtobufCMessage *m)
+{
+    struct mc_buf ours, ref;
+    assert_int_equal(pack_reference(m, &ref), 0);
+    mc_buf_init(&ours, 1u << 30, NULL);
+    assert_int_equal(mc_buf_append_str(&ours, "head"), 0);
+    assert_int_equal(pbjson_pack(m, &ours), 0);
+    if (ours.len != ref.len + 4 || (ref.len > 0 && memcmp(ours.data + 4, ref.data, ref.len) != 0))
+        fail_msg("%s: %zu bytes packed where protobuf-c packs %zu, or other bytes",
+                 m->descriptor->name, ours.len - 4, ref.len);
+    assert_memory_equal(ours.data, "head", 4);
+    size_t n = ref.len;
+    mc_buf_deinit(&ours);
+    mc_buf_deinit(&ref);
+    return n;
+}
+
+/* A message protobuf-c refuses to pack: MC_EINVAL, and out as it was. */
+static void assert_pack_refused(const ProtobufCMessage *m)
+{
+    assert_false(protobuf_c_message_check(m));
+    struct mc_buf b;
+    mc_buf_init(&b, 1u << 30, NULL);
+    assert_int_equal(mc_buf_append_str(&b, "head"), 0);
+    assert_int_equal(pbjson_pack(m, &b), MC_EINVAL);
+    assert_int_equal(b.len, 4);
+    assert_string_equal(mc_buf_str(&b), "head");
+    mc_buf_deinit(&b);
+}
+
+/* A copy of a descriptor whose fields may be changed, for what no .proto of ours declares. */
+struct desc_copy {
+    ProtobufCMessageDescriptor d;
+    ProtobufCFieldDescriptor fields[64];
+};
+
+static void desc_copy_init(struct desc_copy *c, const ProtobufCMessageDescriptor *d)
+{
+    assert_true(d->n_fields <= ROWS(c->fields));
+    c->d = *d;
+    memcpy(c->fields, d->fields, d->n_fields * sizeof(c->fields[0]));
+    c->d.fields = c->fields;
+}
+
+/* m packed as if its type were c's (the same layout), by both packers. */
+static void assert_packs_like_protobuf_c_as(ProtobufCMessage *m, const struct desc_copy *c)
+{
+    const ProtobufCMessageDescriptor *real = m->descriptor;
+    m->descriptor = &c->d;
+    assert_packs_like_protobuf_c(m);
+    m->descriptor = real;
+}
+
+static void test_pack_like_protobuf_c(void **state)
+{
+    (void)state;
+    /* Random messages of every type: every field type, label and nesting. */
+    for (size_t i = 0; i < proto_registry_count(); i++) {
+        struct rng r = {0xbade0000u + i};
+        for (int k = 0; k < 20; k++) {
+            ProtobufCMessage *m = gen_message(&r, proto_registry_at(i), 0);
+            assert_packs_like_protobuf_c(m);
+            protobuf_c_message_free_unpacked(m, NULL);
+        }
+    }
+    /* Packed repeated fields and proto3 fields without presence, which no
+     * .proto of ours has: the same messages, under changed descriptors. */
+    struct desc_copy packed, plain;
+    desc_copy_init(&packed, ALL);
+    desc_copy_init(&plain, ALL);
+    for (unsigned f = 0; f < ALL->n_fields; f++) {
+        ProtobufCType t = ALL->fields[f].type;
+        int numeric = t != PROTOBUF_C_TYPE_STRING && t != PROTOBUF_C_TYPE_BYTES &&
+                      t != PROTOBUF_C_TYPE_MESSAGE;
+        if (ALL->fields[f].label == PROTOBUF_C_LABEL_REPEATED && numeric)
+            packed.fields[f].flags |= PROTOBUF_C_FIELD_FLAG_PACKED;
+        if (ALL->fields[f].label == PROTOBUF_C_LABEL_OPTIONAL &&
+            !(ALL->fields[f].flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
+            plain.fields[f].label = PROTOBUF_C_LABEL_NONE;
+    }
+    const ProtobufCMessageDescriptor *const descs[] = {
+        ALL, DEFAULTS, REQ, TREE, &mc__test__inner__descriptor, &mc__test__all__nested__descriptor,
+    };
+    for (size_t i = 0; i < ROWS(descs); i++) {
+        struct rng r = {0xfeed0000u + i};
+        for (int k = 0; k < 300; k++) {
+            ProtobufCMessage *m = gen_message(&r, descs[i], 0);
+            assert_packs_like_protobuf_c(m);
+            if (descs[i] == ALL) {
+                assert_packs_like_protobuf_c_as(m, &packed);
+                assert_packs_like_protobuf_c_as(m, &plain);
+            }
+            protobuf_c_message_free_unpacked(m, NULL);
+        }
+    }
+    /* Zeros of fields without presence are left out (-0.0 too, as protobuf-c
+     * judges it); negative int32 and enum values take ten bytes. */
+    Mc__Test__All a = MC__TEST__ALL__INIT;
+    a.has_i32 = a.has_db = a.has_fl = a.has_color = a.has_b = a.has_by = 1;
+    a.i32 = -1;
+    a.db = -0.0;
+    a.color = (Mc__Test__Color)-5;
+    a.s = "";
+    int32_t ints[] = {-1, INT32_MIN, 0, INT32_MAX, 127, 128};
+    a.n_r_i32 = ROWS(ints);
+    a.r_i32 = ints;
+    assert_packs_like_protobuf_c(&a.base);
+    assert_packs_like_protobuf_c_as(&a.base, &packed);
+    assert_packs_like_protobuf_c_as(&a.base, &plain);
+    /* Unknown fields come back after the known ones, in the order they came. */
+    static const char unknown[] = "\xb8\x06\x96\x01"          /* field 103, varint 150 */
+                                  "\x08\x05"                  /* i32 = 5 */
+                                  "\x99\x06\1\2\3\4\5\6\7\10" /* field 99, 64-bit */
+                                  "\xa2\x06\x03"
+                                  "abc"                       /* field 100, length-delimited */
+                                  "\xad\x06\x09\x08\x07\x06"; /* field 101, 32-bit */
+    ProtobufCMessage *u = NULL;
+    struct mc_diag diag;
+    assert_int_equal(
+        pbjson_unpack(ALL, (const uint8_t *)unknown, sizeof(unknown) - 1, NULL, &u, &diag), 0);
+    assert_int_equal(u->n_unknown_fields, 4);
+    assert_packs_like_protobuf_c(u);
+    protobuf_c_message_free_unpacked(u, NULL);
+}
+
+/* A Tree of kids labelled at length, past what pbjson_pack packs on its stack. */
+static Mc__Test__Tree *big_tree(size_t kids, size_t label_len)
+{
+    Mc__Test__Tree *t = calloc(1, sizeof(*t));
+    assert_non_null(t);
+    mc__test__tree__init(t);
+    t->kids = calloc(kids, sizeof(*t->kids));
+    assert_non_null(t->kids);
+    for (size_t i = 0; i < kids; i++) {
+        Mc__Test__Tree *k = calloc(1, sizeof(*k));
+        assert_non_null(k);
+        mc__test__tree__init(k);
+        k->label = malloc(label_len + 1);
+        assert_non_null(k->label);
+        memset(k->label, 'a' + (int)(i % 26), label_len);
+        k->label[label_len] = '\0';
+        t->kids[t->n_kids++] = k;
+    }
+    return t;
+}
+
+static void test_pack_big(void **state)
+{
+    (void)state;
+    /* Measured first, then written: whole, nested, and with a sub-message
+     * longer than 16383 bytes (a three-byte length). */
+    Mc__Test__Tree *t = big_tree(3000, 20);
+    assert_true(assert_packs_like_protobuf_c(&t->base) > 65536);
+    Mc__Test__Tree *top = calloc(1, sizeof(*top));
+    assert_non_null(top);
+    mc__test__tree__init(top);
+    top->next = t;
+    top->label = strdup("top");
+    assert_packs_like_protobuf_c(&top->base);
+    protobuf_c_message_free_unpacked(&top->base, NULL);
+    for (size_t kids = 1; kids < 2000; kids = kids * 3 + 1) {
+        Mc__Test__Tree *s = big_tree(kids, kids % 300);
+        assert_packs_like_protobuf_c(&s->base);
+        protobuf_c_message_free_unpacked(&s->base, NULL);
+    }
+    /* Sizes around the stack buffer's, one byte at a time. */
+    Mc__Test__All a = MC__TEST__ALL__INIT;
+    static uint8_t blob[70000];
+    for (size_t i = 0; i < sizeof(blob); i++)
+        blob[i] = (uint8_t)(i * 7);
+    a.has_by = 1;
+    a.by.data = blob;
+    for (size_t len = 32700; len < 32800; len++) {
+        a.by.len = len;
+        assert_packs_like_protobuf_c(&a.base);
+    }
+    /* Random messages grown past the stack buffer with a big field. */
+    struct rng r = {0xb16b16u};
+    for (int k = 0; k < 200; k++) {
+        Mc__Test__All *m = (Mc__Test__All *)gen_message(&r, ALL, 0);
+        uint8_t *small = m->by.data;
+        size_t small_len = m->by.len;
+        protobuf_c_boolean had = m->has_by;
+        m->has_by = 1;
+        m->by.data = blob;
+        m->by.len = 33000 + (size_t)k * 150;
+        assert_packs_like_protobuf_c(&m->base);
+        m->has_by = had;
+        m->by.data = small;
+        m->by.len = small_len;
+        protobuf_c_message_free_unpacked(&m->base, NULL);
+    }
+    /* The limit is checked on the exact size, big or small. */
+    a.by.len = 40000;
+    struct mc_buf tight;
+    size_t exact = assert_packs_like_protobuf_c(&a.base);
+    mc_buf_init(&tight, exact, NULL);
+    assert_int_equal(pbjson_pack(&a.base, &tight), 0);
+    assert_int_equal(tight.len, exact);
+    mc_buf_deinit(&tight);
+    mc_buf_init(&tight, exact - 1, NULL);
+    assert_int_equal(pbjson_pack(&a.base, &tight), MC_ELIMIT);
+    assert_int_equal(tight.len, 0);
+    mc_buf_deinit(&tight);
+}
+
+/*
+ * Every way a message can be incomplete for protobuf-c, at the top and
+ * below, each small and again behind a field big enough that the message is
+ * measured first (the walk then meets the field before or after the fault).
+ */
+static void test_pack_refused(void **state)
+{
+    (void)state;
+    static uint8_t blob[40000];
+    for (int big = 0; big < 2; big++) {
+        /* Req's fields are written from the last (sub) to the first (a). */
+        Mc__Test__Inner in_ok = MC__TEST__INNER__INIT, in_bad = MC__TEST__INNER__INIT;
+        in_ok.id = "i";
+        Mc__Test__Req r = MC__TEST__REQ__INIT, sub = MC__TEST__REQ__INIT;
+        r.a = "a";
+        r.must = &in_ok;
+        if (big) {
+            r.raw.len = sizeof(blob);
+            r.raw.data = blob;
+        }
+        assert_packs_like_protobuf_c(&r.base);
+        r.a = NULL; /* a required string */
+        assert_pack_refused(&r.base);
+        r.a = "a";
+        r.must = NULL; /* a required message */
+        assert_pack_refused(&r.base);
+        r.must = &in_bad; /* a required string below */
+        assert_pack_refused(&r.base);
+        r.must = &in_ok;
+        r.one = &in_bad; /* below an optional message */
+        assert_pack_refused(&r.base);
+        r.one = NULL;
+        Mc__Test__Inner *many[] = {&in_ok, &in_bad};
+        r.n_many = 2; /* in an element of a repeated message */
+        r.many = many;
+        assert_pack_refused(&r.base);
+        many[1] = NULL; /* an element that is not there */
+        assert_pack_refused(&r.base);
+        r.many = NULL; /* elements counted but not there */
+        assert_pack_refused(&r.base);
+        r.n_many = 0;
+        Mc__Test__Req__ByNameEntry e = MC__TEST__REQ__BY_NAME_ENTRY__INIT;
+        Mc__Test__Req__ByNameEntry *entries[] = {&e};
+        e.key = "k";
+        e.value = &in_bad; /* in a map's value */
+        r.n_by_name = 1;
+        r.by_name = entries;
+        assert_pack_refused(&r.base);
+        e.value = NULL; /* a map value left out is fine */
+        assert_packs_like_protobuf_c(&r.base);
+        r.n_by_name = 0;
+        sub.a = "s"; /* in a sub-message of the same type, written first */
+        r.sub = &sub;
+        assert_pack_refused(&r.base);
+        sub.must = &in_ok;
+        assert_packs_like_protobuf_c(&r.base);
+        sub.raw.len = 3; /* required bytes with a length but no data */
+        assert_pack_refused(&r.base);
+        sub.raw.len = 0;
+        if (!big) {
+            r.raw.len = 2;
+            assert_pack_refused(&r.base);
+            r.raw.len = 0;
+        }
+        assert_packs_like_protobuf_c(&r.base);
+        /* A descriptor that is not one. */
+        struct desc_copy broken;
+        desc_copy_init(&broken, &mc__test__inner__descriptor);
+        broken.d.magic = 0;
+        in_ok.base.descriptor = &broken.d;
+        assert_pack_refused(&r.base);
+        in_ok.base.descriptor = &mc__test__inner__descriptor;
+
+        /* All's fields: repeated strings and bytes, optional bytes. */
+        Mc__Test__All a = MC__TEST__ALL__INIT;
+        if (big) { /* by (15) is written after the repeated fields (20 on) */
+            a.has_by = 1;
+            a.by.len = sizeof(blob);
+            a.by.data = blob;
+        }
+        char *strs[] = {"x", NULL};
+        a.n_r_s = 2;
+        a.r_s = strs;
+        assert_pack_refused(&a.base);
+        a.r_s = NULL;
+        assert_pack_refused(&a.base);
+        a.n_r_s = 0;
+        ProtobufCBinaryData bds[] = {{1, blob}, {2, NULL}};
+        a.n_r_by = 2;
+        a.r_by = bds;
+        assert_pack_refused(&a.base);
+        bds[1].len = 0; /* empty bytes need no data */
+        assert_packs_like_protobuf_c(&a.base);
+        a.n_r_by = 0;
+        a.n_r_i32 = 1;
+        assert_pack_refused(&a.base);
+        a.n_r_i32 = 0;
+        a.has_by = 1;
+        a.by.len = 5;
+        a.by.data = NULL;
+        assert_pack_refused(&a.base);
+        a.has_by = 0; /* not set: not packed, not checked */
+        assert_packs_like_protobuf_c(&a.base);
+        Mc__Test__Inner pick = MC__TEST__INNER__INIT;
+        a.pick_case = MC__TEST__ALL__PICK_PICK_M;
+        a.pick_m = &pick; /* a oneof's message */
+        assert_pack_refused(&a.base);
+        a.pick_case = MC__TEST__ALL__PICK_PICK_I; /* not chosen: not looked at */
+        assert_packs_like_protobuf_c(&a.base);
+    }
+}
+
+/* ---- required fields, wherever they are missing ---- */
+
+/* Removes the member at a dotted path ("sub.must.id", "many.1.id") from a jansson tree. */
+static void json_remove_path(json_t *root, const char *path)
+{
+    char buf[128];
+    snprintf(buf, sizeof(buf), "%s", path);
+    json_t *at = root;
+    char *save = NULL;
+    char *part = strtok_r(buf, ".", &save);
+    for (;;) {
+        char *next = strtok_r(NULL, ".", &save);
+        if (next == NULL) {
+            assert_int_equal(json_object_del(at, part), 0);
+            return;
+        }
+        at = json_is_array(at) ? json_array_get(at, (size_t)atoi(part)) : json_object_get(at, part);
+        assert_non_null(at);
+        part = next;
+    }
+}
+
+static void assert_missing(const char *json_text, const char *mesos_text, const char *path)
+{
+    struct pbjson_error err;
+    ProtobufCMessage *m = (ProtobufCMessage *)1;
+    int rc = pbjson_decode(REQ, json_text, strlen(json_text), NULL, &m, &err);
+    if (rc != MC_EPARSE || err.kind != PBJSON_ERR_CONVERT ||
+        strcmp(err.mesos_text, mesos_text) != 0 || strcmp(err.path, path) != 0)
+        fail_msg("%s\n  gave     rc %d [%s] path [%s]\n  expected [%s] path [%s]", json_text, rc,
+                 err.mesos_text, err.path, mesos_text, path);
+    assert_null(m);
+    assert_int_equal(err.diag.has_offset, 0);
+}
+
+static void test_required_everywhere(void **state)
+{
+    (void)state;
+    static const char whole[] =
+        "{\"a\":\"x\",\"b\":1,\"must\":{\"id\":\"m\"},\"color\":\"RED\",\"raw\":\"\","
+        "\"one\":{\"id\":\"o\"},\"many\":[{\"id\":\"p\"},{\"id\":\"q\"}],"
+        "\"by_name\":{\"k\":{\"id\":\"v\"},\"l\":{\"id\":\"w\"}},"
+        "\"sub\":{\"a\":\"y\",\"b\":2,\"must\":{\"id\":\"n\"},\"color\":\"BLUE\",\"raw\":\"\","
+        "\"many\":[{\"id\":\"r\"}],\"sub\":{\"a\":\"z\",\"b\":3,\"must\":{\"id\":\"u\"},"
+        "\"color\":\"GREEN\",\"raw\":\"AA==\"}}}";
+    ProtobufCMessage *m = decode_ok(REQ, whole, strlen(whole));
+    protobuf_c_message_free_unpacked(m, NULL);
+    /* Each required field left out, at every depth: its path, and nothing else. */
+    static const struct {
+        const char *remove; /* in the jansson tree */
+        const char *path;   /* in Mesos' text */
+    } cases[] = {
+        {"a", "a"},
+        {"b", "b"},
+        {"must", "must"},
+        {"color", "color"},
+        {"raw", "raw"},
+        {"must.id", "must.id"},
+        {"one.id", "one.id"},
+        {"many.0.id", "many[0].id"},
+        {"many.1.id", "many[1].id"},
+        {"by_name.k.id", "by_name[0].value.id"},
+        {"by_name.l.id", "by_name[1].value.id"},
+        {"sub.a", "sub.a"},
+        {"sub.b", "sub.b"},
+        {"sub.must", "sub.must"},
+        {"sub.color", "sub.color"},
+        {"sub.raw", "sub.raw"},
+        {"sub.must.id", "sub.must.id"},
+        {"sub.many.0.id", "sub.many[0].id"},
+        {"sub.sub.a", "sub.sub.a"},
+        {"sub.sub.raw", "sub.sub.raw"},
+        {"sub.sub.must.id", "sub.sub.must.id"},
+    };
+    for (size_t i = 0; i < ROWS(cases); i++) {
+        json_t *j = json_loads(whole, 0, NULL);
+        assert_non_null(j);
+        json_remove_path(j, cases[i].remove);
+        char *text = json_dumps(j, JSON_COMPACT);
+        assert_non_null(text);
+        char want[128];
+        snprintf(want, sizeof(want), "Missing required fields: %s", cases[i].path);
+        assert_missing(text, want, cases[i].path);
+        /* null is the same as left out; through jansson too. */
+        ProtobufCMessage *viaj = (ProtobufCMessage *)1;
+        struct pbjson_error err;
+        assert_int_equal(pbjson_from_json(REQ, j, NULL, &viaj, &err), MC_EPARSE);
+        assert_string_equal(err.mesos_text, want);
+        assert_null(viaj);
+        free(text);
+        json_decref(j);
+    }
+    /* Several at once: a message's own first, then its sub-messages, in
+     * field-number order. */
+    json_t *j = json_loads(whole, 0, NULL);
+    json_remove_path(j, "sub.sub.b");
+    json_remove_path(j, "many.1.id");
+    json_remove_path(j, "raw");
+    json_remove_path(j, "sub.must.id");
+    json_remove_path(j, "a");
+    char *text = json_dumps(j, JSON_COMPACT);
+    assert_missing(text, "Missing required fields: a, raw, many[1].id, sub.must.id, sub.sub.b",
+                   "a");
+    free(text);
+    json_decref(j);
+    /* A message dropped on the way (the oneof member replaced, the map entry
+     * whose key came again) misses nothing, whatever it lacked. */
+    ProtobufCMessage *a = decode_ok(ALL, "{\"pick_m\":{},\"pick_s\":\"x\"}", 26);
+    char *out = encode_text(a);
+    assert_string_equal(out, "{\"pick_s\":\"x\"}");
+    free(out);
+    protobuf_c_message_free_unpacked(a, NULL);
+    static const char again[] =
+        "{\"a\":\"x\",\"b\":1,\"must\":{\"id\":\"m\"},\"color\":\"RED\",\"raw\":\"\","
+        "\"by_name\":[{\"k\":{}},{\"k\":{\"id\":\"v\"}}]}";
+    m = decode_ok(REQ, again, strlen(again));
+    out = encode_text(m);
+    assert_non_null(strstr(out, "\"by_name\":{\"k\":{\"id\":\"v\"}}"));
+    free(out);
+    protobuf_c_message_free_unpacked(m, NULL);
+    /* ... but the entry kept is the last one given. */
+    static const char again_bad[] =
+        "{\"a\":\"x\",\"b\":1,\"must\":{\"id\":\"m\"},\"color\":\"RED\",\"raw\":\"\","
+        "\"by_name\":[{\"k\":{\"id\":\"v\"}},{\"k\":{}}]}";
+    assert_missing(again_bad, "Missing required fields: by_name[0].value.id",
+                   "by_name[0].value.id");
+    /* A map value given as null is an empty message, which misses its id. */
+    static const char null_value[] =
+        "{\"a\":\"x\",\"b\":1,\"must\":{\"id\":\"m\"},\"color\":\"RED\",\"raw\":\"\","
+        "\"by_name\":{\"k\":null}}";
+    assert_missing(null_value, "Missing required fields: by_name[0].value.id",
+                   "by_name[0].value.id");
+}
+
+/* ---- the parser's runs of plain bytes ---- */
+
+static void test_parser_runs(void **state)
+{
+    (void)state;
+    /* Strings and keys with and without escapes, escapes after plain bytes,
+     * long runs; numbers of every length, before every kind of separator. */
+    static const struct valid_row rows[] = {
+        {ALL, "{\"s\":\"plain\"}", "{\"s\":\"plain\"}"},
+        {ALL, "{\"s\":\"\"}", "{\"s\":\"\"}"},
+        {ALL, "{\"s\":\"ab\\ncd\\\"ef\"}", "{\"s\":\"ab\\ncd\\\"ef\"}"},
+        {ALL, "{\"s\":\"\\u0041BC\"}", "{\"s\":\"ABC\"}"},
+        {ALL, "{\"\\u0073\":\"k\",\"i\\u0033\\u0032\":7}", "{\"i32\":7,\"s\":\"k\"}"},
+        {ALL, "{\"r_s\":[\"a\",\"bc\\t\",\"\",\"\\\\\"]}",
+         "{\"r_s\":[\"a\",\"bc\\t\",\"\",\"\\\\\"]}"},
+        {ALL, "{\"i32\":12345\n,\"i64\":-9\r,\"db\":1.5e3\t}",
+         "{\"i32\":12345,\"i64\":-9,\"db\":1500.0}"},
+        {ALL, "{\"r_i32\":[1,22,333,-4444]}", "{\"r_i32\":[1,22,333,-4444]}"},
+        {ALL, "{\"i32\":0}", "{\"i32\":0}"},
+    };
+    for (size_t i = 0; i < ROWS(rows); i++)
+        valid_row_check(&rows[i]);
+    /* Where a run stops decides the error's place and line. */
+    static const struct error_row errors[] = {
+        {ALL, "{\"s\":\"abc\x01xyz\"}", MC_EPARSE, PBJSON_ERR_SYNTAX,
+         "syntax error at line 1 near: xyz\"}", "", 9},
+        {ALL, "{\"s\":\"abc\ndef\"}", MC_EPARSE, PBJSON_ERR_SYNTAX,
+         "syntax error at line 1 near: ", "", 9},
+        {ALL, "{\"s\":\"abc\\x\"}", MC_EPARSE, PBJSON_ERR_SYNTAX,
+         "syntax error at line 1 near: \"}", "", 11},
+        {ALL, "{\"s\":\"abc", MC_EPARSE, PBJSON_ERR_SYNTAX, "syntax error at line 1 near: ", "", 9},
+        {ALL, "{\"ab\\", MC_EPARSE, PBJSON_ERR_SYNTAX, "syntax error at line 1 near: ", "", 5},
+        {ALL, "{\"abc\"", MC_EPARSE, PBJSON_ERR_SYNTAX, "syntax error at line 1 near: ", "", 6},
+        {ALL, "{\"i32\":12", MC_EPARSE, PBJSON_ERR_SYNTAX, "syntax error at line 1 near: ", "", 9},
+        {ALL, "{\"i32\":12\n\nx}", MC_EPARSE, PBJSON_ERR_SYNTAX, "syntax error at line 3 near: x}",
+         "", 11},
+        {ALL, "{\"i32\":1-2}", MC_EPARSE, PBJSON_ERR_SYNTAX, "syntax error at line 1 near: }", "",
+         10},
+        {ALL, "{\"i32\":\"1\"\n}x", MC_EPARSE, PBJSON_ERR_SYNTAX,
+         "Parsed JSON included non-whitespace trailing characters: x", "", 12},
+        {ALL, "12", MC_EPARSE, PBJSON_ERR_CONVERT, "Expecting a JSON object", "", 0},
+        {ALL, "\"str\"", MC_EPARSE, PBJSON_ERR_CONVERT, "Expecting a JSON object", "", 0},
+    };
+    for (size_t i = 0; i < ROWS(errors); i++)
+        error_row_check(&errors[i], strlen(errors[i].input));
+}
+
 /* ---- Mesos messages: SPEC's examples and recorded requests ---- */
 
 struct mesos_row {
@@ -1734,6 +2254,11 @@ int main(void)
         cmocka_unit_test(test_alloc_failures_other),
         cmocka_unit_test(test_property_test_proto),
         cmocka_unit_test(test_property_registry),
+        cmocka_unit_test(test_pack_like_protobuf_c),
+        cmocka_unit_test(test_pack_big),
+        cmocka_unit_test(test_pack_refused),
+        cmocka_unit_test(test_required_everywhere),
+        cmocka_unit_test(test_parser_runs),
         cmocka_unit_test(test_mesos_rows),
         cmocka_unit_test(test_mesos_fields),
         cmocka_unit_test(test_mesos_recorded),
