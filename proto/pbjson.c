@@ -3833,6 +3833,79 @@ static const ProtobufCFieldDescriptor *map_value_needed(const ProtobufCMessageDe
     return v;
 }
 
+/* One entry of a map field being cleared of repeated keys. */
+struct map_slot {
+    ProtobufCMessage *entry;
+    const ProtobufCFieldDescriptor *key;
+    size_t index;
+};
+
+/* Orders by key (string, or an integer of the entry's key type), then by position. */
+static int map_slot_cmp(const void *pa, const void *pb)
+{
+    const struct map_slot *a = pa, *b = pb;
+    const char *ka = (const char *)a->entry + a->key->offset;
+    const char *kb = (const char *)b->entry + b->key->offset;
+    int d;
+    switch (a->key->type) {
+    case PROTOBUF_C_TYPE_STRING:
+        d = strcmp(*(char *const *)ka, *(char *const *)kb);
+        break;
+    case PROTOBUF_C_TYPE_BOOL:
+        d = memcmp(ka, kb, sizeof(protobuf_c_boolean));
+        break;
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64:
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64:
+        d = memcmp(ka, kb, sizeof(uint64_t)); /* equal or not is all that matters */
+        break;
+    default: /* the 32-bit integer types: keys are never floats, bytes or messages */
+        d = memcmp(ka, kb, sizeof(uint32_t));
+        break;
+    }
+    return d != 0 ? d : (a->index < b->index ? -1 : a->index > b->index);
+}
+
+/*
+ * A map field's entries with one key each: C++ protobuf keeps the last
+ * value parsed for a key, protobuf-c every entry (which no JSON object can
+ * hold). The others are freed; the survivors keep their order. MC_ENOMEM.
+ */
+static int map_keys_unique(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f,
+                           ProtobufCAllocator *alloc)
+{
+    size_t *n = (size_t *)((char *)msg + f->quantifier_offset);
+    ProtobufCMessage **entries = *(ProtobufCMessage ***)((char *)msg + f->offset);
+    if (*n < 2)
+        return 0;
+    struct map_slot *slots = alloc->alloc(alloc->allocator_data, *n * sizeof(*slots));
+    if (slots == NULL)
+        return MC_ENOMEM;
+    const ProtobufCFieldDescriptor *key = &((const ProtobufCMessageDescriptor *)f->descriptor)
+                                               ->fields[0];
+    for (size_t i = 0; i < *n; i++)
+        slots[i] = (struct map_slot){entries[i], key, i};
+    qsort(slots, *n, sizeof(*slots), map_slot_cmp);
+    /* In each run of one key, all but the last parsed go. */
+    for (size_t i = 0; i + 1 < *n; i++) {
+        struct map_slot next = slots[i + 1];
+        next.index = slots[i].index;
+        if (map_slot_cmp(&slots[i], &next) == 0) {
+            protobuf_c_message_free_unpacked(entries[slots[i].index], alloc);
+            entries[slots[i].index] = NULL;
+        }
+    }
+    alloc->free(alloc->allocator_data, slots);
+    size_t kept = 0;
+    for (size_t i = 0; i < *n; i++)
+        if (entries[i] != NULL)
+            entries[kept++] = entries[i];
+    *n = kept;
+    return 0;
+}
+
 /*
  * protobuf-c keeps an enum value its enum does not name; C++ protobuf, and so
  * Mesos, does not: it moves the value to the unknown fields, which leaves an
@@ -3840,9 +3913,11 @@ static const ProtobufCFieldDescriptor *map_value_needed(const ProtobufCMessageDe
  * whole message fails to parse). Applies that rule to a freshly unpacked
  * message, recursively. Returns 0, or MC_EPARSE with the field's name in
  * diag when a required enum holds an unnamed value. It also refuses a field
- * numbered 0, which protobuf-c keeps as an unknown field and C++ refuses.
+ * numbered 0, which protobuf-c keeps as an unknown field and C++ refuses,
+ * and keeps one entry per key in maps (map_keys_unique). MC_ENOMEM too.
  */
-static int enums_known(ProtobufCMessage *msg, struct mc_diag *diag, uint32_t depth)
+static int enums_known(ProtobufCMessage *msg, ProtobufCAllocator *alloc, struct mc_diag *diag,
+                       uint32_t depth)
 {
     const ProtobufCMessageDescriptor *d = msg->descriptor;
     if (depth > MC_PBJSON_NESTING_MAX)
@@ -3900,12 +3975,14 @@ static int enums_known(ProtobufCMessage *msg, struct mc_diag *diag, uint32_t dep
                                     f->name);
                         return MC_EPARSE;
                     }
-                    int err = enums_known(subs[k], diag, depth + 1);
+                    int err = enums_known(subs[k], alloc, diag, depth + 1);
                     if (err != 0)
                         return err;
                 }
+                if (n > 1 && is_map(d, f) && map_keys_unique(msg, f, alloc) != 0)
+                    return MC_ENOMEM;
             } else if (*(ProtobufCMessage **)member != NULL) {
-                int err = enums_known(*(ProtobufCMessage **)member, diag, depth + 1);
+                int err = enums_known(*(ProtobufCMessage **)member, alloc, diag, depth + 1);
                 if (err != 0)
                     return err;
             }
@@ -3935,9 +4012,12 @@ int pbjson_unpack(const ProtobufCMessageDescriptor *desc, const uint8_t *data, s
     ProtobufCMessage *msg =
         protobuf_c_message_unpack(desc, &guarded, len, data != NULL ? data : empty);
     if (msg != NULL) {
-        if (enums_known(msg, diag, 0) != 0) {
+        int err = enums_known(msg, alloc, diag, 0);
+        if (err != 0) {
             protobuf_c_message_free_unpacked(msg, alloc);
-            return MC_EPARSE;
+            if (err == MC_ENOMEM)
+                mc_diag_set(diag, "out of memory unpacking %s", desc->name);
+            return err;
         }
         *out = msg;
         return 0;

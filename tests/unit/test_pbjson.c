@@ -935,6 +935,68 @@ static void test_pack_unpack(void **state)
     mc_buf_deinit(&b);
 }
 
+/*
+ * A map's key twice in protobuf bytes: C++ protobuf, and so Mesos, keeps
+ * the last value; protobuf-c would keep both entries, which no JSON object
+ * can hold (the protobuf fuzz target's round trip found it).
+ */
+static void test_unpack_map_keeps_the_last_value_of_a_key(void **state)
+{
+    (void)state;
+    Mc__Test__All all = MC__TEST__ALL__INIT;
+    Mc__Test__All__MSiEntry si[4];
+    Mc__Test__All__MSiEntry *si_ptrs[4];
+    const char *keys[4] = {"a", "b", "a", "c"};
+    for (int i = 0; i < 4; i++) {
+        mc__test__all__msi_entry__init(&si[i]);
+        si[i].key = (char *)keys[i];
+        si[i].has_value = 1;
+        si[i].value = i + 1;
+        si_ptrs[i] = &si[i];
+    }
+    all.n_m_si = 4;
+    all.m_si = si_ptrs;
+    Mc__Test__All__MBsEntry bs[3];
+    Mc__Test__All__MBsEntry *bs_ptrs[3];
+    for (int i = 0; i < 3; i++) {
+        mc__test__all__mbs_entry__init(&bs[i]);
+        bs[i].has_key = 1;
+        bs[i].key = 1;
+        bs[i].value = i == 2 ? "last" : "first";
+        bs_ptrs[i] = &bs[i];
+    }
+    all.n_m_bs = 3;
+    all.m_bs = bs_ptrs;
+    struct mc_buf bytes, json;
+    mc_buf_init(&bytes, 4096, NULL);
+    mc_buf_init(&json, 4096, NULL);
+    assert_int_equal(pbjson_pack(&all.base, &bytes), 0);
+    ProtobufCMessage *m = NULL;
+    struct mc_diag diag;
+    assert_int_equal(pbjson_unpack(ALL, bytes.data, bytes.len, NULL, &m, &diag), 0);
+    assert_int_equal(pbjson_encode(m, &json), 0);
+    assert_non_null(strstr(mc_buf_str(&json), "\"m_si\":{\"b\":2,\"a\":3,\"c\":4}"));
+    assert_non_null(strstr(mc_buf_str(&json), "\"m_bs\":{\"true\":\"last\"}"));
+    protobuf_c_message_free_unpacked(m, NULL);
+    /* Out of memory while at it: MC_ENOMEM, nothing leaked. */
+    int failed = 0;
+    for (uint64_t n = 0; n < 200; n++) {
+        struct mc_alloc_counting counting;
+        mc_alloc_counting_init(&counting, n);
+        ProtobufCAllocator pa;
+        pbjson_allocator_init(&pa, &counting.alloc);
+        int rc = pbjson_unpack(ALL, bytes.data, bytes.len, &pa, &m, &diag);
+        if (rc == 0)
+            protobuf_c_message_free_unpacked(m, &pa);
+        else
+            failed++, assert_int_equal(rc, MC_ENOMEM);
+        assert_int_equal(counting.live, 0);
+    }
+    assert_true(failed > 0);
+    mc_buf_deinit(&bytes);
+    mc_buf_deinit(&json);
+}
+
 /* ---- allocation failures ---- */
 
 static const char alloc_text[] =
@@ -2250,6 +2312,7 @@ int main(void)
         cmocka_unit_test(test_layout),
         cmocka_unit_test(test_encode_by_hand),
         cmocka_unit_test(test_pack_unpack),
+        cmocka_unit_test(test_unpack_map_keeps_the_last_value_of_a_key),
         cmocka_unit_test(test_alloc_failures_decode),
         cmocka_unit_test(test_alloc_failures_other),
         cmocka_unit_test(test_property_test_proto),
