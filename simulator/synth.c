@@ -355,7 +355,8 @@ static void act_subscribe(struct synth *s)
     Mesos__V1__FrameworkID fid;
     call_init(s, &call, &fid, CALL(SUBSCRIBE));
     Mesos__V1__Scheduler__Call__Subscribe sub = MESOS__V1__SCHEDULER__CALL__SUBSCRIBE__INIT;
-    Mesos__V1__FrameworkInfo info = MESOS__V1__FRAMEWORK_INFO__INIT;
+    Mesos__V1__FrameworkInfo info;
+    mesos__v1__framework_info__init(&info); /* the macro names a deprecated field (clang warns) */
     Mesos__V1__FrameworkInfo__Capability pa = MESOS__V1__FRAMEWORK_INFO__CAPABILITY__INIT;
     Mesos__V1__FrameworkInfo__Capability *caps[1] = {&pa};
     info.user = "sim";

@@ -970,7 +970,8 @@ static void script_run(struct script_master *sm, const char *task_id, const char
 {
     MesosConform__Internal__Event ev = MESOS_CONFORM__INTERNAL__EVENT__INIT;
     MesosConform__Internal__Event__RunTask run = MESOS_CONFORM__INTERNAL__EVENT__RUN_TASK__INIT;
-    Mesos__V1__FrameworkInfo fi = MESOS__V1__FRAMEWORK_INFO__INIT;
+    Mesos__V1__FrameworkInfo fi;
+    mesos__v1__framework_info__init(&fi); /* the macro names a deprecated field (clang warns) */
     Mesos__V1__FrameworkID fid = MESOS__V1__FRAMEWORK_ID__INIT;
     Mesos__V1__TaskInfo ti = MESOS__V1__TASK_INFO__INIT;
     Mesos__V1__TaskID tid = MESOS__V1__TASK_ID__INIT;
