@@ -292,8 +292,22 @@ static void entry_give_back(struct master *m, const struct alloc_offer *entry)
                  mc_strerror(err));
 }
 
-/* A new outstanding offer from an allocator entry; NULL past the limit or without memory. */
-static struct master_offer *offer_new(struct master *m, const struct alloc_offer *entry)
+/* src into dst[bytes], cut to fit; the allocator's ids and roles fit ours (same limits). */
+static void text_copy(char *dst, size_t bytes, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= bytes)
+        n = bytes - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+/*
+ * A new outstanding offer from an allocator entry, whose resources it takes
+ * (the entry is left empty); NULL past the limit or without memory (the
+ * entry keeps its resources then).
+ */
+static struct master_offer *offer_new(struct master *m, struct alloc_offer *entry)
 {
     struct master_offers *ofs = m->offers;
     if (ofs->count >= MC_MASTER_OFFERS_MAX)
@@ -302,20 +316,15 @@ static struct master_offer *offer_new(struct master *m, const struct alloc_offer
     if (o == NULL)
         return NULL;
     snprintf(o->id, sizeof(o->id), "%s-O%llu", m->id, (unsigned long long)ofs->next_number);
-    snprintf(o->framework_id, sizeof(o->framework_id), "%s", entry->framework_id);
-    snprintf(o->agent_id, sizeof(o->agent_id), "%s", entry->agent_id);
-    snprintf(o->role, sizeof(o->role), "%s", entry->role);
-    res_set_init(&o->resources, m->rt.alloc);
-    if (res_set_copy(&o->resources, &entry->resources) != 0) {
-        res_set_deinit(&o->resources);
-        mc_free(m->rt.alloc, o);
-        return NULL;
-    }
+    text_copy(o->framework_id, sizeof(o->framework_id), entry->framework_id);
+    text_copy(o->agent_id, sizeof(o->agent_id), entry->agent_id);
+    text_copy(o->role, sizeof(o->role), entry->role);
     if (mc_strmap_put(&ofs->by_id, o->id, o) != 0) { /* MC_ENOMEM: ids are unique */
-        res_set_deinit(&o->resources);
         mc_free(m->rt.alloc, o);
         return NULL;
     }
+    o->resources = entry->resources;
+    res_set_init(&entry->resources, o->resources.alloc);
     ofs->next_number++;
     mc_list_push_back(&ofs->list, &o->link);
     ofs->count++;
@@ -329,7 +338,7 @@ static struct master_offer *offer_new(struct master *m, const struct alloc_offer
  * that belong to it; taken[i] marks the entries handled. An entry that
  * cannot become an offer gives its resources straight back.
  */
-static void offers_send(struct master *m, struct framework *fw, const struct alloc_offers *out,
+static void offers_send(struct master *m, struct framework *fw, struct alloc_offers *out,
                         uint32_t from, uint8_t *taken)
 {
     uint32_t n = 0;
@@ -348,7 +357,7 @@ static void offers_send(struct master *m, struct framework *fw, const struct all
                             MESOS__V1__FRAMEWORK_INFO__CAPABILITY__TYPE__RESERVATION_REFINEMENT);
     uint32_t made = 0;
     for (uint32_t i = from; i < out->count; i++) {
-        const struct alloc_offer *entry = &out->items[i];
+        struct alloc_offer *entry = &out->items[i];
         if (strcmp(entry->framework_id, fw->id) != 0)
             continue;
         taken[i] = 1;
