@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,11 +24,16 @@
 
 static void item_deinit(const struct mc_alloc *alloc, struct res_item *item)
 {
-    for (uint32_t i = 0; i < item->elements_count; i++)
-        mc_free(alloc, item->elements[i]);
-    mc_free(alloc, item->elements);
-    mc_free(alloc, item->ranges);
-    mc_free(alloc, item->detail);
+    /* Most items own one array or none: the calls for the others are skipped. */
+    if (item->elements != NULL) {
+        for (uint32_t i = 0; i < item->elements_count; i++)
+            mc_free(alloc, item->elements[i]);
+        mc_free(alloc, item->elements);
+    }
+    if (item->ranges != NULL)
+        mc_free(alloc, item->ranges);
+    if (item->detail != NULL)
+        mc_free(alloc, item->detail);
     item->elements = NULL;
     item->ranges = NULL;
     item->detail = NULL;
@@ -36,14 +42,35 @@ static void item_deinit(const struct mc_alloc *alloc, struct res_item *item)
     item->ranges_count = item->ranges_cap = 0;
 }
 
-/* Same key: the cheap fields and the first bytes of the names decide most pairs. */
-static int item_same_key(const struct res_item *a, const struct res_item *b)
+/*
+ * strcmp(a, b) == 0 for the short texts of a key. Most pairs compared are
+ * equal and short ("cpus", "*", ""): up to eight bytes are looked at
+ * inline, so only longer texts pay for a call.
+ */
+static inline int text_equal(const char *a, const char *b)
+{
+    for (int i = 0; i < 8; i++) {
+        if (a[i] != b[i])
+            return 0;
+        if (a[i] == '\0')
+            return 1;
+    }
+    return strcmp(a + 8, b + 8) == 0;
+}
+
+/*
+ * Same key (Mesos' addable), b taken with the allocation role b_alloc
+ * (b->allocation_role, or the role an operation allocates b to). The cheap
+ * fields and the first bytes of the texts decide most pairs that differ.
+ */
+static inline int item_same_key_as(const struct res_item *a, const struct res_item *b,
+                                   const char *b_alloc)
 {
     return a->type == b->type && a->reservation == b->reservation &&
            a->detail_bytes == b->detail_bytes && a->name[0] == b->name[0] &&
-           a->role[0] == b->role[0] && a->allocation_role[0] == b->allocation_role[0] &&
-           strcmp(a->name, b->name) == 0 && strcmp(a->role, b->role) == 0 &&
-           strcmp(a->allocation_role, b->allocation_role) == 0 &&
+           a->role[0] == b->role[0] && a->allocation_role[0] == b_alloc[0] &&
+           text_equal(a->name, b->name) && text_equal(a->role, b->role) &&
+           text_equal(a->allocation_role, b_alloc) &&
            (a->detail_bytes == 0 || memcmp(a->detail, b->detail, a->detail_bytes) == 0);
 }
 
@@ -94,10 +121,28 @@ static int elements_reserve(const struct mc_alloc *alloc, struct res_item *item,
     return 0;
 }
 
-/* Copies src into dst (whose storage is not owned yet). On error dst is empty. */
+/* strcpy for the short texts of a key, inline. */
+static void text_copy(char *dst, const char *src)
+{
+    size_t i = 0;
+    while ((dst[i] = src[i]) != '\0')
+        i++;
+}
+
+/*
+ * Copies src into dst (whose storage is not owned yet). On error dst is
+ * empty. Only the bytes of the texts in use are copied (an item is mostly
+ * the unused rest of its arrays), so dst's arrays hold nothing past them.
+ */
 static int item_copy(const struct mc_alloc *alloc, struct res_item *dst, const struct res_item *src)
 {
-    *dst = *src;
+    text_copy(dst->name, src->name);
+    text_copy(dst->role, src->role);
+    text_copy(dst->allocation_role, src->allocation_role);
+    dst->reservation = src->reservation;
+    dst->type = src->type;
+    dst->scalar_milli = src->scalar_milli;
+    dst->detail_flags = src->detail_flags;
     dst->ranges = NULL;
     dst->elements = NULL;
     dst->ranges_count = dst->ranges_cap = 0;
@@ -190,9 +235,14 @@ static int elements_find(const struct res_item *item, const char *e)
     return -1;
 }
 
+/*
+ * The item helpers below take two items of one key (but maybe for the
+ * allocation role): their callers find one by the other's key just before,
+ * so only the type the arithmetic switches on is checked again.
+ */
 static int item_contains(const struct res_item *a, const struct res_item *b)
 {
-    MC_ASSERT(item_same_key(a, b));
+    MC_ASSERT(a->type == b->type);
     switch (a->type) {
     case RES_TYPE_SCALAR:
         /* A persistent volume is used whole or not at all (Mesos' subtractable). */
@@ -213,7 +263,7 @@ static int item_contains(const struct res_item *a, const struct res_item *b)
 /* dst += src for two items of the same key. On error dst is unchanged. */
 static int item_add(const struct mc_alloc *alloc, struct res_item *dst, const struct res_item *src)
 {
-    MC_ASSERT(item_same_key(dst, src));
+    MC_ASSERT(dst->type == src->type);
     if (dst->type == RES_TYPE_SCALAR) {
         int64_t sum = dst->scalar_milli + src->scalar_milli; /* both are bounded */
         if (sum > MC_RES_SCALAR_MILLI_MAX || sum < -MC_RES_SCALAR_MILLI_MAX)
@@ -295,7 +345,7 @@ static int ranges_subtract(const struct mc_alloc *alloc, struct res_item *dst, c
 /* dst -= src for two items of the same key; a negative scalar is left for the caller to drop. */
 static int item_subtract(const struct mc_alloc *alloc, struct res_item *dst, const struct res_item *src)
 {
-    MC_ASSERT(item_same_key(dst, src));
+    MC_ASSERT(dst->type == src->type);
     if (dst->type == RES_TYPE_SCALAR) {
         if ((dst->detail_flags & RES_DETAIL_VOLUME) && dst->scalar_milli != src->scalar_milli)
             return 0; /* a part of a volume is not taken from it (Mesos' subtractable) */
@@ -342,28 +392,63 @@ void res_set_deinit(struct res_set *set)
     set->cap = 0;
 }
 
-static int set_find(const struct res_set *set, const struct res_item *key)
+/* The index of the item of key's key, key taken with the allocation role key_alloc; or -1. */
+static int set_find_as(const struct res_set *set, const struct res_item *key, const char *key_alloc)
 {
     for (uint32_t i = 0; i < set->count; i++)
-        if (item_same_key(&set->items[i], key))
+        if (item_same_key_as(&set->items[i], key, key_alloc))
             return (int)i;
     return -1;
 }
 
-static void set_remove_at(struct res_set *set, uint32_t i)
+static int set_find(const struct res_set *set, const struct res_item *key)
 {
-    MC_ASSERT(i < set->count);
-    item_deinit(set->alloc, &set->items[i]);
-    memmove(&set->items[i], &set->items[i + 1], (set->count - i - 1) * sizeof(set->items[0]));
-    set->count--;
+    return set_find_as(set, key, key->allocation_role);
 }
 
-int res_set_add_item(struct res_set *set, const struct res_item *item)
+/*
+ * set_find_as looking from index from on, then from the start: a set's keys
+ * are distinct, so the item found is the same. Sets taken one from another
+ * mostly keep their order, so the next item is mostly the one after the
+ * last found.
+ */
+static int set_find_from(const struct res_set *set, const struct res_item *key,
+                         const char *key_alloc, uint32_t from)
 {
-    MC_ASSERT(set != NULL && item != NULL);
+    for (uint32_t i = from; i < set->count; i++)
+        if (item_same_key_as(&set->items[i], key, key_alloc))
+            return (int)i;
+    for (uint32_t i = 0; i < from && i < set->count; i++)
+        if (item_same_key_as(&set->items[i], key, key_alloc))
+            return (int)i;
+    return -1;
+}
+
+/* 1 when role fits an item's allocation_role. */
+static int role_fits(const char *role)
+{
+    return memchr(role, '\0', MC_RES_ROLE_BYTES_MAX) != NULL;
+}
+
+/*
+ * 1 when every item of set has the allocation role of the first. Items of
+ * one allocation role keep distinct keys under another: allocating such a
+ * set merges nothing.
+ */
+static int set_one_allocation_role(const struct res_set *set)
+{
+    for (uint32_t i = 1; i < set->count; i++)
+        if (!text_equal(set->items[i].allocation_role, set->items[0].allocation_role))
+            return 0;
+    return 1;
+}
+
+/* res_set_add_item with item taken as allocated to alloc (a role that fits). */
+static int set_add_item_as(struct res_set *set, const struct res_item *item, const char *alloc)
+{
     if (item_empty(item))
         return 0;
-    int at = set_find(set, item);
+    int at = set_find_as(set, item, alloc);
     if (at >= 0)
         return item_add(set->alloc, &set->items[at], item);
     if (set->count >= MC_RES_ITEMS_MAX)
@@ -376,11 +461,20 @@ int res_set_add_item(struct res_set *set, const struct res_item *item)
         set->items = items;
         set->cap = cap;
     }
-    int rc = item_copy(set->alloc, &set->items[set->count], item);
+    struct res_item *added = &set->items[set->count];
+    int rc = item_copy(set->alloc, added, item);
     if (rc != 0)
         return rc;
+    if (alloc != item->allocation_role)
+        text_copy(added->allocation_role, alloc);
     set->count++;
     return 0;
+}
+
+int res_set_add_item(struct res_set *set, const struct res_item *item)
+{
+    MC_ASSERT(set != NULL && item != NULL);
+    return set_add_item_as(set, item, item->allocation_role);
 }
 
 int res_set_add(struct res_set *set, const struct res_set *other)
@@ -422,21 +516,55 @@ int res_set_copy(struct res_set *dst, const struct res_set *src)
     return 0;
 }
 
+/* 1 when an item is dead after a subtraction: a scalar gone negative, or nothing left. */
+static int item_dead(const struct res_item *item)
+{
+    return item_empty(item) || (item->type == RES_TYPE_SCALAR && item->scalar_milli < 0);
+}
+
+/* The items a subtraction touched, a bit per index, so that only they may be dropped. */
+struct touched {
+    uint64_t bits[(MC_RES_ITEMS_MAX + 63) / 64];
+};
+
+static void touched_set(struct touched *t, uint32_t i)
+{
+    MC_ASSERT(i < MC_RES_ITEMS_MAX);
+    t->bits[i / 64] |= 1ull << (i % 64);
+}
+
+/* Drops the touched items that are dead, keeping the order of the others. */
+static void set_compact(struct res_set *set, const struct touched *t)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < set->count; i++) {
+        if (((t->bits[i / 64] >> (i % 64)) & 1) && item_dead(&set->items[i]))
+            item_deinit(set->alloc, &set->items[i]);
+        else if (n++ != i)
+            set->items[n - 1] = set->items[i];
+    }
+    set->count = n;
+}
+
+/*
+ * Dead items are dropped once, at the end. Other's keys are distinct, so a
+ * dead item is not looked for again (and one that were would stay dead): the
+ * result is that of dropping each as it dies.
+ */
 int res_set_subtract(struct res_set *set, const struct res_set *other)
 {
     MC_ASSERT(set != other);
-    for (uint32_t j = 0; j < other->count; j++) {
+    struct touched t = {{0}};
+    int rc = 0;
+    for (uint32_t j = 0; rc == 0 && j < other->count; j++) {
         int at = set_find(set, &other->items[j]);
         if (at < 0)
             continue;
-        struct res_item *item = &set->items[at];
-        int rc = item_subtract(set->alloc, item, &other->items[j]);
-        if (rc != 0)
-            return rc;
-        if (item_empty(item) || (item->type == RES_TYPE_SCALAR && item->scalar_milli < 0))
-            set_remove_at(set, (uint32_t)at);
+        touched_set(&t, (uint32_t)at);
+        rc = item_subtract(set->alloc, &set->items[at], &other->items[j]);
     }
-    return 0;
+    set_compact(set, &t);
+    return rc;
 }
 
 int res_set_contains(const struct res_set *a, const struct res_set *b)
@@ -447,6 +575,190 @@ int res_set_contains(const struct res_set *a, const struct res_set *b)
             return 0;
     }
     return 1;
+}
+
+/* out = a copy of src allocated to role, for the operations that cannot do without it. */
+static int allocated_copy(struct res_set *out, const struct res_set *src, const char *role)
+{
+    int rc = res_set_copy(out, src);
+    if (rc == 0)
+        rc = res_set_allocate(out, role);
+    return rc;
+}
+
+/*
+ * One search per item of other: all are found (and checked) before any is
+ * subtracted, and the dead ones are dropped at the end. Other's keys are
+ * distinct, so each item of set is subtracted from at most once, and the
+ * result is res_set_subtract's, items removed as they die.
+ */
+int res_set_take(struct res_set *set, const struct res_set *other, const char *role)
+{
+    MC_ASSERT(set != other);
+    if (role != NULL && !role_fits(role))
+        return MC_EINVAL;
+    if (role != NULL && !set_one_allocation_role(other)) {
+        struct res_set allocated;
+        res_set_init(&allocated, set->alloc);
+        int rc = allocated_copy(&allocated, other, role);
+        if (rc == 0)
+            rc = res_set_take(set, &allocated, NULL);
+        res_set_deinit(&allocated);
+        return rc;
+    }
+    int at[MC_RES_ITEMS_MAX];
+    MC_ASSERT(other->count <= MC_RES_ITEMS_MAX);
+    uint32_t from = 0;
+    for (uint32_t j = 0; j < other->count; j++) {
+        const struct res_item *o = &other->items[j];
+        at[j] = -1;
+        if (role != NULL && item_empty(o))
+            continue; /* an allocated copy would not have it */
+        at[j] = set_find_from(set, o, role != NULL ? role : o->allocation_role, from);
+        if (at[j] < 0 || !item_contains(&set->items[at[j]], o))
+            return MC_EINVAL;
+        from = (uint32_t)at[j] + 1;
+    }
+    struct touched t = {{0}};
+    int rc = 0;
+    for (uint32_t j = 0; rc == 0 && j < other->count; j++) {
+        if (at[j] < 0)
+            continue;
+        touched_set(&t, (uint32_t)at[j]);
+        rc = item_subtract(set->alloc, &set->items[at[j]], &other->items[j]);
+    }
+    set_compact(set, &t);
+    return rc;
+}
+
+int res_set_add_allocated(struct res_set *set, const struct res_set *other, const char *role)
+{
+    MC_ASSERT(set != other && role != NULL);
+    if (!role_fits(role))
+        return MC_EINVAL;
+    if (!set_one_allocation_role(other)) {
+        struct res_set allocated;
+        res_set_init(&allocated, set->alloc);
+        int rc = allocated_copy(&allocated, other, role);
+        if (rc == 0)
+            rc = res_set_add(set, &allocated);
+        res_set_deinit(&allocated);
+        return rc;
+    }
+    for (uint32_t i = 0; i < other->count; i++) {
+        int rc = set_add_item_as(set, &other->items[i], role);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/*
+ * 1 when taking o from s (which contains it) leaves nothing of s, and s is
+ * what adding o to a set without its key would make: then s itself can
+ * move. Set items are left out: their element order may differ from o's.
+ */
+static int item_moves_whole(const struct res_item *s, const struct res_item *o)
+{
+    if (s->detail_flags != o->detail_flags)
+        return 0;
+    switch (s->type) {
+    case RES_TYPE_SCALAR:
+        return s->scalar_milli == o->scalar_milli;
+    case RES_TYPE_RANGES:
+        return s->ranges_count == o->ranges_count &&
+               memcmp(s->ranges, o->ranges, s->ranges_count * sizeof(*s->ranges)) == 0;
+    case RES_TYPE_SET:
+        return 0;
+    }
+    MC_UNREACHABLE();
+}
+
+/* Appends s to set, allocated to alloc, taking over its storage; s is left empty (dead). */
+static int set_append_moved(struct res_set *set, struct res_item *s, const char *alloc)
+{
+    if (set->count >= MC_RES_ITEMS_MAX)
+        return MC_ELIMIT;
+    if (set->count == set->cap) {
+        uint32_t cap = set->cap ? set->cap * 2 : 4;
+        struct res_item *items = mc_realloc(set->alloc, set->items, cap * sizeof(*items));
+        if (items == NULL)
+            return MC_ENOMEM;
+        set->items = items;
+        set->cap = cap;
+    }
+    struct res_item *d = &set->items[set->count++];
+    text_copy(d->name, s->name);
+    text_copy(d->role, s->role);
+    text_copy(d->allocation_role, alloc);
+    d->reservation = s->reservation;
+    d->type = s->type;
+    d->scalar_milli = s->scalar_milli;
+    d->detail_flags = s->detail_flags;
+    d->ranges = s->ranges;
+    d->ranges_count = s->ranges_count;
+    d->ranges_cap = s->ranges_cap;
+    d->elements = s->elements;
+    d->elements_count = s->elements_count;
+    d->elements_cap = s->elements_cap;
+    d->detail = s->detail;
+    d->detail_bytes = s->detail_bytes;
+    s->scalar_milli = 0;
+    s->ranges = NULL;
+    s->ranges_count = s->ranges_cap = 0;
+    s->elements = NULL;
+    s->elements_count = s->elements_cap = 0;
+    s->detail = NULL;
+    return 0;
+}
+
+/*
+ * Every item of other is found in src first (none moves unless all are
+ * there). Then each goes to dst (merged, or appended in other's order, as
+ * res_set_add_allocated) and leaves src (as res_set_take); an item of src
+ * that other takes whole, for a key dst does not have, moves as it is.
+ */
+int res_set_move(struct res_set *dst, const char *dst_role, struct res_set *src,
+                 const char *src_role, const struct res_set *other)
+{
+    MC_ASSERT(dst != src && dst != other && src != other && dst_role != NULL && src_role != NULL);
+    if (!role_fits(dst_role) || !role_fits(src_role))
+        return MC_EINVAL;
+    if (!set_one_allocation_role(other)) {
+        int rc = res_set_take(src, other, src_role);
+        return rc != 0 ? rc : res_set_add_allocated(dst, other, dst_role);
+    }
+    int at[MC_RES_ITEMS_MAX];
+    MC_ASSERT(other->count <= MC_RES_ITEMS_MAX);
+    uint32_t from = 0;
+    for (uint32_t j = 0; j < other->count; j++) {
+        const struct res_item *o = &other->items[j];
+        at[j] = -1;
+        if (item_empty(o))
+            continue; /* an allocated copy would not have it */
+        at[j] = set_find_from(src, o, src_role, from);
+        if (at[j] < 0 || !item_contains(&src->items[at[j]], o))
+            return MC_EINVAL;
+        from = (uint32_t)at[j] + 1;
+    }
+    struct touched t = {{0}};
+    int rc = 0;
+    for (uint32_t j = 0; rc == 0 && j < other->count; j++) {
+        if (at[j] < 0)
+            continue;
+        const struct res_item *o = &other->items[j];
+        struct res_item *s = &src->items[at[j]];
+        touched_set(&t, (uint32_t)at[j]);
+        if (set_find_as(dst, o, dst_role) < 0 && item_moves_whole(s, o)) {
+            rc = set_append_moved(dst, s, dst_role);
+            continue;
+        }
+        rc = set_add_item_as(dst, o, dst_role);
+        if (rc == 0)
+            rc = item_subtract(src->alloc, s, o);
+    }
+    set_compact(src, &t);
+    return rc;
 }
 
 int res_set_equal(const struct res_set *a, const struct res_set *b)
@@ -462,25 +774,20 @@ int res_set_empty(const struct res_set *set)
 int64_t res_set_scalar_milli(const struct res_set *set, const char *name)
 {
     int64_t sum = 0;
-    for (uint32_t i = 0; i < set->count; i++)
-        if (set->items[i].type == RES_TYPE_SCALAR && strcmp(set->items[i].name, name) == 0)
-            sum += set->items[i].scalar_milli;
+    for (const struct res_item *it = set->items, *end = it + set->count; it < end; it++)
+        if (it->name[0] == name[0] && it->type == RES_TYPE_SCALAR && text_equal(it->name, name))
+            sum += it->scalar_milli;
     return sum;
 }
 
 int res_set_allocate(struct res_set *set, const char *role)
 {
     MC_ASSERT(role != NULL);
-    if (strlen(role) >= MC_RES_ROLE_BYTES_MAX)
+    if (!role_fits(role))
         return MC_EINVAL;
-    /* Items of one allocation role keep distinct keys under another: nothing to merge. */
-    uint32_t same = 1;
-    while (same < set->count &&
-           strcmp(set->items[same].allocation_role, set->items[0].allocation_role) == 0)
-        same++;
-    if (same >= set->count) {
+    if (set_one_allocation_role(set)) {
         for (uint32_t i = 0; i < set->count; i++)
-            strcpy(set->items[i].allocation_role, role);
+            text_copy(set->items[i].allocation_role, role);
         return 0;
     }
     struct res_set merged;
@@ -505,14 +812,19 @@ static int role_is_self_or_descendant(const char *role, const char *reserved_rol
     return strncmp(role, reserved_role, n) == 0 && (role[n] == '\0' || role[n] == '/');
 }
 
+int res_item_allocatable_to(const struct res_item *item, const char *role)
+{
+    return item->reservation == RES_RESERVATION_NONE ||
+           role_is_self_or_descendant(role, item->role);
+}
+
 int res_set_allocatable_to(struct res_set *dst, const struct res_set *src, const char *role)
 {
     MC_ASSERT(dst != src && role != NULL);
     res_set_clear(dst);
     for (uint32_t i = 0; i < src->count; i++) {
         const struct res_item *item = &src->items[i];
-        if (item->reservation != RES_RESERVATION_NONE &&
-            !role_is_self_or_descendant(role, item->role))
+        if (!res_item_allocatable_to(item, role))
             continue;
         int rc = res_set_add_item(dst, item);
         if (rc != 0)
@@ -1288,6 +1600,148 @@ static int to_proto_item(const struct res_item *item, unsigned flags, const stru
     return r->allocation_info->role == NULL ? MC_ENOMEM : 0;
 }
 
+/*
+ * res_set_to_proto carves the messages of items without detail, their
+ * sub-messages, arrays and strings, from one block that starts with the
+ * array of pointers, then a byte per resource: 1 for one built on its own
+ * (an item with detail, whose parts protobuf-c unpacked), freed with
+ * protobuf_c_message_free_unpacked. Every piece is aligned as malloc aligns.
+ */
+#define PROTO_ALIGN _Alignof(max_align_t)
+
+struct proto_block {
+    char *at;
+    char *end;
+};
+
+static size_t proto_round(size_t bytes)
+{
+    return (bytes + PROTO_ALIGN - 1) / PROTO_ALIGN * PROTO_ALIGN;
+}
+
+static size_t proto_text_bytes(const char *s)
+{
+    return proto_round(strlen(s) + 1);
+}
+
+static void *block_take(struct proto_block *b, size_t bytes)
+{
+    void *p = b->at;
+    b->at += proto_round(bytes);
+    MC_ASSERT(b->at <= b->end); /* block_item_bytes counted it */
+    return p;
+}
+
+static char *block_text(struct proto_block *b, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = block_take(b, n);
+    memcpy(p, s, n);
+    return p;
+}
+
+/* What block_item takes for item, which has no detail. */
+static size_t block_item_bytes(const struct res_item *item, unsigned flags)
+{
+    size_t n = proto_round(sizeof(Mesos__V1__Resource)) + proto_text_bytes(item->name);
+    switch (item->type) {
+    case RES_TYPE_SCALAR:
+        n += proto_round(sizeof(Mesos__V1__Value__Scalar));
+        break;
+    case RES_TYPE_RANGES:
+        n += proto_round(sizeof(Mesos__V1__Value__Ranges)) +
+             proto_round(item->ranges_count * sizeof(Mesos__V1__Value__Range *)) +
+             item->ranges_count * proto_round(sizeof(Mesos__V1__Value__Range));
+        break;
+    case RES_TYPE_SET:
+        n += proto_round(sizeof(Mesos__V1__Value__Set)) +
+             proto_round(item->elements_count * sizeof(char *));
+        for (uint32_t i = 0; i < item->elements_count; i++)
+            n += proto_text_bytes(item->elements[i]);
+        break;
+    }
+    if ((flags & RES_PROTO_RESERVATIONS) == 0) {
+        n += proto_text_bytes(item->role);
+        if (item->reservation == RES_RESERVATION_DYNAMIC)
+            n += proto_round(sizeof(Mesos__V1__Resource__ReservationInfo));
+    } else if (item->reservation != RES_RESERVATION_NONE) {
+        n += proto_round(sizeof(Mesos__V1__Resource__ReservationInfo *)) +
+             proto_round(sizeof(Mesos__V1__Resource__ReservationInfo)) +
+             proto_text_bytes(item->role);
+    }
+    if ((flags & RES_PROTO_ALLOCATION_INFO) && item->allocation_role[0] != '\0')
+        n += proto_round(sizeof(Mesos__V1__Resource__AllocationInfo)) +
+             proto_text_bytes(item->allocation_role);
+    return n;
+}
+
+/* The message of an item without detail, as to_proto_item writes it, from the block. */
+static Mesos__V1__Resource *block_item(const struct res_item *item, unsigned flags,
+                                       struct proto_block *b)
+{
+    Mesos__V1__Resource *r = block_take(b, sizeof(*r));
+    mesos__v1__resource__init(r);
+    r->name = block_text(b, item->name);
+    if (item->type == RES_TYPE_SCALAR) {
+        r->type = MESOS__V1__VALUE__TYPE__SCALAR;
+        r->scalar = block_take(b, sizeof(*r->scalar));
+        mesos__v1__value__scalar__init(r->scalar);
+        r->scalar->value = res_scalar_to_double(item->scalar_milli);
+    } else if (item->type == RES_TYPE_RANGES) {
+        r->type = MESOS__V1__VALUE__TYPE__RANGES;
+        r->ranges = block_take(b, sizeof(*r->ranges));
+        mesos__v1__value__ranges__init(r->ranges);
+        r->ranges->range = block_take(b, item->ranges_count * sizeof(*r->ranges->range));
+        for (uint32_t i = 0; i < item->ranges_count; i++) {
+            Mesos__V1__Value__Range *range = block_take(b, sizeof(*range));
+            mesos__v1__value__range__init(range);
+            range->begin = item->ranges[i].begin;
+            range->end = item->ranges[i].end;
+            r->ranges->range[i] = range;
+        }
+        r->ranges->n_range = item->ranges_count;
+    } else {
+        r->type = MESOS__V1__VALUE__TYPE__SET;
+        r->set = block_take(b, sizeof(*r->set));
+        mesos__v1__value__set__init(r->set);
+        r->set->item = block_take(b, item->elements_count * sizeof(*r->set->item));
+        for (uint32_t i = 0; i < item->elements_count; i++)
+            r->set->item[i] = block_text(b, item->elements[i]);
+        r->set->n_item = item->elements_count;
+    }
+    if ((flags & RES_PROTO_RESERVATIONS) == 0) {
+        /* A pointer of our own, never the default's, so that "*" is written. */
+        resource_role_set(r, block_text(b, item->role));
+        if (item->reservation == RES_RESERVATION_DYNAMIC) {
+            r->reservation = block_take(b, sizeof(*r->reservation));
+            mesos__v1__resource__reservation_info__init(r->reservation);
+        }
+    } else if (item->reservation != RES_RESERVATION_NONE) {
+        r->reservations = block_take(b, sizeof(*r->reservations));
+        Mesos__V1__Resource__ReservationInfo *ri = block_take(b, sizeof(*ri));
+        mesos__v1__resource__reservation_info__init(ri);
+        r->reservations[0] = ri;
+        r->n_reservations = 1;
+        ri->has_type = 1;
+        ri->type = item->reservation == RES_RESERVATION_STATIC
+                       ? MESOS__V1__RESOURCE__RESERVATION_INFO__TYPE__STATIC
+                       : MESOS__V1__RESOURCE__RESERVATION_INFO__TYPE__DYNAMIC;
+        ri->role = block_text(b, item->role);
+    }
+    if ((flags & RES_PROTO_ALLOCATION_INFO) && item->allocation_role[0] != '\0') {
+        r->allocation_info = block_take(b, sizeof(*r->allocation_info));
+        mesos__v1__resource__allocation_info__init(r->allocation_info);
+        r->allocation_info->role = block_text(b, item->allocation_role);
+    }
+    return r;
+}
+
+/* The byte per resource after the array of pointers: 1 for one built on its own. */
+static uint8_t *proto_separate(Mesos__V1__Resource **arr, size_t count)
+{
+    return (uint8_t *)(arr + count);
+}
+
 void res_proto_free(const struct mc_alloc *alloc, Mesos__V1__Resource **arr, size_t count)
 {
     if (arr == NULL)
@@ -1295,8 +1749,9 @@ void res_proto_free(const struct mc_alloc *alloc, Mesos__V1__Resource **arr, siz
     /* protobuf-c frees a message tree through an allocator, skipping default strings. */
     ProtobufCAllocator pa;
     pbjson_allocator_init(&pa, alloc);
+    const uint8_t *separate = proto_separate(arr, count);
     for (size_t i = 0; i < count; i++)
-        if (arr[i] != NULL)
+        if (separate[i] && arr[i] != NULL)
             protobuf_c_message_free_unpacked(&arr[i]->base, &pa);
     mc_free(alloc, arr);
 }
@@ -1307,23 +1762,37 @@ int res_set_to_proto(const struct res_set *set, unsigned flags, const struct mc_
     MC_ASSERT(out != NULL && out_count != NULL);
     *out = NULL;
     *out_count = 0;
-    Mesos__V1__Resource **arr = mc_calloc(alloc, set->count ? set->count : 1, sizeof(*arr));
+    size_t count = set->count;
+    size_t head = proto_round(count * sizeof(Mesos__V1__Resource *)) + proto_round(count);
+    size_t bytes = head ? head : PROTO_ALIGN;
+    for (uint32_t i = 0; i < set->count; i++)
+        if (set->items[i].detail_bytes == 0)
+            bytes += block_item_bytes(&set->items[i], flags);
+    Mesos__V1__Resource **arr = mc_malloc(alloc, bytes);
     if (arr == NULL)
         return MC_ENOMEM;
+    uint8_t *separate = proto_separate(arr, count);
+    for (size_t i = 0; i < count; i++) {
+        arr[i] = NULL;
+        separate[i] = set->items[i].detail_bytes > 0;
+    }
+    struct proto_block b = {(char *)arr + head, (char *)arr + bytes};
     for (uint32_t i = 0; i < set->count; i++) {
-        arr[i] = mc_malloc(alloc, sizeof(*arr[i]));
-        if (arr[i] == NULL) {
-            res_proto_free(alloc, arr, i);
-            return MC_ENOMEM;
+        const struct res_item *item = &set->items[i];
+        if (!separate[i]) {
+            arr[i] = block_item(item, flags, &b);
+            continue;
         }
-        mesos__v1__resource__init(arr[i]);
-        if (to_proto_item(&set->items[i], flags, alloc, arr[i]) != 0) {
-            res_proto_free(alloc, arr, i + 1);
+        arr[i] = mc_malloc(alloc, sizeof(*arr[i]));
+        if (arr[i] != NULL)
+            mesos__v1__resource__init(arr[i]);
+        if (arr[i] == NULL || to_proto_item(item, flags, alloc, arr[i]) != 0) {
+            res_proto_free(alloc, arr, count);
             return MC_ENOMEM;
         }
     }
     *out = arr;
-    *out_count = set->count;
+    *out_count = count;
     return 0;
 }
 

@@ -65,35 +65,41 @@ struct res_range {
 
 /*
  * One resource. name, role and allocation_role are NUL-terminated and fit
- * their arrays (the parsers refuse longer ones). allocation_role is "" when
- * the resource is not allocated to a role. Only the member matching type is
- * meaningful; ranges and elements are owned by the set holding the item.
+ * their arrays (the parsers refuse longer ones); the bytes past the NUL are
+ * unspecified. allocation_role is "" when the resource is not allocated to
+ * a role. Only the member matching type is meaningful; ranges and elements
+ * are owned by the set holding the item.
+ *
+ * The members are ordered for the arithmetic, which mostly reads items not
+ * in cache: what comparing keys and item_empty read comes first, with the
+ * start of name, so that a comparison reads few cache lines; the rarely
+ * read members come last.
  */
 struct res_item {
-    char name[MC_RES_NAME_BYTES_MAX];
-    char role[MC_RES_ROLE_BYTES_MAX];
-    enum res_reservation reservation;
-    char allocation_role[MC_RES_ROLE_BYTES_MAX];
     enum res_type type;
-    int64_t scalar_milli;
-    struct res_range *ranges;
-    uint32_t ranges_count;
-    uint32_t ranges_cap;
-    char **elements;
-    uint32_t elements_count;
-    uint32_t elements_cap;
+    enum res_reservation reservation;
     /*
-     * What Mesos' Resource adds beyond the key above, packed as an
-     * internal.proto ResourceDetail (NULL and 0 when there is none; owned
-     * by the set holding the item): the whole reservation stack, outermost
-     * first, when it is refined or one of its reservations has a principal
-     * or labels (role and reservation then describe its last one), and a
-     * persistent volume's DiskInfo. Only res_set_from_proto_full makes
-     * them; the bytes are part of the key (equal resources, equal bytes).
+     * What Mesos' Resource adds beyond the key, packed as an internal.proto
+     * ResourceDetail (NULL and 0 when there is none; owned by the set
+     * holding the item): the whole reservation stack, outermost first, when
+     * it is refined or one of its reservations has a principal or labels
+     * (role and reservation then describe its last one), and a persistent
+     * volume's DiskInfo. Only res_set_from_proto_full makes them; the bytes
+     * are part of the key (equal resources, equal bytes).
      */
-    uint8_t *detail;
     uint32_t detail_bytes;
     uint32_t detail_flags; /* RES_DETAIL_* */
+    uint32_t ranges_count;
+    uint32_t elements_count;
+    int64_t scalar_milli;
+    struct res_range *ranges;
+    char name[MC_RES_NAME_BYTES_MAX];
+    char role[MC_RES_ROLE_BYTES_MAX];
+    char allocation_role[MC_RES_ROLE_BYTES_MAX];
+    uint8_t *detail;
+    char **elements;
+    uint32_t ranges_cap;
+    uint32_t elements_cap;
 };
 
 /* A set of resources; see the top of this file. Fields are read-only. */
@@ -142,6 +148,37 @@ int res_set_subtract(struct res_set *set, const struct res_set *other) MC_MUST_U
 /* 1 when every item of b is contained in the item of the same key in a. */
 int res_set_contains(const struct res_set *a, const struct res_set *b);
 
+/*
+ * res_set_contains(set, other), then res_set_subtract(set, other) when it
+ * holds, with other taken as allocated to role (as res_set_allocate would
+ * make a copy of it; "" unallocates) or, for role NULL, as it is; only
+ * when other's items have several allocation roles is that copy made. On
+ * success set is exactly what the composition would leave. Errors:
+ * MC_EINVAL when set does not contain it (set is then unchanged) or role
+ * is longer than MC_RES_ROLE_BYTES_MAX - 1; MC_ENOMEM, MC_ELIMIT as
+ * res_set_subtract (set may then be partly subtracted).
+ */
+int res_set_take(struct res_set *set, const struct res_set *other, const char *role) MC_MUST_USE;
+
+/*
+ * res_set_add(set, copy of other allocated to role) without the copy
+ * (unless other's items have several allocation roles); role "" adds other
+ * unallocated. Errors as res_set_allocate and res_set_add.
+ */
+int res_set_add_allocated(struct res_set *set, const struct res_set *other,
+                          const char *role) MC_MUST_USE;
+
+/*
+ * Moves other from src to dst: res_set_take(src, other, src_role), then
+ * res_set_add_allocated(dst, other, dst_role), with what src gives up
+ * whole moved rather than copied. On success both sets are exactly what
+ * the composition would leave. Errors: MC_EINVAL when src does not
+ * contain other (nothing changes) or a role does not fit; MC_ENOMEM and
+ * MC_ELIMIT (both sets may then be partly changed).
+ */
+int res_set_move(struct res_set *dst, const char *dst_role, struct res_set *src,
+                 const char *src_role, const struct res_set *other) MC_MUST_USE;
+
 /* 1 when a contains b and b contains a (Mesos' Resources::operator==). */
 int res_set_equal(const struct res_set *a, const struct res_set *b);
 
@@ -166,6 +203,9 @@ int res_set_allocate(struct res_set *set, const char *role) MC_MUST_USE;
  */
 int res_set_allocatable_to(struct res_set *dst, const struct res_set *src,
                            const char *role) MC_MUST_USE;
+
+/* 1 when res_set_allocatable_to(..., role) keeps item. */
+int res_item_allocatable_to(const struct res_item *item, const char *role);
 
 /* A scalar item with the given key; role NULL means unreserved. For tests and callers. */
 int res_set_add_scalar(struct res_set *set, const char *name, const char *role,
@@ -216,11 +256,12 @@ enum res_proto_flags {
 };
 
 /*
- * Builds protobuf-c Resource messages for set, one per item in order. Every
- * message, string and array is allocated through alloc; free them with
- * res_proto_free. Without RES_PROTO_RESERVATIONS each resource carries the
- * old role field ("*" when unreserved, recorded: o.offers-shape and
- * o.offers-shape-multi-role). Errors: MC_ENOMEM (nothing to free then).
+ * Builds protobuf-c Resource messages for set, one per item in order. They
+ * are allocated through alloc, most in one block with the array: free them
+ * only with res_proto_free, given the count returned. Without
+ * RES_PROTO_RESERVATIONS each resource carries the old role field ("*"
+ * when unreserved, recorded: o.offers-shape and o.offers-shape-multi-role).
+ * Errors: MC_ENOMEM (nothing to free then).
  */
 int res_set_to_proto(const struct res_set *set, unsigned flags, const struct mc_alloc *alloc,
                      Mesos__V1__Resource ***out, size_t *out_count) MC_MUST_USE;

@@ -33,6 +33,13 @@ static void format_set(const struct res_set *set, char *out, size_t out_bytes)
     assert_true(n >= 0);
 }
 
+static void set_parse_into(struct res_set *set, const char *text)
+{
+    struct mc_diag diag;
+    if (res_parse(text, set, &diag) != 0)
+        fail_msg("parse %s: %s", text, diag.text);
+}
+
 /* ---- parsing ---- */
 
 struct parse_row {
@@ -477,6 +484,418 @@ static void test_proto_rows(void **state)
     }
 }
 
+/* ---- the in-place operations against the compositions they stand for ---- */
+
+static uint64_t splitmix64(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/* A reservation for a resource message; principal and labels make a detail. */
+static Mesos__V1__Resource__ReservationInfo *
+pool_reservation(Mesos__V1__Resource__ReservationInfo *ri, int dynamic, const char *role,
+                 const char *principal, Mesos__V1__Labels *labels)
+{
+    mesos__v1__resource__reservation_info__init(ri);
+    ri->has_type = 1;
+    ri->type = dynamic ? MESOS__V1__RESOURCE__RESERVATION_INFO__TYPE__DYNAMIC
+                       : MESOS__V1__RESOURCE__RESERVATION_INFO__TYPE__STATIC;
+    ri->role = (char *)role;
+    ri->principal = (char *)principal;
+    ri->labels = labels;
+    return ri;
+}
+
+/*
+ * The items random sets are drawn from: unreserved, statically reserved
+ * (to a role and a sub-role), ranges and set items, and, from messages,
+ * a dynamic reservation with a principal and labels, a refined one and a
+ * persistent volume (items with a detail).
+ */
+static void pool_make(struct res_set *pool)
+{
+    struct mc_diag diag;
+    set_parse_into(pool, "cpus:8;mem:1024;disk:100;ports:[1000-1099,1200-1299];d:{a,b,c,e};"
+                         "cpus(r1):4;mem(r1/x):64;ports(r1):[5000-5049]");
+    Mesos__V1__Label label = MESOS__V1__LABEL__INIT, *labelp = &label;
+    Mesos__V1__Labels labels = MESOS__V1__LABELS__INIT;
+    label.key = (char *)"k";
+    label.value = (char *)"v";
+    labels.n_labels = 1;
+    labels.labels = &labelp;
+    Mesos__V1__Resource__ReservationInfo dyn, st, refined, vol_ri;
+    Mesos__V1__Resource__ReservationInfo *one[1], *two[2], *vol_one[1];
+    Mesos__V1__Value__Scalar four = MESOS__V1__VALUE__SCALAR__INIT, ten = four, vol = four;
+    four.value = 4;
+    ten.value = 10;
+    vol.value = 50;
+    Mesos__V1__Resource r[3];
+    Mesos__V1__Resource *rp[3] = {&r[0], &r[1], &r[2]};
+    for (int i = 0; i < 3; i++)
+        mesos__v1__resource__init(&r[i]);
+    /* cpus dynamically reserved to r1 by p, labelled. */
+    one[0] = pool_reservation(&dyn, 1, "r1", "p", &labels);
+    r[0].name = (char *)"cpus";
+    r[0].type = MESOS__V1__VALUE__TYPE__SCALAR;
+    r[0].scalar = &four;
+    r[0].n_reservations = 1;
+    r[0].reservations = one;
+    /* mem reserved to r1, refined to r1/x. */
+    two[0] = pool_reservation(&st, 0, "r1", NULL, NULL);
+    two[1] = pool_reservation(&refined, 1, "r1/x", NULL, NULL);
+    r[1].name = (char *)"mem";
+    r[1].type = MESOS__V1__VALUE__TYPE__SCALAR;
+    r[1].scalar = &ten;
+    r[1].n_reservations = 2;
+    r[1].reservations = two;
+    /* A persistent volume reserved to r1. */
+    Mesos__V1__Resource__DiskInfo disk = MESOS__V1__RESOURCE__DISK_INFO__INIT;
+    Mesos__V1__Resource__DiskInfo__Persistence pers =
+        MESOS__V1__RESOURCE__DISK_INFO__PERSISTENCE__INIT;
+    Mesos__V1__Volume volume = MESOS__V1__VOLUME__INIT;
+    pers.id = (char *)"vol1";
+    volume.container_path = (char *)"data";
+    volume.mode = MESOS__V1__VOLUME__MODE__RW;
+    disk.persistence = &pers;
+    disk.volume = &volume;
+    vol_one[0] = pool_reservation(&vol_ri, 1, "r1", NULL, NULL);
+    r[2].name = (char *)"disk";
+    r[2].type = MESOS__V1__VALUE__TYPE__SCALAR;
+    r[2].scalar = &vol;
+    r[2].n_reservations = 1;
+    r[2].reservations = vol_one;
+    r[2].disk = &disk;
+    assert_int_equal(res_set_from_proto_full(pool, rp, 3, NULL, &diag), 0);
+    assert_int_equal(pool->count, 11);
+    assert_true(pool->items[8].detail_bytes > 0);
+    assert_true(pool->items[9].detail_flags & RES_DETAIL_REFINED);
+    assert_true(pool->items[10].detail_flags & RES_DETAIL_VOLUME);
+}
+
+static const char *const alloc_roles[] = {"", "*", "r1", "r1/x"};
+
+/*
+ * Adds to out a random part of item (all of a volume, some of a scalar,
+ * some ranges or elements), allocated to alloc (NULL: as item is).
+ */
+static void random_part(struct res_set *out, const struct res_item *item, uint64_t *seed,
+                        const char *alloc)
+{
+    struct res_item it = *item; /* borrowed storage: res_set_add_item copies it */
+    struct res_range ranges[8];
+    char *elements[8];
+    uint64_t r = splitmix64(seed);
+    if (alloc != NULL)
+        snprintf(it.allocation_role, sizeof(it.allocation_role), "%s", alloc);
+    if (it.type == RES_TYPE_SCALAR && !(it.detail_flags & RES_DETAIL_VOLUME)) {
+        it.scalar_milli = 1 + (int64_t)(r % (uint64_t)item->scalar_milli);
+    } else if (it.type == RES_TYPE_RANGES) {
+        /* A piece of each range: [begin + a, begin + a + b], or the whole. */
+        it.ranges = ranges;
+        it.ranges_count = 0;
+        for (uint32_t i = 0; i < item->ranges_count && i < 8; i++) {
+            uint64_t len = item->ranges[i].end - item->ranges[i].begin;
+            uint64_t a = (r >> (8 * i)) % 3 == 0 ? 0 : (r >> (4 * i)) % (len + 1);
+            uint64_t b = (r >> (8 * i)) % 3 == 0 ? len : (r >> (6 * i)) % (len - a + 1);
+            ranges[it.ranges_count++] =
+                (struct res_range){item->ranges[i].begin + a, item->ranges[i].begin + a + b};
+        }
+    } else if (it.type == RES_TYPE_SET) {
+        it.elements = elements;
+        it.elements_count = 0;
+        for (uint32_t i = 0; i < item->elements_count && i < 8; i++)
+            if ((r >> i) & 1)
+                elements[it.elements_count++] = item->elements[i];
+    }
+    assert_int_equal(res_set_add_item(out, &it), 0);
+}
+
+/* A random set from the pool, each item in one of the allocation roles (or all in one). */
+static void random_set(struct res_set *out, const struct res_set *pool, uint64_t *seed,
+                       int one_role)
+{
+    res_set_clear(out);
+    uint64_t r = splitmix64(seed);
+    const char *role = alloc_roles[r % 4];
+    for (uint32_t i = 0; i < pool->count; i++) {
+        r = splitmix64(seed);
+        if (r % 3 == 0)
+            continue;
+        random_part(out, &pool->items[(i + (uint32_t)(r >> 32)) % pool->count], seed,
+                    one_role ? role : alloc_roles[(r >> 8) % 4]);
+    }
+}
+
+/* A random part of set: what it contains, mostly (whole items, or parts of them). */
+static void random_sub(struct res_set *out, const struct res_set *set, uint64_t *seed)
+{
+    res_set_clear(out);
+    for (uint32_t i = 0; i < set->count; i++) {
+        uint64_t r = splitmix64(seed);
+        if (r % 4 == 0)
+            continue;
+        if (r % 4 == 1)
+            assert_int_equal(res_set_add_item(out, &set->items[i]), 0);
+        else
+            random_part(out, &set->items[i], seed, NULL);
+    }
+}
+
+/* 1 when a and b hold the same items, in the same order, alike in every member. */
+static int sets_identical(const struct res_set *a, const struct res_set *b)
+{
+    if (a->count != b->count)
+        return 0;
+    for (uint32_t i = 0; i < a->count; i++) {
+        const struct res_item *x = &a->items[i], *y = &b->items[i];
+        if (strcmp(x->name, y->name) != 0 || strcmp(x->role, y->role) != 0 ||
+            strcmp(x->allocation_role, y->allocation_role) != 0 || x->type != y->type ||
+            x->reservation != y->reservation || x->detail_bytes != y->detail_bytes ||
+            x->detail_flags != y->detail_flags ||
+            (x->detail_bytes > 0 && memcmp(x->detail, y->detail, x->detail_bytes) != 0))
+            return 0;
+        if (x->type == RES_TYPE_SCALAR && x->scalar_milli != y->scalar_milli)
+            return 0;
+        if (x->type == RES_TYPE_RANGES &&
+            (x->ranges_count != y->ranges_count ||
+             memcmp(x->ranges, y->ranges, x->ranges_count * sizeof(*x->ranges)) != 0))
+            return 0;
+        if (x->type == RES_TYPE_SET && x->elements_count != y->elements_count)
+            return 0;
+        for (uint32_t k = 0; x->type == RES_TYPE_SET && k < x->elements_count; k++)
+            if (strcmp(x->elements[k], y->elements[k]) != 0)
+                return 0;
+    }
+    return 1;
+}
+
+static void copy_allocated(struct res_set *out, const struct res_set *src, const char *role)
+{
+    res_set_init(out, NULL);
+    assert_int_equal(res_set_copy(out, src), 0);
+    assert_int_equal(res_set_allocate(out, role), 0);
+}
+
+/*
+ * set -= other one item at a time: with one item each, dropping dead items
+ * at once or at the end are the same, so this is res_set_subtract as it
+ * was before it deferred the drops.
+ */
+static void subtract_one_by_one(struct res_set *set, const struct res_set *other)
+{
+    for (uint32_t i = 0; i < other->count; i++) {
+        struct res_set one;
+        res_set_init(&one, NULL);
+        assert_int_equal(res_set_add_item(&one, &other->items[i]), 0);
+        assert_int_equal(res_set_subtract(set, &one), 0);
+        res_set_deinit(&one);
+    }
+}
+
+static void fail_row(const char *what, int round, const struct res_set *got,
+                     const struct res_set *expected)
+{
+    char x[2048], y[2048];
+    assert_true(res_set_format(got, x, sizeof(x)) >= 0);
+    assert_true(res_set_format(expected, y, sizeof(y)) >= 0);
+    fail_msg("%s, round %d: got %s, expected %s", what, round, x, y);
+}
+
+/*
+ * res_set_subtract, res_set_take, res_set_add_allocated and res_set_move
+ * against copy + res_set_allocate + res_set_contains / res_set_subtract /
+ * res_set_add on random sets: the same result, member by member and in the
+ * same order. Sets and parts mix allocation roles (then the operations copy
+ * as the composition does) or keep one (then they work in place).
+ */
+static void test_in_place_operations(void **state)
+{
+    (void)state;
+    struct res_set pool, a, b, other, ra, rb, alloc_other;
+    res_set_init(&pool, NULL);
+    pool_make(&pool);
+    res_set_init(&a, NULL);
+    res_set_init(&b, NULL);
+    res_set_init(&other, NULL);
+    res_set_init(&ra, NULL);
+    res_set_init(&rb, NULL);
+    uint64_t seed = 42;
+    int contained = 0, moved_whole = 0;
+    for (int round = 0; round < 4000; round++) {
+        uint64_t r = splitmix64(&seed);
+        const char *role_a = alloc_roles[r % 4], *role_b = alloc_roles[(r >> 8) % 4];
+        random_set(&a, &pool, &seed, (r >> 16) % 4 != 0);
+        random_set(&b, &pool, &seed, (r >> 18) % 4 != 0);
+        if ((r >> 20) % 4 == 0)
+            random_set(&other, &pool, &seed, (r >> 22) % 2);
+        else
+            random_sub(&other, &a, &seed);
+
+        /* subtract */
+        assert_int_equal(res_set_copy(&ra, &a), 0);
+        assert_int_equal(res_set_copy(&rb, &a), 0);
+        subtract_one_by_one(&ra, &other);
+        assert_int_equal(res_set_subtract(&rb, &other), 0);
+        if (!sets_identical(&rb, &ra))
+            fail_row("subtract", round, &rb, &ra);
+
+        /* take: other allocated to role_a (or as it is) */
+        const char *take_role = (r >> 24) % 5 == 0 ? NULL : role_a;
+        if (take_role != NULL) {
+            copy_allocated(&alloc_other, &other, take_role);
+        } else {
+            res_set_init(&alloc_other, NULL);
+            assert_int_equal(res_set_copy(&alloc_other, &other), 0);
+        }
+        assert_int_equal(res_set_copy(&ra, &a), 0);
+        assert_int_equal(res_set_copy(&rb, &a), 0);
+        int holds = res_set_contains(&ra, &alloc_other);
+        contained += holds;
+        if (holds)
+            subtract_one_by_one(&ra, &alloc_other);
+        assert_int_equal(res_set_take(&rb, &other, take_role), holds ? 0 : MC_EINVAL);
+        if (!sets_identical(&rb, &ra))
+            fail_row("take", round, &rb, &ra);
+        res_set_deinit(&alloc_other);
+
+        /* add_allocated */
+        copy_allocated(&alloc_other, &other, role_b);
+        assert_int_equal(res_set_copy(&ra, &b), 0);
+        assert_int_equal(res_set_copy(&rb, &b), 0);
+        assert_int_equal(res_set_add(&ra, &alloc_other), 0);
+        assert_int_equal(res_set_add_allocated(&rb, &other, role_b), 0);
+        if (!sets_identical(&rb, &ra))
+            fail_row("add_allocated", round, &rb, &ra);
+        res_set_deinit(&alloc_other);
+
+        /* move from a (other as role_a) to b (other as role_b) */
+        struct res_set ma, mb, src_other, dst_other;
+        res_set_init(&ma, NULL);
+        res_set_init(&mb, NULL);
+        copy_allocated(&src_other, &other, role_a);
+        copy_allocated(&dst_other, &other, role_b);
+        assert_int_equal(res_set_copy(&ra, &a), 0);
+        assert_int_equal(res_set_copy(&rb, &b), 0);
+        assert_int_equal(res_set_copy(&ma, &a), 0);
+        assert_int_equal(res_set_copy(&mb, &b), 0);
+        holds = res_set_contains(&ra, &src_other);
+        if (holds) {
+            subtract_one_by_one(&ra, &src_other);
+            assert_int_equal(res_set_add(&rb, &dst_other), 0);
+            moved_whole += ra.count < a.count;
+        }
+        assert_int_equal(res_set_move(&mb, role_b, &ma, role_a, &other), holds ? 0 : MC_EINVAL);
+        if (!sets_identical(&ma, &ra))
+            fail_row("move (source)", round, &ma, &ra);
+        if (!sets_identical(&mb, &rb))
+            fail_row("move (destination)", round, &mb, &rb);
+        res_set_deinit(&src_other);
+        res_set_deinit(&dst_other);
+        res_set_deinit(&ma);
+        res_set_deinit(&mb);
+    }
+    /* Both outcomes and the moves of whole items were exercised. */
+    assert_true(contained > 400 && contained < 3600);
+    assert_true(moved_whole > 100);
+    res_set_deinit(&pool);
+    res_set_deinit(&a);
+    res_set_deinit(&b);
+    res_set_deinit(&other);
+    res_set_deinit(&ra);
+    res_set_deinit(&rb);
+}
+
+/* An item's allocatability is res_set_allocatable_to's. */
+static void test_item_allocatable_to(void **state)
+{
+    (void)state;
+    struct res_set pool, d;
+    res_set_init(&pool, NULL);
+    res_set_init(&d, NULL);
+    pool_make(&pool);
+    const char *roles[] = {"*", "r1", "r1/x", "r1/x/y", "r2", "r"};
+    for (size_t k = 0; k < sizeof(roles) / sizeof(roles[0]); k++) {
+        assert_int_equal(res_set_allocatable_to(&d, &pool, roles[k]), 0);
+        uint32_t kept = 0;
+        for (uint32_t i = 0; i < pool.count; i++) {
+            if (!res_item_allocatable_to(&pool.items[i], roles[k]))
+                continue;
+            assert_true(kept < d.count);
+            assert_string_equal(d.items[kept].name, pool.items[i].name);
+            assert_string_equal(d.items[kept].role, pool.items[i].role);
+            kept++;
+        }
+        assert_int_equal(kept, d.count);
+    }
+    res_set_deinit(&pool);
+    res_set_deinit(&d);
+}
+
+/*
+ * res_set_to_proto builds most messages in one block: every format reads
+ * back to the same set (refined reservations need the post-refinement
+ * format), and each allocation failure gives MC_ENOMEM and leaks nothing.
+ */
+static void test_proto_block(void **state)
+{
+    (void)state;
+    struct res_set pool, s, back;
+    struct mc_diag diag;
+    res_set_init(&pool, NULL);
+    res_set_init(&s, NULL);
+    res_set_init(&back, NULL);
+    pool_make(&pool);
+    uint64_t seed = 7;
+    for (int round = 0; round < 300; round++) {
+        random_set(&s, &pool, &seed, round % 2);
+        unsigned flags = (unsigned)(round % 4);
+        int refined = 0;
+        for (uint32_t i = 0; i < s.count; i++)
+            refined |= (s.items[i].detail_flags & RES_DETAIL_REFINED) != 0;
+        Mesos__V1__Resource **arr = NULL;
+        size_t n = 0;
+        assert_int_equal(res_set_to_proto(&s, flags, NULL, &arr, &n), 0);
+        assert_int_equal(n, s.count);
+        res_set_clear(&back);
+        assert_int_equal(res_set_from_proto_full(&back, arr, n, NULL, &diag), 0);
+        if (!(flags & RES_PROTO_ALLOCATION_INFO))
+            assert_int_equal(res_set_allocate(&s, ""), 0);
+        if ((flags & RES_PROTO_RESERVATIONS) || !refined)
+            if (!sets_identical(&back, &s))
+                fail_row("proto round trip", round, &back, &s);
+        res_proto_free(NULL, arr, n);
+    }
+    random_set(&s, &pool, &seed, 0);
+    for (uint64_t fail = 0;; fail++) {
+        struct mc_alloc_counting c;
+        mc_alloc_counting_init(&c, fail);
+        Mesos__V1__Resource **arr = NULL;
+        size_t n = 0;
+        int rc = res_set_to_proto(&pool, RES_PROTO_RESERVATIONS, &c.alloc, &arr, &n);
+        res_proto_free(&c.alloc, arr, n);
+        assert_int_equal(c.live, 0);
+        if (rc == 0)
+            break;
+        assert_int_equal(rc, MC_ENOMEM);
+        assert_null(arr);
+        assert_true(fail < 1000);
+    }
+    Mesos__V1__Resource **arr = NULL;
+    size_t n = 99;
+    res_set_clear(&s);
+    assert_int_equal(res_set_to_proto(&s, 0, NULL, &arr, &n), 0);
+    assert_non_null(arr);
+    assert_int_equal(n, 0);
+    res_proto_free(NULL, arr, n);
+    res_proto_free(NULL, NULL, 0);
+    res_set_deinit(&pool);
+    res_set_deinit(&s);
+    res_set_deinit(&back);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -488,6 +907,9 @@ int main(void)
         cmocka_unit_test(test_allocate_and_allocatable),
         cmocka_unit_test(test_proto_recorded_shapes),
         cmocka_unit_test(test_proto_rows),
+        cmocka_unit_test(test_in_place_operations),
+        cmocka_unit_test(test_item_allocatable_to),
+        cmocka_unit_test(test_proto_block),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
