@@ -14,12 +14,14 @@
 #include "allocator.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "mc_assert.h"
 
 struct alloc_agent {
     char agent_id[MC_ALLOC_ID_BYTES_MAX];
+    uint64_t serial; /* agents_gen when it was added: unique, later agents higher */
     struct res_set total;
     struct res_set available;
     int active;
@@ -33,9 +35,14 @@ struct alloc_agent {
     uint64_t idle_clients_gen;
 };
 
-/* What a framework holds (offered or allocated) on one agent for one role. */
+/*
+ * What a framework holds (offered or allocated) on one agent for one role.
+ * A framework's holdings are sorted by agent serial, those of one agent in
+ * the order they were made (the order they give resources back in).
+ */
 struct alloc_holding {
     struct alloc_agent *agent;
+    uint64_t agent_serial;
     uint32_t role;
     struct res_set resources; /* allocated to the role */
 };
@@ -47,6 +54,16 @@ struct alloc_filter {
     struct res_set resources; /* unallocated */
     uint64_t expires_ns;
 };
+
+/* What a framework holds of one scalar for one role, summed over its holdings. */
+struct alloc_held {
+    uint32_t role;
+    int64_t milli;
+    char name[MC_RES_NAME_BYTES_MAX];
+};
+
+/* (role, scalar name) sums a framework keeps; past it, cycles sum its holdings again. */
+#define ALLOC_HELD_MAX MC_RES_ITEMS_MAX
 
 struct alloc_framework {
     char framework_id[MC_ALLOC_ID_BYTES_MAX];
@@ -64,6 +81,17 @@ struct alloc_framework {
     struct alloc_filter *filters;
     uint32_t filters_count;
     uint32_t filters_cap;
+    uint64_t filters_expire_min; /* no filter expires before: a cycle before needs no look */
+    /*
+     * The scalars of the holdings summed per (role, name), none zero, kept
+     * as holdings change so that a cycle need not read every holding. When
+     * held_valid is 0 (ALLOC_HELD_MAX or memory ran out) they are not kept
+     * and cycles sum the holdings.
+     */
+    struct alloc_held *held;
+    uint32_t held_count;
+    uint32_t held_cap;
+    int held_valid;
 };
 
 static_assert(MC_ALLOC_FRAMEWORK_ROLES_MAX <= 64, "suppressed roles fit a 64-bit mask");
@@ -182,6 +210,7 @@ static void framework_destroy(const struct mc_alloc *alloc, struct alloc_framewo
         filter_deinit(&f->filters[i]);
     mc_free(alloc, f->holdings);
     mc_free(alloc, f->filters);
+    mc_free(alloc, f->held);
     mc_free(alloc, f);
 }
 
@@ -200,6 +229,7 @@ void alloc_deinit(struct allocator *a)
         agent_destroy(a->alloc, a->agents[i]);
     mc_free(a->alloc, a->frameworks);
     mc_free(a->alloc, a->agents);
+    mc_free(a->alloc, a->totals);
     mc_strmap_deinit(&a->agents_by_id);
     mc_strmap_deinit(&a->frameworks_by_id);
     memset(a, 0, sizeof(*a));
@@ -241,20 +271,27 @@ int alloc_agent_add(struct allocator *a, const char *agent_id, const struct res_
         return rc;
     }
     a->agents[a->agents_count++] = ag;
-    a->agents_gen++;
+    ag->serial = ++a->agents_gen;
+    a->totals_gen++;
     a->cycle_wanted = 1;
     return 0;
 }
 
+static void holding_account(const struct mc_alloc *alloc, struct alloc_framework *f,
+                            const struct alloc_holding *h, int sign);
+
 /* Drops a framework's holdings and filters that refer to an agent. */
-static void framework_forget_agent(struct alloc_framework *f, const struct alloc_agent *ag)
+static void framework_forget_agent(const struct mc_alloc *alloc, struct alloc_framework *f,
+                                   const struct alloc_agent *ag)
 {
     uint32_t n = 0;
     for (uint32_t i = 0; i < f->holdings_count; i++) {
-        if (f->holdings[i].agent == ag)
+        if (f->holdings[i].agent == ag) {
+            holding_account(alloc, f, &f->holdings[i], -1);
             res_set_deinit(&f->holdings[i].resources);
-        else
+        } else {
             f->holdings[n++] = f->holdings[i];
+        }
     }
     f->holdings_count = n;
     n = 0;
@@ -274,10 +311,11 @@ int alloc_agent_remove(struct allocator *a, const char *agent_id)
     if (ag == NULL)
         return MC_ENOTFOUND;
     for (uint32_t i = 0; i < a->frameworks_count; i++)
-        framework_forget_agent(a->frameworks[i], ag);
+        framework_forget_agent(a->alloc, a->frameworks[i], ag);
     memmove(&a->agents[at], &a->agents[at + 1], (a->agents_count - at - 1) * sizeof(*a->agents));
     a->agents_count--;
     a->agents_gen++;
+    a->totals_gen++;
     mc_strmap_del(&a->agents_by_id, agent_id);
     agent_destroy(a->alloc, ag);
     return 0;
@@ -301,6 +339,7 @@ int alloc_agent_set_reachable(struct allocator *a, const char *agent_id, int rea
         return MC_ENOTFOUND;
     ag->reachable = reachable != 0;
     ag->gen++;
+    a->totals_gen++;
     a->cycle_wanted |= ag->reachable;
     return 0;
 }
@@ -329,23 +368,89 @@ void alloc_agent_at(const struct allocator *a, uint32_t i, const char **agent_id
 
 /* ---- holdings ---- */
 
+/* strcmp(a, b) == 0 for resource names, which are short: their first bytes inline. */
+static inline int name_equal(const char *a, const char *b)
+{
+    for (int i = 0; i < 8; i++) {
+        if (a[i] != b[i])
+            return 0;
+        if (a[i] == '\0')
+            return 1;
+    }
+    return strcmp(a + 8, b + 8) == 0;
+}
+
+/* f's held sum of (role, name) += delta; a sum that comes to zero goes. */
+static void held_add(const struct mc_alloc *alloc, struct alloc_framework *f, uint32_t role,
+                     const char *name, int64_t delta)
+{
+    for (uint32_t i = 0; i < f->held_count; i++) {
+        struct alloc_held *e = &f->held[i];
+        if (e->role != role || !name_equal(e->name, name))
+            continue;
+        e->milli += delta;
+        if (e->milli == 0)
+            *e = f->held[--f->held_count];
+        return;
+    }
+    if (array_reserve(alloc, (void **)&f->held, &f->held_cap, f->held_count + 1, ALLOC_HELD_MAX,
+                      sizeof(*f->held)) != 0) {
+        f->held_valid = 0; /* cycles sum the holdings from now on */
+        return;
+    }
+    struct alloc_held *e = &f->held[f->held_count++];
+    e->role = role;
+    e->milli = delta;
+    strcpy(e->name, name);
+}
+
+/*
+ * Adds (sign 1) or takes away (sign -1) what h holds from f's held sums. A
+ * change of a holding's resources is bracketed by the two, so the sums stay
+ * exact whatever the change did, errors included.
+ */
+static void holding_account(const struct mc_alloc *alloc, struct alloc_framework *f,
+                            const struct alloc_holding *h, int sign)
+{
+    for (uint32_t i = 0; f->held_valid && i < h->resources.count; i++) {
+        const struct res_item *it = &h->resources.items[i];
+        if (it->type == RES_TYPE_SCALAR && it->scalar_milli != 0)
+            held_add(alloc, f, h->role, it->name, sign * it->scalar_milli);
+    }
+}
+
+/* The index of f's first holding whose agent serial is not below serial. */
+static uint32_t holding_lower(const struct alloc_framework *f, uint64_t serial)
+{
+    uint32_t lo = 0, hi = f->holdings_count;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (f->holdings[mid].agent_serial < serial)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 static struct alloc_holding *holding_find(struct alloc_framework *f, const struct alloc_agent *ag,
                                           uint32_t role)
 {
-    for (uint32_t i = 0; i < f->holdings_count; i++)
-        if (f->holdings[i].agent == ag && f->holdings[i].role == role)
+    for (uint32_t i = holding_lower(f, ag->serial);
+         i < f->holdings_count && f->holdings[i].agent == ag; i++)
+        if (f->holdings[i].role == role)
             return &f->holdings[i];
     return NULL;
 }
 
 /*
- * Moves resources (unallocated form) from the agent's available to the
- * framework's holding for role. The caller has checked availability.
+ * Moves resources (unallocated, or allocated to role) from the agent's
+ * available to the framework's holding for role. The caller has checked
+ * availability (and res_set_move checks it again).
  */
-static int holding_take(const struct allocator *a, struct alloc_framework *f, struct alloc_agent *ag,
-                        uint32_t role, const struct res_set *unallocated)
+static int holding_take(const struct allocator *a, struct alloc_framework *f,
+                        struct alloc_agent *ag, uint32_t role, const struct res_set *resources)
 {
-    MC_ASSERT(res_set_contains(&ag->available, unallocated));
     struct alloc_holding *h = holding_find(f, ag, role);
     if (h == NULL) {
         int rc = array_reserve(a->alloc, (void **)&f->holdings, &f->holdings_cap,
@@ -353,23 +458,20 @@ static int holding_take(const struct allocator *a, struct alloc_framework *f, st
                                sizeof(*f->holdings));
         if (rc != 0)
             return rc;
-        h = &f->holdings[f->holdings_count];
+        uint32_t at = holding_lower(f, ag->serial + 1); /* after the agent's others */
+        h = &f->holdings[at];
+        memmove(h + 1, h, (f->holdings_count - at) * sizeof(*h));
         h->agent = ag;
+        h->agent_serial = ag->serial;
         h->role = role;
         res_set_init(&h->resources, a->alloc);
         f->holdings_count++;
     }
-    struct res_set allocated;
-    res_set_init(&allocated, a->alloc);
-    int rc = res_set_copy(&allocated, unallocated);
-    if (rc == 0)
-        rc = res_set_allocate(&allocated, f->roles[role]);
-    if (rc == 0)
-        rc = res_set_add(&h->resources, &allocated);
-    if (rc == 0)
-        rc = res_set_subtract(&ag->available, unallocated);
+    holding_account(a->alloc, f, h, -1);
+    int rc = res_set_move(&h->resources, f->roles[role], &ag->available, "", resources);
+    MC_ASSERT(rc != MC_EINVAL); /* not available: the caller's check is broken */
+    holding_account(a->alloc, f, h, 1);
     ag->gen++;
-    res_set_deinit(&allocated);
     return rc;
 }
 
@@ -436,15 +538,19 @@ int alloc_allocation_convert(struct allocator *a, const char *framework_id, cons
     if (rc == 0 && (!res_set_contains(&h->resources, &c_alloc) ||
                     !res_set_contains(&ag->total, &c_un)))
         rc = MC_EINVAL;
-    if (rc == 0)
+    if (rc == 0) {
+        holding_account(a->alloc, f, h, -1);
         rc = res_set_subtract(&h->resources, &c_alloc);
-    if (rc == 0)
-        rc = res_set_add(&h->resources, &v_alloc);
+        if (rc == 0)
+            rc = res_set_add(&h->resources, &v_alloc);
+        holding_account(a->alloc, f, h, 1);
+    }
     if (rc == 0)
         rc = res_set_subtract(&ag->total, &c_un);
     if (rc == 0)
         rc = res_set_add(&ag->total, &v_un);
     ag->gen++;
+    a->totals_gen++;
     res_set_deinit(&c_alloc);
     res_set_deinit(&v_alloc);
     res_set_deinit(&c_un);
@@ -487,6 +593,7 @@ int alloc_agent_total_set(struct allocator *a, const char *agent_id, const struc
         ag->total = next;
         ag->available = avail;
         ag->gen++;
+        a->totals_gen++;
         a->cycle_wanted = 1;
     } else {
         res_set_deinit(&next);
@@ -561,6 +668,7 @@ int alloc_framework_add(struct allocator *a, const char *framework_id, const cha
     }
     f->multi_role = multi_role != 0;
     f->active = active != 0;
+    f->held_valid = 1;
     f->seq = a->seq_next++;
     a->frameworks[a->frameworks_count++] = f;
     a->cycle_wanted |= f->active;
@@ -686,8 +794,9 @@ static uint64_t refuse_ns(const struct alloc_options *opts, double refuse_second
     return ns > opts->allocation_interval_ns ? ns : opts->allocation_interval_ns;
 }
 
+/* Installs a filter for resources (in any allocation role: the filter keeps them unallocated). */
 static int filter_install(struct allocator *a, struct alloc_framework *f, struct alloc_agent *ag,
-                          uint32_t role, const struct res_set *unallocated, uint64_t expires_ns)
+                          uint32_t role, const struct res_set *resources, uint64_t expires_ns)
 {
     int rc = array_reserve(a->alloc, (void **)&f->filters, &f->filters_cap, f->filters_count + 1,
                            MC_ALLOC_FILTERS_MAX, sizeof(*f->filters));
@@ -697,8 +806,10 @@ static int filter_install(struct allocator *a, struct alloc_framework *f, struct
     flt->agent = ag;
     flt->role = role;
     flt->expires_ns = expires_ns;
+    if (expires_ns < f->filters_expire_min)
+        f->filters_expire_min = expires_ns;
     res_set_init(&flt->resources, a->alloc);
-    rc = res_set_copy(&flt->resources, unallocated);
+    rc = unallocated_copy(&flt->resources, resources);
     if (rc != 0) {
         filter_deinit(flt);
         return rc;
@@ -720,28 +831,14 @@ int alloc_recover(struct allocator *a, const char *framework_id, const char *age
     struct alloc_holding *h = r < 0 ? NULL : holding_find(f, ag, (uint32_t)r);
     if (h == NULL)
         return MC_EINVAL;
-    struct res_set allocated, unallocated;
-    res_set_init(&allocated, a->alloc);
-    res_set_init(&unallocated, a->alloc);
-    int rc = res_set_copy(&allocated, resources);
-    if (rc == 0)
-        rc = res_set_allocate(&allocated, role);
-    if (rc == 0 && !res_set_contains(&h->resources, &allocated))
-        rc = MC_EINVAL;
-    if (rc == 0)
-        rc = res_set_copy(&unallocated, &allocated);
-    if (rc == 0)
-        rc = res_set_allocate(&unallocated, "");
-    if (rc == 0)
-        rc = res_set_subtract(&h->resources, &allocated);
-    if (rc == 0)
-        rc = res_set_add(&ag->available, &unallocated);
+    /* resources come back allocated to role; what returns to the agent is unallocated. */
+    holding_account(a->alloc, f, h, -1);
+    int rc = res_set_move(&ag->available, "", &h->resources, role, resources);
+    holding_account(a->alloc, f, h, 1);
     ag->gen++;
     uint64_t ns = has_filter ? refuse_ns(&a->opts, refuse_seconds) : 0;
-    if (rc == 0 && ns > 0 && !res_set_empty(&unallocated))
-        rc = filter_install(a, f, ag, (uint32_t)r, &unallocated, now_ns + ns);
-    res_set_deinit(&allocated);
-    res_set_deinit(&unallocated);
+    if (rc == 0 && ns > 0 && !res_set_empty(resources))
+        rc = filter_install(a, f, ag, (uint32_t)r, resources, now_ns + ns);
     return rc;
 }
 
@@ -758,8 +855,6 @@ struct cycle_client {
 /* The working tables of one cycle, freed at its end. */
 struct cycle {
     uint32_t names_count;
-    const char *names[MC_RES_ITEMS_MAX];
-    int64_t totals[MC_RES_ITEMS_MAX];
     uint32_t roles_count;
     const char **roles;         /* role names, first seen first */
     int64_t *role_qty;          /* roles_count x names_count */
@@ -772,12 +867,15 @@ struct cycle {
     uint32_t *client_order;     /* eligible clients grouped by role slot */
     uint32_t *role_first;       /* per role slot: start in client_order */
     uint32_t *role_clients;     /* per role slot: eligible clients */
+    /* Last, not cleared: the first names_count are filled by cycle_totals. */
+    const char *names[MC_RES_ITEMS_MAX];
+    int64_t totals[MC_RES_ITEMS_MAX];
 };
 
 static int name_slot(const struct cycle *c, const char *name)
 {
     for (uint32_t i = 0; i < c->names_count; i++)
-        if (strcmp(c->names[i], name) == 0)
+        if (name_equal(c->names[i], name))
             return (int)i;
     return -1;
 }
@@ -821,9 +919,27 @@ static void cycle_free(const struct mc_alloc *alloc, struct cycle *c)
     mc_free(alloc, c->role_clients);
 }
 
-/* The cluster totals: scalar names of every reachable agent. */
-static void cycle_totals(const struct allocator *a, struct cycle *c)
+/*
+ * The cluster totals of the last cycle that computed them, while
+ * totals_gen stays: names point into the agents' totals, which stay too.
+ */
+struct alloc_totals {
+    uint64_t gen;
+    uint32_t names_count;
+    const char *names[MC_RES_ITEMS_MAX];
+    int64_t totals[MC_RES_ITEMS_MAX];
+};
+
+/* The cluster totals: scalar names of every reachable agent (kept; see struct alloc_totals). */
+static void cycle_totals(struct allocator *a, struct cycle *c)
 {
+    struct alloc_totals *t = a->totals;
+    if (t != NULL && t->gen == a->totals_gen) {
+        c->names_count = t->names_count;
+        memcpy(c->names, t->names, t->names_count * sizeof(t->names[0]));
+        memcpy(c->totals, t->totals, t->names_count * sizeof(t->totals[0]));
+        return;
+    }
     for (uint32_t i = 0; i < a->agents_count; i++) {
         const struct alloc_agent *ag = a->agents[i];
         for (uint32_t k = 0; ag->reachable && k < ag->total.count; k++) {
@@ -839,6 +955,14 @@ static void cycle_totals(const struct allocator *a, struct cycle *c)
             if (n >= 0)
                 c->totals[n] += it->scalar_milli;
         }
+    }
+    if (t == NULL)
+        t = a->totals = mc_malloc(a->alloc, sizeof(*t)); /* without it, the next cycle sums again */
+    if (t != NULL) {
+        t->gen = a->totals_gen;
+        t->names_count = c->names_count;
+        memcpy(t->names, c->names, c->names_count * sizeof(c->names[0]));
+        memcpy(t->totals, c->totals, c->names_count * sizeof(c->totals[0]));
     }
 }
 
@@ -878,22 +1002,34 @@ static int cycle_alloc(const struct allocator *a, struct cycle *c)
     return 0;
 }
 
-/* Fills clients, quantities and the per-role lists of eligible clients. */
+/*
+ * Fills clients, quantities and the per-role lists of eligible clients. A
+ * framework's clients are consecutive, one per role in role order: its
+ * held sums give every role's quantities (or, when it does not keep them,
+ * one pass over its holdings).
+ */
 static int cycle_build(const struct allocator *a, struct cycle *c)
 {
     size_t n = c->names_count;
     for (uint32_t i = 0; i < a->frameworks_count; i++) {
         struct alloc_framework *f = a->frameworks[i];
+        int64_t *f_qty = &c->client_qty[c->clients_count * n];
+        for (uint32_t k = 0; f->held_valid && k < f->held_count; k++) {
+            int slot = name_slot(c, f->held[k].name);
+            if (slot >= 0)
+                f_qty[f->held[k].role * n + (uint32_t)slot] += f->held[k].milli;
+        }
+        const struct alloc_holding *hs = f->holdings;
+        for (uint32_t h = 0, hn = f->held_valid ? 0 : f->holdings_count; h < hn; h++)
+            if (hs[h].resources.count > 0)
+                qty_add(c, &f_qty[hs[h].role * n], &hs[h].resources, 1);
         for (uint32_t r = 0; r < f->roles_count; r++) {
             int slot = role_slot(c, f->roles[r]);
             if (slot < 0)
                 return slot;
             struct cycle_client *cl = &c->clients[c->clients_count];
             *cl = (struct cycle_client){f, r, (uint32_t)slot, 0.0};
-            int64_t *qty = &c->client_qty[c->clients_count * n];
-            for (uint32_t h = 0; h < f->holdings_count; h++)
-                if (f->holdings[h].role == r)
-                    qty_add(c, qty, &f->holdings[h].resources, 1);
+            const int64_t *qty = &c->client_qty[c->clients_count * n];
             for (size_t k = 0; k < n; k++)
                 c->role_qty[(size_t)slot * n + k] += qty[k];
             c->role_count[slot] += f->allocations[r];
@@ -976,15 +1112,19 @@ static int filtered(const struct alloc_framework *f, uint32_t role, const struct
     return 0;
 }
 
-/* dst = avail with non-scalar and reserved items first, as Mesos builds an offer. */
-static int offer_order(struct res_set *dst, const struct res_set *avail)
+/*
+ * dst = what a framework in role may be offered of avail (Mesos'
+ * allocatableTo), with non-scalar and reserved items first, as Mesos builds
+ * an offer.
+ */
+static int offer_build(struct res_set *dst, const struct res_set *avail, const char *role)
 {
     res_set_clear(dst);
     for (int pass = 0; pass < 2; pass++) {
         for (uint32_t i = 0; i < avail->count; i++) {
             const struct res_item *it = &avail->items[i];
             int first = it->type != RES_TYPE_SCALAR || it->reservation != RES_RESERVATION_NONE;
-            if (first != (pass == 0))
+            if (first != (pass == 0) || !res_item_allocatable_to(it, role))
                 continue;
             int rc = res_set_add_item(dst, it);
             if (rc != 0)
@@ -994,9 +1134,13 @@ static int offer_order(struct res_set *dst, const struct res_set *avail)
     return 0;
 }
 
-/* Appends an entry for (f, role, ag) holding a copy of offer allocated to the role. */
+/*
+ * Appends an entry for (f, role, ag) with the resources of offer allocated
+ * to the role. The offer is built anew after a take, so its storage moves
+ * into the entry when both allocate alike; offer is left empty then.
+ */
 static int offers_append(struct alloc_offers *out, const struct alloc_framework *f, uint32_t role,
-                         const struct alloc_agent *ag, const struct res_set *offer)
+                         const struct alloc_agent *ag, struct res_set *offer)
 {
     int rc = array_reserve(out->alloc, (void **)&out->items, &out->cap, out->count + 1,
                            MC_ALLOC_AGENTS_MAX * MC_ALLOC_FRAMEWORK_ROLES_MAX, sizeof(*out->items));
@@ -1006,8 +1150,13 @@ static int offers_append(struct alloc_offers *out, const struct alloc_framework 
     strcpy(o->framework_id, f->framework_id);
     strcpy(o->agent_id, ag->agent_id);
     strcpy(o->role, f->roles[role]);
-    res_set_init(&o->resources, out->alloc);
-    rc = res_set_copy(&o->resources, offer);
+    if (offer->alloc == out->alloc) {
+        o->resources = *offer;
+        res_set_init(offer, out->alloc);
+    } else {
+        res_set_init(&o->resources, out->alloc);
+        rc = res_set_copy(&o->resources, offer);
+    }
     if (rc == 0)
         rc = res_set_allocate(&o->resources, f->roles[role]);
     if (rc != 0) {
@@ -1047,8 +1196,7 @@ static int strip_refined(struct res_set *dst, const struct res_set *set)
  * (Mesos' stripIncapableResources); scratch holds the stripped copy.
  */
 static int offer_for(const struct allocator *a, const struct cycle_client *cl,
-                     const struct res_set *offer, struct res_set *scratch,
-                     const struct res_set **out)
+                     struct res_set *offer, struct res_set *scratch, struct res_set **out)
 {
     *out = offer;
     if (cl->f->refinement || !has_refined(offer))
@@ -1063,8 +1211,7 @@ static int offer_for(const struct allocator *a, const struct cycle_client *cl,
 
 /* Offers what is left on ag to the clients of one role, in DRF order. */
 static int allocate_role(struct allocator *a, struct cycle *c, struct alloc_agent *ag,
-                         uint32_t slot, struct res_set *avail, struct res_set *offer,
-                         struct alloc_offers *out)
+                         uint32_t slot, struct res_set *offer, struct alloc_offers *out)
 {
     uint32_t *v = &c->client_order[c->role_first[slot]];
     uint32_t n = c->role_clients[slot];
@@ -1076,17 +1223,14 @@ static int allocate_role(struct allocator *a, struct cycle *c, struct alloc_agen
     for (uint32_t i = 0; i < n; i++) {
         struct cycle_client *cl = &c->clients[v[i]];
         if (stale) {
-            int rc = res_set_allocatable_to(avail, &ag->available, c->roles[slot]);
+            int rc = offer_build(offer, &ag->available, c->roles[slot]);
             if (rc != 0)
                 return rc;
-            if (res_set_empty(avail) || !allocatable(a, avail))
+            if (res_set_empty(offer) || !allocatable(a, offer))
                 break; /* nothing (worth offering) left for the role */
-            rc = offer_order(offer, avail);
-            if (rc != 0)
-                return rc;
             stale = 0;
         }
-        const struct res_set *mine = offer;
+        struct res_set *mine = offer;
         struct res_set scratch;
         res_set_init(&scratch, a->alloc);
         int rc = offer_for(a, cl, offer, &scratch, &mine);
@@ -1097,15 +1241,16 @@ static int allocate_role(struct allocator *a, struct cycle *c, struct alloc_agen
             continue;
         }
         stale = 1;
-        rc = offers_append(out, cl->f, cl->role, ag, mine);
+        rc = offers_append(out, cl->f, cl->role, ag, mine); /* mine may be emptied */
         if (rc == 0) {
-            rc = holding_take(a, cl->f, ag, cl->role, mine);
-            if (rc != 0) /* not taken, so not offered: the entry goes */
+            const struct res_set *taken = &out->items[out->count - 1].resources;
+            rc = holding_take(a, cl->f, ag, cl->role, taken);
+            if (rc != 0) { /* not taken, so not offered: the entry goes */
                 res_set_deinit(&out->items[--out->count].resources);
-        }
-        if (rc == 0) {
-            qty_add(c, &c->client_qty[(size_t)v[i] * c->names_count], mine, 1);
-            qty_add(c, &c->role_qty[(size_t)slot * c->names_count], mine, 1);
+            } else {
+                qty_add(c, &c->client_qty[(size_t)v[i] * c->names_count], taken, 1);
+                qty_add(c, &c->role_qty[(size_t)slot * c->names_count], taken, 1);
+            }
         }
         res_set_deinit(&scratch);
         if (rc != 0)
@@ -1117,7 +1262,7 @@ static int allocate_role(struct allocator *a, struct cycle *c, struct alloc_agen
 }
 
 static int allocate_agent(struct allocator *a, struct cycle *c, struct alloc_agent *ag,
-                          struct res_set *avail, struct res_set *offer, struct alloc_offers *out)
+                          struct res_set *offer, struct alloc_offers *out)
 {
     for (uint32_t s = 0; s < c->roles_count; s++)
         c->role_share[s] = qty_share(c, &c->role_qty[(size_t)s * c->names_count]);
@@ -1126,7 +1271,7 @@ static int allocate_agent(struct allocator *a, struct cycle *c, struct alloc_age
         uint32_t slot = c->role_order[i];
         if (c->role_clients[slot] == 0)
             continue;
-        int rc = allocate_role(a, c, ag, slot, avail, offer, out);
+        int rc = allocate_role(a, c, ag, slot, offer, out);
         if (rc != 0)
             return rc;
     }
@@ -1138,17 +1283,34 @@ static void filters_expire(struct allocator *a, uint64_t now_ns)
 {
     for (uint32_t i = 0; i < a->frameworks_count; i++) {
         struct alloc_framework *f = a->frameworks[i];
+        if (now_ns < f->filters_expire_min)
+            continue; /* a lower bound: filters dropped otherwise leave it so */
         uint32_t n = 0;
+        uint64_t min = UINT64_MAX;
         for (uint32_t k = 0; k < f->filters_count; k++) {
             if (f->filters[k].expires_ns <= now_ns) {
                 f->filters[k].agent->gen++;
                 filter_deinit(&f->filters[k]);
-            } else {
-                f->filters[n++] = f->filters[k];
+                continue;
             }
+            if (f->filters[k].expires_ns < min)
+                min = f->filters[k].expires_ns;
+            if (n++ != k)
+                f->filters[n - 1] = f->filters[k];
         }
         f->filters_count = n;
+        f->filters_expire_min = min;
     }
+}
+
+/* Builds the cycle's tables from the allocator as it is. */
+static int cycle_prepare(struct allocator *a, struct cycle *c)
+{
+    cycle_totals(a, c);
+    int rc = cycle_alloc(a, c);
+    if (rc == 0)
+        rc = cycle_build(a, c);
+    return rc;
 }
 
 int alloc_allocate(struct allocator *a, uint64_t now_ns, struct alloc_offers *out)
@@ -1157,13 +1319,20 @@ int alloc_allocate(struct allocator *a, uint64_t now_ns, struct alloc_offers *ou
     a->cycle_wanted = 0;
     filters_expire(a, now_ns);
     struct cycle c;
-    memset(&c, 0, sizeof(c));
-    cycle_totals(a, &c);
-    int rc = cycle_alloc(a, &c);
-    if (rc == 0)
-        rc = cycle_build(a, &c);
-    struct res_set avail, offer;
-    res_set_init(&avail, a->alloc);
+    memset(&c, 0, offsetof(struct cycle, names)); /* names and totals are filled as counted */
+    /*
+     * The tables are built when the first agent is visited: nothing changes
+     * before, and a cycle that visits none (every agent idle) needs none.
+     * Only with more (framework, role) pairs than MC_ALLOC_ROLES_MAX can
+     * building fail other than for memory (too many roles); that is
+     * reported by every cycle, so such a cycle builds them first, as always.
+     */
+    uint32_t pairs = 0;
+    for (uint32_t i = 0; i < a->frameworks_count; i++)
+        pairs += a->frameworks[i]->roles_count;
+    int built = pairs > MC_ALLOC_ROLES_MAX;
+    int rc = built ? cycle_prepare(a, &c) : 0;
+    struct res_set offer;
     res_set_init(&offer, a->alloc);
     for (uint32_t i = 0; rc == 0 && i < a->agents_count; i++) {
         struct alloc_agent *ag = a->agents[i];
@@ -1172,13 +1341,18 @@ int alloc_allocate(struct allocator *a, uint64_t now_ns, struct alloc_offers *ou
         /* Nothing changed since a cycle offered nothing of it: nor will this one. */
         if (ag->idle && ag->idle_gen == ag->gen && ag->idle_clients_gen == a->clients_gen)
             continue;
+        if (!built) {
+            built = 1;
+            rc = cycle_prepare(a, &c);
+            if (rc != 0)
+                break;
+        }
         uint32_t before = out->count;
-        rc = allocate_agent(a, &c, ag, &avail, &offer, out);
+        rc = allocate_agent(a, &c, ag, &offer, out);
         ag->idle = rc == 0 && out->count == before;
         ag->idle_gen = ag->gen;
         ag->idle_clients_gen = a->clients_gen;
     }
-    res_set_deinit(&avail);
     res_set_deinit(&offer);
     cycle_free(a->alloc, &c);
     return rc;

@@ -75,6 +75,7 @@ void alloc_offers_deinit(struct alloc_offers *offers);
 
 struct alloc_agent;
 struct alloc_framework;
+struct alloc_totals;
 
 /* The allocator; fields are private to allocator.c. */
 struct allocator {
@@ -92,6 +93,8 @@ struct allocator {
     uint64_t seq_next;  /* insertion numbers, for ties */
     uint64_t clients_gen; /* moves with every change of a framework's eligibility */
     int cycle_wanted;   /* set by events after which Mesos allocates at once */
+    uint64_t totals_gen;         /* moves with every change of an agent's total or reachability */
+    struct alloc_totals *totals; /* the cluster totals a cycle computed, for totals_gen */
 };
 
 /* opts NULL means alloc_options_default. alloc NULL means libc. */

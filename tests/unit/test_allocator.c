@@ -686,6 +686,275 @@ static void test_refinement_stripped(void **state)
     alloc_deinit(&a);
 }
 
+/* ---- a wider walk, pinned to the allocator before its cycle kept sums ---- */
+
+/*
+ * The trace of a walk through every call of the API is hashed (FNV-1a)
+ * and compared with the hash recorded from the allocator of commit e878cf6,
+ * which computed everything afresh each cycle (no held sums, no kept
+ * cluster totals, holdings in the order made, resources copied rather than
+ * moved). The same offers, in the same order, with the same results of
+ * every call: the caches and in-place operations changed no decision.
+ */
+struct wide_walk {
+    struct allocator a;
+    struct outstanding *out;
+    size_t n_out;
+    uint64_t hash;
+    int agent_known[AGENTS];
+    int fw_known[FWS];
+};
+
+static void wide_note(struct wide_walk *w, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void wide_note(struct wide_walk *w, const char *fmt, ...)
+{
+    char text[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    assert_true(n > 0 && (size_t)n < sizeof(text));
+    for (int i = 0; i < n; i++) {
+        w->hash ^= (uint8_t)text[i];
+        w->hash *= 0x100000001b3ull;
+    }
+}
+
+static const char *const wide_roles[] = {"*", "r1", "r1/x"};
+
+static void wide_agent_total(int g, int variant, char *text, size_t bytes)
+{
+    snprintf(text, bytes, "cpus:%d;mem:%d;ports:[%d-%d,%d-%d];cpus(r1):1;mem(r1/x):%d;d:{x,y}",
+             1 + (g + variant) % 3, 512 * (1 + g % 4), 1000 * g, 1000 * g + 49, 1000 * g + 60,
+             1000 * g + 99, 64 * (1 + variant));
+}
+
+static void wide_agent_add(struct wide_walk *w, int g, int variant)
+{
+    char id[16], text[256];
+    snprintf(id, sizeof(id), "a%d", g);
+    wide_agent_total(g, variant, text, sizeof(text));
+    struct res_set total;
+    set_parse(&total, text);
+    int rc = alloc_agent_add(&w->a, id, &total);
+    wide_note(w, "add %s %d\n", id, rc);
+    w->agent_known[g] = rc == 0 || rc == MC_EEXIST;
+    res_set_deinit(&total);
+}
+
+static void wide_fw_add(struct wide_walk *w, int f)
+{
+    char id[16];
+    snprintf(id, sizeof(id), "f%d", f);
+    uint32_t n = 1 + (uint32_t)f % 3;
+    const char *suppressed[] = {"r1"};
+    int rc = alloc_framework_add(&w->a, id, wide_roles, n, n > 1, suppressed, f == 2, 1);
+    wide_note(w, "fw %s %d\n", id, rc);
+    w->fw_known[f] = rc == 0 || rc == MC_EEXIST;
+}
+
+/* Forgets the outstanding entries that match (an agent or a framework id). */
+static void wide_forget(struct wide_walk *w, const char *agent, const char *fw)
+{
+    for (size_t i = 0; i < w->n_out;) {
+        if ((agent != NULL && strcmp(w->out[i].agent, agent) == 0) ||
+            (fw != NULL && strcmp(w->out[i].fw, fw) == 0)) {
+            res_set_deinit(&w->out[i].res);
+            w->out[i] = w->out[--w->n_out];
+        } else {
+            i++;
+        }
+    }
+}
+
+static void wide_allocate(struct wide_walk *w, uint64_t now)
+{
+    struct alloc_offers offers;
+    alloc_offers_init(&offers, NULL);
+    int rc = alloc_allocate(&w->a, now, &offers);
+    wide_note(w, "cycle %llu %d\n", (unsigned long long)now, rc);
+    for (uint32_t i = 0; i < offers.count; i++) {
+        const struct alloc_offer *o = &offers.items[i];
+        char res[1024];
+        assert_true(res_set_format(&o->resources, res, sizeof(res)) >= 0);
+        wide_note(w, "%s@%s/%s %s\n", o->framework_id, o->agent_id, o->role, res);
+        assert_true(w->n_out < OUT_MAX);
+        struct outstanding *x = &w->out[w->n_out++];
+        snprintf(x->fw, sizeof(x->fw), "%s", o->framework_id);
+        snprintf(x->agent, sizeof(x->agent), "%s", o->agent_id);
+        snprintf(x->role, sizeof(x->role), "%s", o->role);
+        res_set_init(&x->res, NULL);
+        assert_int_equal(res_set_copy(&x->res, &o->resources), 0);
+    }
+    alloc_offers_deinit(&offers);
+}
+
+/* Some of an outstanding entry becomes reserved to its role (RESERVE), or goes back. */
+static void wide_convert(struct wide_walk *w, uint64_t r)
+{
+    if (w->n_out == 0)
+        return;
+    struct outstanding *x = &w->out[(r >> 16) % w->n_out];
+    /* RESERVE cpus to the entry's role, or UNRESERVE cpus(r1) (of the agent's total). */
+    struct res_set consumed, converted;
+    char text[MC_RES_ROLE_BYTES_MAX + 16];
+    int back = strcmp(x->role, "*") == 0 || (r >> 40) % 3 == 0;
+    snprintf(text, sizeof(text), "cpus(%s):0.5", x->role);
+    set_parse(&consumed, back ? "cpus(r1):0.5" : "cpus:0.5");
+    set_parse(&converted, back ? "cpus:0.5" : text);
+    int rc = alloc_allocation_convert(&w->a, x->fw, x->agent, x->role, &consumed, &converted);
+    wide_note(w, "convert %s@%s/%s %d\n", x->fw, x->agent, x->role, rc);
+    if (rc == 0) {
+        assert_int_equal(res_set_allocate(&consumed, x->role), 0);
+        assert_int_equal(res_set_allocate(&converted, x->role), 0);
+        assert_int_equal(res_set_subtract(&x->res, &consumed), 0);
+        assert_int_equal(res_set_add(&x->res, &converted), 0);
+    }
+    res_set_deinit(&consumed);
+    res_set_deinit(&converted);
+}
+
+static void wide_step(struct wide_walk *w, uint64_t r, uint64_t now)
+{
+    int g = (int)((r >> 24) % AGENTS), f = (int)(r % FWS);
+    char gid[16], fid[16];
+    snprintf(gid, sizeof(gid), "a%d", g);
+    snprintf(fid, sizeof(fid), "f%d", f);
+    const char *role = wide_roles[(r >> 44) % 3];
+    switch ((r >> 8) % 16) {
+    case 0:
+    case 1:
+    case 2:
+    case 3:
+        if (w->n_out > 0) {
+            size_t k = (size_t)((r >> 16) % w->n_out);
+            struct outstanding *x = &w->out[k];
+            struct res_set part;
+            res_set_init(&part, NULL);
+            if ((r >> 32) % 3 != 0)
+                assert_int_equal(res_set_copy(&part, &x->res), 0);
+            else
+                assert_int_equal(res_set_add_item(&part, &x->res.items[0]), 0);
+            int rc = alloc_recover(&w->a, x->fw, x->agent, x->role, &part, (r >> 48) & 1,
+                                   (double)((int)((r >> 40) % 5) - 1), now);
+            wide_note(w, "recover %s@%s/%s %d\n", x->fw, x->agent, x->role, rc);
+            if (rc == 0)
+                assert_int_equal(res_set_subtract(&x->res, &part), 0);
+            res_set_deinit(&part);
+            if (rc == 0 && res_set_empty(&x->res)) {
+                res_set_deinit(&x->res);
+                *x = w->out[--w->n_out];
+            }
+        }
+        break;
+    case 4:
+        wide_note(w, "suppress %s %d\n", fid,
+                  alloc_framework_suppress(&w->a, fid, &role, (r >> 50) & 1));
+        break;
+    case 5:
+        wide_note(w, "revive %s %d\n", fid,
+                  alloc_framework_revive(&w->a, fid, &role, (r >> 50) & 1));
+        break;
+    case 6:
+        wide_note(w, "active %s %d\n", fid,
+                  alloc_framework_set_active(&w->a, fid, (r >> 20) % 4 != 0));
+        break;
+    case 7:
+        wide_note(w, "reachable %s %d\n", gid,
+                  alloc_agent_set_reachable(&w->a, gid, (r >> 30) % 4 != 0));
+        break;
+    case 8:
+        wide_convert(w, r);
+        break;
+    case 9:
+        if ((r >> 52) % 4 == 0 && w->agent_known[g]) {
+            wide_note(w, "remove %s %d\n", gid, alloc_agent_remove(&w->a, gid));
+            wide_forget(w, gid, NULL);
+            w->agent_known[g] = 0;
+        } else if (!w->agent_known[g]) {
+            wide_agent_add(w, g, (int)((r >> 54) % 3));
+        } else {
+            char text[256];
+            wide_agent_total(g, (int)((r >> 54) % 3), text, sizeof(text));
+            struct res_set total;
+            set_parse(&total, text);
+            wide_note(w, "total %s %d\n", gid, alloc_agent_total_set(&w->a, gid, &total));
+            res_set_deinit(&total);
+        }
+        break;
+    case 10:
+        if ((r >> 52) % 6 == 0 && w->fw_known[f]) {
+            wide_note(w, "fw remove %s %d\n", fid, alloc_framework_remove(&w->a, fid));
+            wide_forget(w, NULL, fid);
+            w->fw_known[f] = 0;
+        } else if (!w->fw_known[f]) {
+            wide_fw_add(w, f);
+        } else {
+            wide_note(w, "refinement %s %d\n", fid,
+                      alloc_framework_refinement_set(&w->a, fid, (r >> 53) & 1));
+        }
+        break;
+    case 11: {
+        struct res_set some;
+        set_parse(&some, (r >> 56) & 1 ? "mem:100" : "cpus:0.25;ports:[0-0]");
+        int rc = alloc_allocation_add(&w->a, fid, gid, role, &some);
+        wide_note(w, "allocation %s@%s/%s %d\n", fid, gid, role, rc);
+        if (rc == 0) {
+            assert_true(w->n_out < OUT_MAX);
+            struct outstanding *x = &w->out[w->n_out++];
+            snprintf(x->fw, sizeof(x->fw), "%s", fid);
+            snprintf(x->agent, sizeof(x->agent), "%s", gid);
+            snprintf(x->role, sizeof(x->role), "%s", role);
+            res_set_init(&x->res, NULL);
+            assert_int_equal(res_set_copy(&x->res, &some), 0);
+            assert_int_equal(res_set_allocate(&x->res, role), 0);
+        }
+        res_set_deinit(&some);
+        break;
+    }
+    default:
+        wide_allocate(w, now);
+    }
+}
+
+static uint64_t wide_walk_run(uint64_t seed, int steps)
+{
+    static struct outstanding out[OUT_MAX];
+    struct wide_walk w;
+    memset(&w, 0, sizeof(w));
+    w.out = out;
+    w.hash = 0xcbf29ce484222325ull;
+    alloc_init(&w.a, NULL, NULL);
+    for (int g = 0; g < AGENTS; g++)
+        wide_agent_add(&w, g, 0);
+    for (int f = 0; f < FWS; f++)
+        wide_fw_add(&w, f);
+    for (int step = 0; step < steps; step++)
+        wide_step(&w, splitmix64(&seed), (uint64_t)(step + 1) * SEC / 2);
+    for (size_t i = 0; i < w.n_out; i++)
+        res_set_deinit(&out[i].res);
+    alloc_deinit(&w.a);
+    return w.hash;
+}
+
+static void test_wide_walk_pinned(void **state)
+{
+    (void)state;
+    /* Recorded from the allocator of commit e878cf6 (see above). */
+    static const uint64_t expected[] = {0x004436bd7e8e032aull, 0x0e775e76a1254ea0ull,
+                                        0x9564cac473d0a190ull, 0x33350dec76ef4358ull};
+    uint64_t got[4];
+    for (uint64_t seed = 1; seed <= 4; seed++)
+        got[seed - 1] = wide_walk_run(seed, 3000);
+    for (uint64_t seed = 1; seed <= 4; seed++)
+        if (got[seed - 1] != expected[seed - 1])
+            fail_msg("seed %llu: trace hash 0x%016llx, recorded 0x%016llx",
+                     (unsigned long long)seed, (unsigned long long)got[seed - 1],
+                     (unsigned long long)expected[seed - 1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -705,6 +974,7 @@ int main(void)
         cmocka_unit_test(test_conversion),
         cmocka_unit_test(test_total_set),
         cmocka_unit_test(test_refinement_stripped),
+        cmocka_unit_test(test_wide_walk_pinned),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
