@@ -663,7 +663,8 @@ static void test_refinement_stripped(void **state)
     dy.role = (char *)"a/b";
     Mesos__V1__Value__Scalar one = MESOS__V1__VALUE__SCALAR__INIT;
     one.value = 1;
-    Mesos__V1__Resource r = MESOS__V1__RESOURCE__INIT, *rp = &r;
+    Mesos__V1__Resource r, *rp = &r;
+    mesos__v1__resource__init(&r); /* the macro names a deprecated field (clang warns) */
     r.name = (char *)"cpus";
     r.type = MESOS__V1__VALUE__TYPE__SCALAR;
     r.scalar = &one;
