@@ -612,6 +612,48 @@ static int server_head_check(struct http1_parse *ps, const struct http_headers *
     return 0;
 }
 
+/* Whether a Connection header lists token (comma-separated, whitespace around each ignored). */
+static int connection_has(const struct http_headers *h, const char *token)
+{
+    size_t n = strlen(token);
+    for (uint32_t i = 0; i < h->count; i++) {
+        if (!http_name_equal(h->items[i].name, "Connection"))
+            continue;
+        for (const char *c = h->items[i].value; *c != '\0';) {
+            while (*c == ' ' || *c == '\t' || *c == ',')
+                c++;
+            const char *start = c;
+            while (*c != '\0' && *c != ',')
+                c++;
+            const char *end = c;
+            while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
+                end--;
+            size_t k = 0;
+            while (start + k < end && k < n &&
+                   (start[k] == token[k] || (start[k] | 0x20) == token[k])) /* token: lower */
+                k++;
+            if (k == n && start + k == end)
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/*
+ * Whether the headers keep the connection open after this message, as
+ * http_should_keep_alive decides (the version's default, changed by a
+ * Connection token), but from the headers as stored: http-parser misses
+ * "keep-alive" or "close" with whitespace after it ("keep-alive\t"),
+ * which a field value may have. A response read until the close does not
+ * keep it either (the caller's part).
+ */
+static int keep_alive_of(const http_parser *p, const struct http_headers *h)
+{
+    if (p->http_major > 0 && p->http_minor > 0)
+        return !connection_has(h, "close");
+    return connection_has(h, "keep-alive");
+}
+
 static int server_on_headers_complete(http_parser *p)
 {
     struct http1_parse *ps = parse_of(p);
@@ -631,7 +673,7 @@ static int server_on_headers_complete(http_parser *p)
         return CB_STOP;
     }
     s->request.version_minor = p->http_minor;
-    s->request.keep_alive = http_should_keep_alive(p) != 0;
+    s->request.keep_alive = keep_alive_of(p, &s->request.headers);
     const char *expect = http_headers_get(&s->request.headers, "Expect");
     if (expect != NULL && p->http_minor >= 1 && http_name_equal(expect, "100-continue"))
         s->continue_state = CONTINUE_PENDING;
@@ -840,7 +882,8 @@ static int client_on_headers_complete(http_parser *p)
     c->head.status = p->status_code;
     c->head.is_stream = ps->chunked || client_body_until_close(p, skip_body);
     c->version_minor = p->http_minor;
-    c->keep_alive = http_should_keep_alive(p) != 0;
+    c->keep_alive =
+        keep_alive_of(p, &c->head.headers) && !client_body_until_close(p, skip_body);
     c->event.kind = HTTP1_CLIENT_HEAD;
     c->event.head = &c->head;
     c->event.version_minor = c->version_minor;
