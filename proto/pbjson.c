@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <float.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -3848,9 +3849,12 @@ static int map_slot_cmp(const void *pa, const void *pb)
     const char *kb = (const char *)b->entry + b->key->offset;
     int d;
     switch (a->key->type) {
-    case PROTOBUF_C_TYPE_STRING:
-        d = strcmp(*(char *const *)ka, *(char *const *)kb);
+    case PROTOBUF_C_TYPE_STRING: {
+        /* An entry without its key has the empty one, as C++ reads it (and map_key_text). */
+        const char *sa = *(char *const *)ka, *sb = *(char *const *)kb;
+        d = strcmp(sa != NULL ? sa : "", sb != NULL ? sb : "");
         break;
+    }
     case PROTOBUF_C_TYPE_BOOL:
         d = memcmp(ka, kb, sizeof(protobuf_c_boolean));
         break;
@@ -3921,7 +3925,7 @@ static int enums_known(ProtobufCMessage *msg, ProtobufCAllocator *alloc, struct 
 {
     const ProtobufCMessageDescriptor *d = msg->descriptor;
     if (depth > MC_PBJSON_NESTING_MAX)
-        return 0; /* protobuf-c bounds the nesting it unpacks; nothing deeper exists */
+        return 0; /* pbjson_unpack refuses such nesting; protobuf-c's unpack goes on, unchecked */
     for (unsigned u = 0; u < msg->n_unknown_fields; u++) {
         /* Field number 0 is no field: C++ refuses it, protobuf-c keeps it as unknown. */
         if (msg->unknown_fields[u].tag == 0) {
@@ -3991,42 +3995,892 @@ static int enums_known(ProtobufCMessage *msg, ProtobufCAllocator *alloc, struct 
     return 0;
 }
 
-int pbjson_unpack(const ProtobufCMessageDescriptor *desc, const uint8_t *data, size_t len,
-                  ProtobufCAllocator *alloc, ProtobufCMessage **out, struct mc_diag *diag)
+/* ---- unpacking ---- */
+
+/*
+ * protobuf-c's protobuf_c_message_unpack reads each message twice: a scan
+ * that records every field (32 bytes each, in slabs) and counts the elements
+ * of repeated fields, then the parse of those records; enums_known then took
+ * a third walk for C++'s rules. We decode each message in one pass, straight
+ * into the structs protobuf-c makes, every piece allocated on its own through
+ * the caller's allocator as protobuf_c_message_free_unpacked frees it, and
+ * with protobuf-c 1.4's results to the bit (test_pbjson.c and the protobuf
+ * fuzz target compare the two, pbjson_unpack_protobuf_c, on random and
+ * mutated input):
+ *  - a key is at most 5 bytes and a one-byte key of field 0 is refused (a
+ *    longer one makes an unknown field, which enums_known refuses); a varint
+ *    is at most 10 bytes, a length prefix at most 5 and INT_MAX;
+ *  - a known field must come with its type's wire type, except bool, which
+ *    takes any and is true when any bit of its bytes is (a length prefix
+ *    counts); a numeric repeated field takes packed runs and single values;
+ *  - a singular field given again replaces its value; a message given again
+ *    is unpacked on its own and merged into (upk_merge);
+ *  - every occurrence of a message has its required fields without default;
+ *  - an unknown field keeps its number, wire type and the bytes after its key.
+ * The elements of the repeated fields are counted as protobuf-c counts them,
+ * by a scan of the rest of the message at its first repeated element, so that
+ * each array is allocated once, at that size.
+ *
+ * C++'s rules (enums_known) change or refuse a message only where it holds an
+ * unnamed enum value, a field numbered 0, a map entry without its value or a
+ * map key given twice. The pass notes when it meets any of these (or merges,
+ * which can bring map entries together) and only then walks the finished
+ * message, which is protobuf-c's, so the same first failure is reported.
+ */
+
+/* One unpack: the allocator, and what the pass met. */
+struct upk {
+    ProtobufCAllocator *pa;
+    int err;  /* the first failure: MC_EPARSE, MC_ENOMEM or MC_ELIMIT */
+    int walk; /* something enums_known acts on may be there */
+};
+
+/* A field's value where the key leaves it. */
+struct upk_val {
+    unsigned wire;
+    const uint8_t *at; /* just after the key */
+    size_t span;       /* its bytes, length prefix included */
+    size_t pref;       /* the length prefix's bytes */
+    uint64_t v;        /* a varint's value */
+};
+
+static int upk_fail(struct upk *u, int err)
+{
+    if (u->err == 0)
+        u->err = err;
+    return -1;
+}
+
+static void *upk_alloc(struct upk *u, size_t bytes)
+{
+    void *p = u->pa->alloc(u->pa->allocator_data, bytes);
+    if (p == NULL)
+        upk_fail(u, MC_ENOMEM);
+    return p;
+}
+
+static void upk_free(struct upk *u, void *p)
+{
+    if (p != NULL)
+        u->pa->free(u->pa->allocator_data, p);
+}
+
+/*
+ * A key as protobuf-c reads it (parse_tag_and_wiretype): bits past 32 of the
+ * number dropped, a fifth byte with its high bit set refused, and so is a
+ * one-byte key of field 0. Returns the key's bytes, 0 when it is not one.
+ */
+static size_t upk_key_long(const uint8_t *p, size_t rem, uint32_t *tag, unsigned *wire)
+{
+    if ((p[0] & 0xf8) == 0)
+        return 0;
+    *wire = p[0] & 7u;
+    uint32_t t = (p[0] & 0x7fu) >> 3;
+    size_t max = rem < 5 ? rem : 5;
+    unsigned shift = 4;
+    for (size_t i = 1; i < max; i++, shift += 7) {
+        t |= (uint32_t)(p[i] & 0x7fu) << shift;
+        if (p[i] < 0x80) {
+            *tag = t;
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
+/* As upk_key_long; most keys are one byte (fields 1 to 15). */
+static inline size_t upk_key(const uint8_t *p, size_t rem, uint32_t *tag, unsigned *wire)
+{
+    if (p[0] < 0x80 && p[0] >= 0x08) {
+        *tag = p[0] >> 3;
+        *wire = p[0] & 7u;
+        return 1;
+    }
+    return upk_key_long(p, rem, tag, wire);
+}
+
+/* The extent of v's value, which starts at p with rem bytes left; -1 when it overruns. */
+static int upk_span_long(struct upk_val *v, const uint8_t *p, size_t rem)
+{
+    v->at = p;
+    v->pref = 0;
+    switch (v->wire) {
+    case PROTOBUF_C_WIRE_TYPE_VARINT: {
+        size_t max = rem < 10 ? rem : 10;
+        uint64_t x = 0;
+        for (size_t i = 0; i < max; i++) {
+            x |= (uint64_t)(p[i] & 0x7fu) << (7 * i);
+            if (p[i] < 0x80) {
+                v->v = x;
+                v->span = i + 1;
+                return 0;
+            }
+        }
+        return -1;
+    }
+    case PROTOBUF_C_WIRE_TYPE_64BIT:
+        v->span = 8;
+        return rem < 8 ? -1 : 0;
+    case PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED: {
+        size_t max = rem < 5 ? rem : 5;
+        uint64_t x = 0;
+        for (size_t i = 0; i < max; i++) {
+            x |= (uint64_t)(p[i] & 0x7fu) << (7 * i);
+            if (p[i] < 0x80) {
+                /* protobuf-c takes no length above INT_MAX, whatever follows. */
+                if (x > INT_MAX || x > rem - (i + 1))
+                    return -1;
+                v->pref = i + 1;
+                v->span = i + 1 + (size_t)x;
+                return 0;
+            }
+        }
+        return -1;
+    }
+    case PROTOBUF_C_WIRE_TYPE_32BIT:
+        v->span = 4;
+        return rem < 4 ? -1 : 0;
+    default: /* groups, and the wire types no one defined */
+        return -1;
+    }
+}
+
+/* As upk_span_long; most varints and lengths are one byte. */
+static inline int upk_span(struct upk_val *v, const uint8_t *p, size_t rem)
+{
+    if (rem > 0 && p[0] < 0x80) {
+        if (v->wire == PROTOBUF_C_WIRE_TYPE_VARINT) {
+            v->at = p;
+            v->pref = 0;
+            v->v = p[0];
+            v->span = 1;
+            return 0;
+        }
+        if (v->wire == PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED && p[0] < rem) {
+            v->at = p;
+            v->pref = 1;
+            v->span = 1 + (size_t)p[0];
+            return 0;
+        }
+    }
+    return upk_span_long(v, p, rem);
+}
+
+/* The index of field number tag in d (its ranges, as protobuf-c looks), or -1. */
+static int upk_field_index(const ProtobufCMessageDescriptor *d, uint32_t tag)
+{
+    const ProtobufCIntRange *r = d->field_ranges;
+    if (d->n_field_ranges == 0 || tag > INT_MAX)
+        return -1;
+    /* The last range that starts at tag or before holds it, if any does. */
+    unsigned lo = 0, hi = d->n_field_ranges;
+    while (hi - lo > 1) {
+        unsigned mid = lo + (hi - lo) / 2;
+        if ((int)tag < r[mid].start_value)
+            hi = mid;
+        else
+            lo = mid;
+    }
+    int64_t at = (int64_t)tag - r[lo].start_value;
+    if (at < 0 || at >= (int64_t)r[lo + 1].orig_index - r[lo].orig_index)
+        return -1;
+    return r[lo].orig_index + (int)at;
+}
+
+/* The index of field number tag in d, or -1; most types number their fields without gaps. */
+static inline int upk_field(const ProtobufCMessageDescriptor *d, uint32_t tag)
+{
+    if (d->n_field_ranges == 1) {
+        const ProtobufCIntRange *r = d->field_ranges;
+        uint32_t at = tag - (uint32_t)r[0].start_value; /* wraps below the first */
+        if (at >= (uint32_t)(r[1].orig_index - r[0].orig_index))
+            return -1;
+        return r[0].orig_index + (int)at;
+    }
+    return upk_field_index(d, tag);
+}
+
+/* elem_size, as a table: it is asked for every element. */
+static inline size_t upk_size(ProtobufCType type)
+{
+    static const uint8_t sizes[] = {
+        [PROTOBUF_C_TYPE_INT32] = 4,
+        [PROTOBUF_C_TYPE_SINT32] = 4,
+        [PROTOBUF_C_TYPE_SFIXED32] = 4,
+        [PROTOBUF_C_TYPE_INT64] = 8,
+        [PROTOBUF_C_TYPE_SINT64] = 8,
+        [PROTOBUF_C_TYPE_SFIXED64] = 8,
+        [PROTOBUF_C_TYPE_UINT32] = 4,
+        [PROTOBUF_C_TYPE_FIXED32] = 4,
+        [PROTOBUF_C_TYPE_UINT64] = 8,
+        [PROTOBUF_C_TYPE_FIXED64] = 8,
+        [PROTOBUF_C_TYPE_FLOAT] = sizeof(float),
+        [PROTOBUF_C_TYPE_DOUBLE] = sizeof(double),
+        [PROTOBUF_C_TYPE_BOOL] = sizeof(protobuf_c_boolean),
+        [PROTOBUF_C_TYPE_ENUM] = 4,
+        [PROTOBUF_C_TYPE_STRING] = sizeof(char *),
+        [PROTOBUF_C_TYPE_BYTES] = sizeof(ProtobufCBinaryData),
+        [PROTOBUF_C_TYPE_MESSAGE] = sizeof(ProtobufCMessage *),
+    };
+    MC_ASSERT((size_t)type < sizeof(sizes));
+    return sizes[type];
+}
+
+static uint32_t unzigzag32(uint32_t v)
+{
+    return (v >> 1) ^ (0u - (v & 1u));
+}
+
+static uint64_t unzigzag64(uint64_t v)
+{
+    return (v >> 1) ^ (0u - (v & 1u));
+}
+
+/* protobuf-c's bool: true when any of its bytes has a bit set below the high one. */
+static protobuf_c_boolean upk_bool(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((p[i] & 0x7fu) != 0)
+            return 1;
+    return 0;
+}
+
+/* Whether a length-delimited value of repeated field f is a packed run (any numeric f). */
+static int upk_is_run(const ProtobufCFieldDescriptor *f)
+{
+    return (f->flags & PROTOBUF_C_FIELD_FLAG_PACKED) != 0 ||
+           (f->type != PROTOBUF_C_TYPE_STRING && f->type != PROTOBUF_C_TYPE_BYTES &&
+            f->type != PROTOBUF_C_TYPE_MESSAGE);
+}
+
+/*
+ * The most elements a packed run of len bytes of f's type holds
+ * (count_packed_elements: for varints, the bytes that end one), or -1 when
+ * the run cannot be one of that type.
+ */
+static int upk_run_count(const ProtobufCFieldDescriptor *f, const uint8_t *p, size_t len,
+                         size_t *count)
+{
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_SFIXED32:
+    case PROTOBUF_C_TYPE_FIXED32:
+    case PROTOBUF_C_TYPE_FLOAT:
+        *count = len / 4;
+        return len % 4 == 0 ? 0 : -1;
+    case PROTOBUF_C_TYPE_SFIXED64:
+    case PROTOBUF_C_TYPE_FIXED64:
+    case PROTOBUF_C_TYPE_DOUBLE:
+        *count = len / 8;
+        return len % 8 == 0 ? 0 : -1;
+    case PROTOBUF_C_TYPE_BOOL:
+        *count = len;
+        return 0;
+    case PROTOBUF_C_TYPE_STRING:
+    case PROTOBUF_C_TYPE_BYTES:
+    case PROTOBUF_C_TYPE_MESSAGE:
+        return -1; /* flagged packed, which protoc never does */
+    default:
+        *count = 0;
+        for (size_t i = 0; i < len; i++)
+            *count += p[i] < 0x80;
+        return 0;
+    }
+}
+
+static ProtobufCMessage *upk_message(struct upk *u, const ProtobufCMessageDescriptor *d,
+                                     const uint8_t *p, size_t len, uint32_t depth);
+
+static int upk_merge(struct upk *u, ProtobufCMessage *earlier, ProtobufCMessage *latter);
+
+/* A message value of f into *member, merged into the one there if clear (upk_value). */
+static int upk_sub(struct upk *u, const ProtobufCFieldDescriptor *f, const uint8_t *p, size_t len,
+                   void *member, int clear, uint32_t depth)
+{
+    ProtobufCMessage **pm = member;
+    ProtobufCMessage *sub = upk_message(u, f->descriptor, p, len, depth + 1);
+    int err = 0;
+    if (clear && *pm != NULL && *pm != f->default_value) {
+        if (sub != NULL)
+            err = upk_merge(u, *pm, sub);
+        protobuf_c_message_free_unpacked(*pm, u->pa);
+    }
+    *pm = sub;
+    return sub == NULL || err != 0 ? -1 : 0;
+}
+
+/*
+ * One value of f's type from v into member, as protobuf-c's
+ * parse_required_member stores it; clear says member holds a value to free
+ * first (a singular field given again). Returns 0 or -1 (u->err says why).
+ */
+static inline int upk_value(struct upk *u, const ProtobufCFieldDescriptor *f,
+                            const struct upk_val *v, void *member, int clear, uint32_t depth)
+{
+    static const uint8_t wire_needed[] = {
+        [PROTOBUF_C_TYPE_INT32] = PROTOBUF_C_WIRE_TYPE_VARINT,
+        [PROTOBUF_C_TYPE_SINT32] = PROTOBUF_C_WIRE_TYPE_VARINT,
+        [PROTOBUF_C_TYPE_SFIXED32] = PROTOBUF_C_WIRE_TYPE_32BIT,
+        [PROTOBUF_C_TYPE_INT64] = PROTOBUF_C_WIRE_TYPE_VARINT,
+        [PROTOBUF_C_TYPE_SINT64] = PROTOBUF_C_WIRE_TYPE_VARINT,
+        [PROTOBUF_C_TYPE_SFIXED64] = PROTOBUF_C_WIRE_TYPE_64BIT,
+        [PROTOBUF_C_TYPE_UINT32] = PROTOBUF_C_WIRE_TYPE_VARINT,
+        [PROTOBUF_C_TYPE_FIXED32] = PROTOBUF_C_WIRE_TYPE_32BIT,
+        [PROTOBUF_C_TYPE_UINT64] = PROTOBUF_C_WIRE_TYPE_VARINT,
+        [PROTOBUF_C_TYPE_FIXED64] = PROTOBUF_C_WIRE_TYPE_64BIT,
+        [PROTOBUF_C_TYPE_FLOAT] = PROTOBUF_C_WIRE_TYPE_32BIT,
+        [PROTOBUF_C_TYPE_DOUBLE] = PROTOBUF_C_WIRE_TYPE_64BIT,
+        [PROTOBUF_C_TYPE_BOOL] = 0xff, /* any */
+        [PROTOBUF_C_TYPE_ENUM] = PROTOBUF_C_WIRE_TYPE_VARINT,
+        [PROTOBUF_C_TYPE_STRING] = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED,
+        [PROTOBUF_C_TYPE_BYTES] = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED,
+        [PROTOBUF_C_TYPE_MESSAGE] = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED,
+    };
+    MC_ASSERT((size_t)f->type < sizeof(wire_needed));
+    if (wire_needed[f->type] != v->wire && f->type != PROTOBUF_C_TYPE_BOOL)
+        return upk_fail(u, MC_EPARSE);
+    const uint8_t *payload = v->at + v->pref; /* of a length-delimited value */
+    size_t n = v->span - v->pref;
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_ENUM:
+        *(uint32_t *)member = (uint32_t)v->v;
+        if (enum_value_find(f->descriptor, *(const int *)member) == NULL)
+            u->walk = 1;
+        return 0;
+    case PROTOBUF_C_TYPE_INT32:
+    case PROTOBUF_C_TYPE_UINT32:
+        *(uint32_t *)member = (uint32_t)v->v;
+        return 0;
+    case PROTOBUF_C_TYPE_SINT32:
+        *(uint32_t *)member = unzigzag32((uint32_t)v->v);
+        return 0;
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_UINT64:
+        *(uint64_t *)member = v->v;
+        return 0;
+    case PROTOBUF_C_TYPE_SINT64:
+        *(uint64_t *)member = unzigzag64(v->v);
+        return 0;
+    case PROTOBUF_C_TYPE_SFIXED32:
+    case PROTOBUF_C_TYPE_FIXED32:
+    case PROTOBUF_C_TYPE_FLOAT:
+        memcpy(member, v->at, 4);
+        return 0;
+    case PROTOBUF_C_TYPE_SFIXED64:
+    case PROTOBUF_C_TYPE_FIXED64:
+    case PROTOBUF_C_TYPE_DOUBLE:
+        memcpy(member, v->at, 8);
+        return 0;
+    case PROTOBUF_C_TYPE_BOOL:
+        *(protobuf_c_boolean *)member = upk_bool(v->at, v->span);
+        return 0;
+    case PROTOBUF_C_TYPE_STRING: {
+        char **s = member;
+        if (clear && *s != NULL && *s != f->default_value)
+            upk_free(u, *s);
+        *s = upk_alloc(u, n + 1);
+        if (*s == NULL)
+            return -1;
+        memcpy(*s, payload, n);
+        (*s)[n] = '\0';
+        return 0;
+    }
+    case PROTOBUF_C_TYPE_BYTES: {
+        ProtobufCBinaryData *bd = member;
+        const ProtobufCBinaryData *def = f->default_value;
+        if (clear && bd->data != NULL && (def == NULL || bd->data != def->data))
+            upk_free(u, bd->data);
+        bd->data = NULL; /* empty bytes hold no data */
+        if (n > 0) {
+            bd->data = upk_alloc(u, n);
+            if (bd->data == NULL)
+                return -1;
+            memcpy(bd->data, payload, n);
+        }
+        bd->len = n;
+        return 0;
+    }
+    case PROTOBUF_C_TYPE_MESSAGE:
+        return upk_sub(u, f, payload, n, member, clear, depth);
+    }
+    MC_UNREACHABLE();
+}
+
+/*
+ * protobuf-c's merge_messages, for a singular message field given twice:
+ * latter, unpacked on its own, takes what earlier set and it did not, and
+ * earlier's repeated elements go before its own; required fields and unknown
+ * fields stay with earlier, which the caller frees. Like protobuf-c, it
+ * refuses a oneof that neither message sets (looking up case 0 fails there).
+ */
+static int upk_merge(struct upk *u, ProtobufCMessage *earlier, ProtobufCMessage *latter)
+{
+    const ProtobufCMessageDescriptor *d = latter->descriptor;
+    u->walk = 1; /* map entries of both may now share a key */
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t *ne = MEMBER(earlier, f->quantifier_offset);
+            size_t *nl = MEMBER(latter, f->quantifier_offset);
+            char **ae = MEMBER(earlier, f->offset);
+            char **al = MEMBER(latter, f->offset);
+            if (*ne == 0)
+                continue;
+            if (*nl > 0) {
+                size_t size = elem_size(f->type);
+                char *both = upk_alloc(u, (*ne + *nl) * size);
+                if (both == NULL)
+                    return -1;
+                memcpy(both, *ae, *ne * size);
+                memcpy(both + *ne * size, *al, *nl * size);
+                upk_free(u, *al);
+                upk_free(u, *ae);
+                *al = both;
+                *nl += *ne;
+            } else {
+                upk_free(u, *al); /* never there: an array is only made for elements */
+                *nl = *ne;
+                *al = *ae;
+            }
+            *ne = 0;
+            *ae = NULL;
+            continue;
+        }
+        if (f->label == PROTOBUF_C_LABEL_REQUIRED)
+            continue;
+        /* The has_ flag or oneof case; at offset 0 (a field without one) protobuf-c reads the
+         * descriptor pointer's low half, which is never 0, and so never merges. */
+        uint32_t *ce = MEMBER(earlier, f->quantifier_offset);
+        uint32_t *cl = MEMBER(latter, f->quantifier_offset);
+        const ProtobufCFieldDescriptor *g = f;
+        if (is_oneof(f)) {
+            if (*cl != 0)
+                continue;
+            int k = upk_field_index(d, *ce);
+            if (k < 0)
+                return upk_fail(u, MC_EPARSE);
+            g = &d->fields[k];
+        }
+        void *me = MEMBER(earlier, g->offset);
+        void *ml = MEMBER(latter, g->offset);
+        int take;
+        switch (g->type) {
+        case PROTOBUF_C_TYPE_MESSAGE: {
+            ProtobufCMessage *se = *(ProtobufCMessage **)me, *sl = *(ProtobufCMessage **)ml;
+            if (se != NULL && sl != NULL && upk_merge(u, se, sl) != 0)
+                return -1;
+            take = se != NULL && sl == NULL;
+            break;
+        }
+        case PROTOBUF_C_TYPE_BYTES: {
+            const uint8_t *de = ((ProtobufCBinaryData *)me)->data;
+            const uint8_t *dl = ((ProtobufCBinaryData *)ml)->data;
+            const ProtobufCBinaryData *def = g->default_value;
+            take = de != NULL && (def == NULL || de != def->data) &&
+                   (dl == NULL || (def != NULL && dl == def->data));
+            break;
+        }
+        case PROTOBUF_C_TYPE_STRING:
+            take = *(char **)me != g->default_value && *(char **)ml == g->default_value;
+            break;
+        default: {
+            uint32_t se, sl;
+            memcpy(&se, ce, sizeof(se));
+            memcpy(&sl, cl, sizeof(sl));
+            take = se != 0 && sl == 0;
+            break;
+        }
+        }
+        if (take) {
+            size_t size = elem_size(g->type);
+            memcpy(ml, me, size);
+            memset(me, 0, size);
+            if (g->quantifier_offset != 0) {
+                *cl = *ce;
+                *ce = 0;
+            }
+        }
+    }
+    return 0;
+}
+
+/*
+ * Counts the elements each repeated field of m gets from p to end, as
+ * protobuf-c counts them, and allocates their arrays; the counts go back to
+ * 0, to count the elements as they are stored. -1 when the bytes do not
+ * parse (or memory runs out); every array is then either made or NULL.
+ */
+static int upk_arrays(struct upk *u, const ProtobufCMessageDescriptor *d, ProtobufCMessage *m,
+                      const uint8_t *p, const uint8_t *end)
+{
+    int err = 0;
+    while (p < end) {
+        uint32_t tag;
+        struct upk_val v;
+        size_t key = upk_key(p, (size_t)(end - p), &tag, &v.wire);
+        if (key == 0 || upk_span(&v, p + key, (size_t)(end - p) - key) != 0) {
+            err = MC_EPARSE;
+            break;
+        }
+        int k = upk_field(d, tag);
+        const ProtobufCFieldDescriptor *f = k < 0 ? NULL : &d->fields[k];
+        if (f != NULL && f->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t count = 1;
+            if (v.wire == PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED && upk_is_run(f) &&
+                upk_run_count(f, v.at + v.pref, v.span - v.pref, &count) != 0) {
+                err = MC_EPARSE;
+                break;
+            }
+            *(size_t *)MEMBER(m, f->quantifier_offset) += count;
+        }
+        p = v.at + v.span;
+    }
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        if (f->label != PROTOBUF_C_LABEL_REPEATED)
+            continue;
+        size_t *n = MEMBER(m, f->quantifier_offset);
+        if (*n > 0 && err == 0) {
+            void *arr = upk_alloc(u, *n * upk_size(f->type));
+            if (arr == NULL)
+                err = MC_ENOMEM;
+            *(void **)MEMBER(m, f->offset) = arr;
+        }
+        *n = 0;
+    }
+    return err == 0 ? 0 : upk_fail(u, err);
+}
+
+/* A packed run of len bytes at p, after the *n elements in arr (parse_packed_repeated_member). */
+static int upk_run(struct upk *u, const ProtobufCFieldDescriptor *f, size_t *n, char *arr,
+                   const uint8_t *p, size_t len)
+{
+    size_t size = upk_size(f->type);
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_SFIXED32:
+    case PROTOBUF_C_TYPE_FIXED32:
+    case PROTOBUF_C_TYPE_FLOAT:
+    case PROTOBUF_C_TYPE_SFIXED64:
+    case PROTOBUF_C_TYPE_FIXED64:
+    case PROTOBUF_C_TYPE_DOUBLE:
+        if (len % size != 0)
+            return upk_fail(u, MC_EPARSE);
+        if (len > 0)
+            memcpy(arr + *n * size, p, len);
+        *n += len / size;
+        return 0;
+    case PROTOBUF_C_TYPE_STRING:
+    case PROTOBUF_C_TYPE_BYTES:
+    case PROTOBUF_C_TYPE_MESSAGE:
+        return upk_fail(u, MC_EPARSE); /* flagged packed, which protoc never does */
+    default:
+        break;
+    }
+    while (len > 0) {
+        size_t max = len < 10 ? len : 10, i = 0;
+        uint64_t x = 0;
+        for (;; i++) {
+            if (i == max)
+                return upk_fail(u, MC_EPARSE);
+            x |= (uint64_t)(p[i] & 0x7fu) << (7 * i);
+            if (p[i] < 0x80)
+                break;
+        }
+        void *slot = arr + *n * size;
+        switch (f->type) {
+        case PROTOBUF_C_TYPE_ENUM:
+            if (enum_value_find(f->descriptor, (int)(uint32_t)x) == NULL)
+                u->walk = 1;
+            *(uint32_t *)slot = (uint32_t)x;
+            break;
+        case PROTOBUF_C_TYPE_INT32:
+        case PROTOBUF_C_TYPE_UINT32:
+            *(uint32_t *)slot = (uint32_t)x;
+            break;
+        case PROTOBUF_C_TYPE_SINT32:
+            *(uint32_t *)slot = unzigzag32((uint32_t)x);
+            break;
+        case PROTOBUF_C_TYPE_SINT64:
+            *(uint64_t *)slot = unzigzag64(x);
+            break;
+        case PROTOBUF_C_TYPE_BOOL:
+            *(protobuf_c_boolean *)slot = upk_bool(p, i + 1);
+            break;
+        default: /* int64, uint64 */
+            *(uint64_t *)slot = x;
+            break;
+        }
+        ++*n;
+        p += i + 1;
+        len -= i + 1;
+    }
+    return 0;
+}
+
+/* Whether d looks like a map's entry: enums_known may have entries to drop or refuse. */
+static int upk_entry_like(const ProtobufCMessageDescriptor *d)
+{
+    size_t len = strlen(d->short_name);
+    return d->n_fields == 2 && len >= 5 && memcmp(d->short_name + len - 5, "Entry", 5) == 0;
+}
+
+/* The n-th element of repeated message field f came: a map's second entry, or one without a
+ * message value, is for enums_known to look at. */
+static void upk_entry_note(struct upk *u, const ProtobufCFieldDescriptor *f, size_t n,
+                           const ProtobufCMessage *got)
+{
+    const ProtobufCMessageDescriptor *e = f->descriptor;
+    if (e->n_fields == 2 &&
+        (n == 2 || (e->fields[1].type == PROTOBUF_C_TYPE_MESSAGE &&
+                    *(void *const *)CMEMBER(got, e->fields[1].offset) == NULL)) &&
+        upk_entry_like(e))
+        u->walk = 1;
+}
+
+/* Before a oneof member is stored, the member set before goes (parse_oneof_member). */
+static int upk_oneof_clear(struct upk *u, const ProtobufCMessageDescriptor *d, ProtobufCMessage *m,
+                           const ProtobufCFieldDescriptor *f)
+{
+    uint32_t which = *(const uint32_t *)CMEMBER(m, f->quantifier_offset);
+    if (which == 0)
+        return 0;
+    int k = upk_field_index(d, which);
+    if (k < 0)
+        return upk_fail(u, MC_EPARSE);
+    const ProtobufCFieldDescriptor *old = &d->fields[k];
+    void *member = MEMBER(m, f->offset);
+    void *held = *(void **)member;
+    switch (old->type) {
+    case PROTOBUF_C_TYPE_STRING:
+        if (held != old->default_value)
+            upk_free(u, held);
+        break;
+    case PROTOBUF_C_TYPE_BYTES: {
+        const ProtobufCBinaryData *def = old->default_value;
+        held = ((ProtobufCBinaryData *)member)->data;
+        if (def == NULL || held != def->data)
+            upk_free(u, held);
+        break;
+    }
+    case PROTOBUF_C_TYPE_MESSAGE:
+        if (held != NULL && held != old->default_value)
+            protobuf_c_message_free_unpacked(held, u->pa);
+        break;
+    default:
+        break;
+    }
+    memset(member, 0, elem_size(old->type));
+    return 0;
+}
+
+/* An unknown field: its number, wire type and the bytes after its key. */
+static int upk_unknown(struct upk *u, ProtobufCMessage *m, size_t *cap, uint32_t tag,
+                       const struct upk_val *v)
+{
+    if (tag == 0)
+        u->walk = 1; /* C++ refuses field number 0 */
+    if (m->n_unknown_fields == *cap) {
+        /* Unknown fields are rare: the array grows by doubling, not counted ahead. */
+        size_t grown = *cap == 0 ? 4 : *cap * 2;
+        ProtobufCMessageUnknownField *a = upk_alloc(u, grown * sizeof(*a));
+        if (a == NULL)
+            return -1;
+        if (*cap > 0)
+            memcpy(a, m->unknown_fields, *cap * sizeof(*a));
+        upk_free(u, m->unknown_fields);
+        m->unknown_fields = a;
+        *cap = grown;
+    }
+    ProtobufCMessageUnknownField *uf = &m->unknown_fields[m->n_unknown_fields];
+    uf->data = upk_alloc(u, v->span);
+    if (uf->data == NULL)
+        return -1;
+    memcpy(uf->data, v->at, v->span);
+    uf->tag = tag;
+    uf->wire_type = (ProtobufCWireType)v->wire;
+    uf->len = v->span;
+    m->n_unknown_fields++;
+    return 0;
+}
+
+/* Required fields seen, by field index, on the stack up to this many fields. */
+#define UPK_SEEN_FIELDS 256u
+
+/* Whether every required field of d without a default was seen. */
+static int upk_complete(const ProtobufCMessageDescriptor *d, const uint64_t *seen)
+{
+    const ProtobufCFieldDescriptor *f = d->fields;
+    for (unsigned i = 0; i < d->n_fields; i++, f++) {
+        if (f->label != PROTOBUF_C_LABEL_REQUIRED)
+            continue;
+        if ((seen[i / 64] >> (i % 64) & 1) == 0 && f->default_value == NULL)
+            return 0;
+    }
+    return 1;
+}
+
+/* A message of type d from len bytes at p, depth levels below the top; NULL on failure. */
+static ProtobufCMessage *upk_message(struct upk *u, const ProtobufCMessageDescriptor *d,
+                                     const uint8_t *p, size_t len, uint32_t depth)
+{
+    if (depth > MC_PBJSON_NESTING_MAX) {
+        upk_fail(u, MC_ELIMIT);
+        return NULL;
+    }
+    ProtobufCMessage *m = upk_alloc(u, d->sizeof_message);
+    if (m == NULL)
+        return NULL;
+    MC_ASSERT(d->message_init != NULL); /* protoc-c generates one for every message */
+    d->message_init(m);
+    size_t words = (d->n_fields + 63) / 64;
+    uint64_t seen_local[UPK_SEEN_FIELDS / 64];
+    uint64_t *seen = seen_local;
+    if (d->n_fields > UPK_SEEN_FIELDS) {
+        seen = upk_alloc(u, words * sizeof(*seen));
+        if (seen == NULL)
+            goto fail;
+    }
+    seen[0] = 0;
+    for (size_t w = 1; w < words; w++)
+        seen[w] = 0;
+    const uint8_t *end = p + len;
+    size_t unknown_cap = 0;
+    int arrays = 0; /* upk_arrays ran */
+    while (p < end) {
+        uint32_t tag;
+        struct upk_val v;
+        size_t key = upk_key(p, (size_t)(end - p), &tag, &v.wire);
+        if (key == 0 || upk_span(&v, p + key, (size_t)(end - p) - key) != 0)
+            goto bad;
+        int k = upk_field(d, tag);
+        if (k < 0) {
+            if (upk_unknown(u, m, &unknown_cap, tag, &v) != 0)
+                goto fail;
+            p = v.at + v.span;
+            continue;
+        }
+        /* Where the value goes, and whether something is there to free or merge into. */
+        const ProtobufCFieldDescriptor *f = &d->fields[k];
+        void *member = MEMBER(m, f->offset);
+        int clear = 1;
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            if (!arrays && upk_arrays(u, d, m, p, end) != 0)
+                goto fail;
+            arrays = 1;
+            size_t *n = MEMBER(m, f->quantifier_offset);
+            if (v.wire == PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED && upk_is_run(f)) {
+                if (upk_run(u, f, n, *(char **)member, v.at + v.pref, v.span - v.pref) != 0)
+                    goto fail;
+                p = v.at + v.span;
+                continue;
+            }
+            member = *(char **)member + *n * upk_size(f->type);
+            clear = 0;
+        } else if (is_oneof(f)) {
+            if (upk_oneof_clear(u, d, m, f) != 0)
+                goto fail;
+        } else {
+            seen[(unsigned)k / 64] |= (uint64_t)1 << ((unsigned)k % 64);
+        }
+        if (upk_value(u, f, &v, member, clear, depth) != 0)
+            goto fail;
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t n = ++*(size_t *)MEMBER(m, f->quantifier_offset);
+            if (f->type == PROTOBUF_C_TYPE_MESSAGE)
+                upk_entry_note(u, f, n, *(ProtobufCMessage **)member);
+        } else if (is_oneof(f)) {
+            *(uint32_t *)MEMBER(m, f->quantifier_offset) = f->id;
+        } else if (f->quantifier_offset != 0) {
+            *(protobuf_c_boolean *)MEMBER(m, f->quantifier_offset) = 1;
+        }
+        p = v.at + v.span;
+    }
+    if (!upk_complete(d, seen))
+        goto bad;
+    if (seen != seen_local)
+        upk_free(u, seen);
+    return m;
+bad:
+    upk_fail(u, MC_EPARSE);
+fail:
+    if (seen != seen_local)
+        upk_free(u, seen);
+    protobuf_c_message_free_unpacked(m, u->pa);
+    return NULL;
+}
+
+/* The checks and texts common to both unpackers. */
+static int unpack_begin(const ProtobufCMessageDescriptor *desc, const uint8_t *data, size_t len,
+                        ProtobufCAllocator **alloc, ProtobufCAllocator *sys, ProtobufCMessage **out,
+                        struct mc_diag *diag)
 {
     MC_ASSERT(desc != NULL && out != NULL && (data != NULL || len == 0));
+    MC_ASSERT(desc->magic == PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC);
     *out = NULL;
     mc_diag_clear(diag);
     if (len > MC_PBJSON_INPUT_BYTES_MAX) {
         mc_diag_set(diag, "%zu bytes of protobuf is more than MC_PBJSON_INPUT_BYTES_MAX", len);
         return MC_ELIMIT;
     }
-    ProtobufCAllocator sys;
-    if (alloc == NULL) {
-        pbjson_allocator_init(&sys, NULL);
-        alloc = &sys;
+    if (*alloc == NULL) {
+        pbjson_allocator_init(sys, NULL);
+        *alloc = sys;
     }
+    return 0;
+}
+
+/* Applies C++'s rules to a message protobuf-c's way of unpacking gave, and reports. */
+static int unpack_end(const ProtobufCMessageDescriptor *desc, size_t len, ProtobufCMessage *msg,
+                      int err, int walk, ProtobufCAllocator *alloc, ProtobufCMessage **out,
+                      struct mc_diag *diag)
+{
+    if (msg != NULL && walk) {
+        err = enums_known(msg, alloc, diag, 0);
+        if (err != 0) {
+            protobuf_c_message_free_unpacked(msg, alloc);
+            msg = NULL;
+            if (err != MC_ENOMEM)
+                return err; /* enums_known said why */
+        }
+    }
+    if (msg != NULL) {
+        *out = msg;
+        return 0;
+    }
+    if (err == MC_ENOMEM)
+        mc_diag_set(diag, "out of memory unpacking %s", desc->name);
+    else if (err == MC_ELIMIT)
+        mc_diag_set(diag, "%s nested deeper than MC_PBJSON_NESTING_MAX", desc->name);
+    else
+        mc_diag_set(diag, "%zu bytes are not a valid protobuf %s (or lack a required field)", len,
+                    desc->name);
+    return err != 0 ? err : MC_EPARSE;
+}
+
+int pbjson_unpack(const ProtobufCMessageDescriptor *desc, const uint8_t *data, size_t len,
+                  ProtobufCAllocator *alloc, ProtobufCMessage **out, struct mc_diag *diag)
+{
+    ProtobufCAllocator sys;
+    int err = unpack_begin(desc, data, len, &alloc, &sys, out, diag);
+    if (err != 0)
+        return err;
+    struct upk u = {alloc, 0, 0};
+    static const uint8_t empty[1];
+    ProtobufCMessage *msg = upk_message(&u, desc, data != NULL ? data : empty, len, 0);
+    return unpack_end(desc, len, msg, u.err, u.walk, alloc, out, diag);
+}
+
+int pbjson_unpack_protobuf_c(const ProtobufCMessageDescriptor *desc, const uint8_t *data,
+                             size_t len, ProtobufCAllocator *alloc, ProtobufCMessage **out,
+                             struct mc_diag *diag)
+{
+    ProtobufCAllocator sys;
+    int err = unpack_begin(desc, data, len, &alloc, &sys, out, diag);
+    if (err != 0)
+        return err;
     struct unpack_guard g = {alloc, 0};
     ProtobufCAllocator guarded = {guard_alloc, guard_free, &g};
     static const uint8_t empty[1];
     ProtobufCMessage *msg =
         protobuf_c_message_unpack(desc, &guarded, len, data != NULL ? data : empty);
-    if (msg != NULL) {
-        int err = enums_known(msg, alloc, diag, 0);
-        if (err != 0) {
-            protobuf_c_message_free_unpacked(msg, alloc);
-            if (err == MC_ENOMEM)
-                mc_diag_set(diag, "out of memory unpacking %s", desc->name);
-            return err;
-        }
-        *out = msg;
-        return 0;
-    }
-    if (g.failed) {
-        mc_diag_set(diag, "out of memory unpacking %s", desc->name);
-        return MC_ENOMEM;
-    }
-    mc_diag_set(diag, "%zu bytes are not a valid protobuf %s (or lack a required field)", len,
-                desc->name);
-    return MC_EPARSE;
+    return unpack_end(desc, len, msg, g.failed ? MC_ENOMEM : 0, 1, alloc, out, diag);
 }

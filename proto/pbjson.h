@@ -220,14 +220,32 @@ int pbjson_pack(const ProtobufCMessage *msg, struct mc_buf *out) MC_MUST_USE;
 /*
  * Unpacks protobuf wire bytes (borrowed) into a new message of type desc
  * allocated through alloc (NULL: malloc); the caller frees it with
- * protobuf_c_message_free_unpacked(*out, alloc). Returns 0, MC_EPARSE (not
- * a valid message of that type, required fields included; Mesos then
- * answers "Failed to parse body into <Call> protobuf"), MC_ELIMIT (more than
- * MC_PBJSON_INPUT_BYTES_MAX bytes) or MC_ENOMEM; *out is NULL on error and
- * diag (may be NULL) says why.
+ * protobuf_c_message_free_unpacked(*out, alloc). The message is the one
+ * protobuf-c's protobuf_c_message_unpack makes, with C++ protobuf's rules
+ * applied where the two differ: an enum value its enum does not name is
+ * dropped (refused in a required field), a field numbered 0 is refused, a
+ * map keeps the last entry of each key, and a map entry must have its value
+ * when that value's type has required fields. Returns 0, MC_EPARSE (not a
+ * valid message of that type, required fields included; Mesos then answers
+ * "Failed to parse body into <Call> protobuf"), MC_ELIMIT (more than
+ * MC_PBJSON_INPUT_BYTES_MAX bytes, or messages nested more than
+ * MC_PBJSON_NESTING_MAX levels below the top one) or MC_ENOMEM; *out is
+ * NULL on error and diag (may be NULL) says why.
  */
 int pbjson_unpack(const ProtobufCMessageDescriptor *desc, const uint8_t *data, size_t len,
                   ProtobufCAllocator *alloc, ProtobufCMessage **out,
                   struct mc_diag *diag) MC_MUST_USE;
+
+/*
+ * As pbjson_unpack, through protobuf_c_message_unpack followed by a walk of
+ * its result for C++'s rules: the slower way pbjson_unpack used to work,
+ * kept as the reference the unit tests and the protobuf fuzz target compare
+ * it with. It has no nesting limit (protobuf-c recurses as deep as the
+ * input goes, and C++'s rules are left unchecked below that limit), and when
+ * input is both invalid and short of memory, either error may come first.
+ */
+int pbjson_unpack_protobuf_c(const ProtobufCMessageDescriptor *desc, const uint8_t *data,
+                             size_t len, ProtobufCAllocator *alloc, ProtobufCMessage **out,
+                             struct mc_diag *diag) MC_MUST_USE;
 
 #endif

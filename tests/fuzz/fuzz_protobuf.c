@@ -7,7 +7,10 @@
  * Event); the rest is unpacked as that type. An unpack either fails cleanly
  * or gives a message that packs, unpacks again to the same bytes, and
  * converts to JSON and back to the same bytes (a fixed point once defaults
- * are written out).
+ * are written out). And pbjson_unpack, which decodes the bytes itself, must
+ * end as protobuf-c's unpacker followed by C++'s rules does
+ * (pbjson_unpack_protobuf_c): the same error and text, or messages that
+ * pack to the same bytes and encode to the same JSON.
  */
 #include <stdint.h>
 #include <string.h>
@@ -72,6 +75,47 @@ static void check_json(const ProtobufCMessageDescriptor *desc, const ProtobufCMe
     mc_buf_deinit(&j2);
 }
 
+/* JSON text of m, or its encoder's error code as text. */
+static void encode(const ProtobufCMessage *m, struct mc_buf *out)
+{
+    mc_buf_init(out, 16 * MC_PBJSON_INPUT_BYTES_MAX, NULL);
+    int rc = pbjson_encode(m, out);
+    if (rc != 0) {
+        mc_buf_reset(out);
+        MC_ASSERT(mc_buf_appendf(out, "error %d", rc) == 0);
+    }
+}
+
+/* pbjson_unpack's outcome (rc, diag, m) against protobuf-c's on the same bytes. */
+static void check_like_protobuf_c(const ProtobufCMessageDescriptor *desc, const uint8_t *data,
+                                  size_t size, int rc, const struct mc_diag *diag,
+                                  const ProtobufCMessage *m)
+{
+    /* Past MC_PBJSON_NESTING_MAX protobuf-c recurses as deep as the bytes go (ContainerID
+     * nests), which could overflow the stack: only pbjson_unpack is asked there. */
+    if (rc == MC_ELIMIT)
+        return;
+    ProtobufCMessage *ref = NULL;
+    struct mc_diag dref;
+    int rc_ref = pbjson_unpack_protobuf_c(desc, data, size, NULL, &ref, &dref);
+    MC_ASSERT(rc == rc_ref);
+    MC_ASSERT(strcmp(diag->text, dref.text) == 0);
+    if (rc == 0) {
+        struct mc_buf b1, b2, j1, j2;
+        pack(m, &b1);
+        pack(ref, &b2);
+        assert_same_bytes(&b1, &b2);
+        encode(m, &j1);
+        encode(ref, &j2);
+        assert_same_bytes(&j1, &j2);
+        mc_buf_deinit(&b1);
+        mc_buf_deinit(&b2);
+        mc_buf_deinit(&j1);
+        mc_buf_deinit(&j2);
+    }
+    protobuf_c_message_free_unpacked(ref, NULL);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size == 0)
@@ -79,7 +123,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const ProtobufCMessageDescriptor *desc = proto_registry_find(wire_types[data[0] % WIRE_TYPES_COUNT]);
     MC_ASSERT(desc != NULL);
     ProtobufCMessage *m = NULL;
-    if (pbjson_unpack(desc, data + 1, size - 1, NULL, &m, NULL) != 0) {
+    struct mc_diag diag;
+    int rc = pbjson_unpack(desc, data + 1, size - 1, NULL, &m, &diag);
+    check_like_protobuf_c(desc, data + 1, size - 1, rc, &diag, m);
+    if (rc != 0) {
         MC_ASSERT(m == NULL);
         return 0;
     }

@@ -1800,6 +1800,719 @@ static void test_pack_refused(void **state)
     }
 }
 
+/* ---- pbjson_unpack against protobuf-c ---- */
+
+/*
+ * pbjson_unpack decodes the wire format itself, in one pass; it must give
+ * what protobuf-c's unpacker followed by C++'s rules gives
+ * (pbjson_unpack_protobuf_c): the same refusals with the same texts, and
+ * messages alike field for field, set or not. Compared on random messages
+ * of every type, on seeded mutations of their bytes and with every
+ * allocation failing in turn.
+ */
+
+static int tree_same(const ProtobufCMessage *a, const ProtobufCMessage *b, char *where, size_t cap);
+
+/* Whether two values of f's type are alike, as protobuf-c holds them. */
+static int value_same(const ProtobufCFieldDescriptor *f, const void *a, const void *b, char *where,
+                      size_t cap)
+{
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_STRING: {
+        const char *sa = *(char *const *)a, *sb = *(char *const *)b;
+        if (sa == f->default_value || sb == f->default_value || sa == NULL || sb == NULL)
+            return sa == sb;
+        return strcmp(sa, sb) == 0;
+    }
+    case PROTOBUF_C_TYPE_BYTES: {
+        const ProtobufCBinaryData *ba = a, *bb = b;
+        const ProtobufCBinaryData *def = f->default_value;
+        if (ba->len != bb->len || (ba->data == NULL) != (bb->data == NULL))
+            return 0;
+        if (def != NULL && (ba->data == def->data || bb->data == def->data))
+            return ba->data == bb->data;
+        return ba->len == 0 || memcmp(ba->data, bb->data, ba->len) == 0;
+    }
+    case PROTOBUF_C_TYPE_MESSAGE:
+        return tree_same(*(ProtobufCMessage *const *)a, *(ProtobufCMessage *const *)b, where, cap);
+    default:
+        return memcmp(a, b, type_size(f->type)) == 0;
+    }
+}
+
+/* Whether a and b hold the same, field by field (unset values too); else where says which. */
+static int tree_same(const ProtobufCMessage *a, const ProtobufCMessage *b, char *where, size_t cap)
+{
+    if (a == NULL || b == NULL)
+        return a == b;
+    const ProtobufCMessageDescriptor *d = a->descriptor;
+    if (b->descriptor != d)
+        return snprintf(where, cap, "descriptor"), 0;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        const char *ma = (const char *)a + f->offset, *mb = (const char *)b + f->offset;
+        const void *qa = (const char *)a + f->quantifier_offset;
+        const void *qb = (const char *)b + f->quantifier_offset;
+        int same = 1;
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t n = *(const size_t *)qa;
+            same = n == *(const size_t *)qb;
+            for (size_t k = 0; same && k < n; k++) {
+                size_t size = type_size(f->type);
+                same = value_same(f, *(char *const *)ma + k * size, *(char *const *)mb + k * size,
+                                  where, cap);
+            }
+        } else if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+            uint32_t which = *(const uint32_t *)qa;
+            same = which == *(const uint32_t *)qb &&
+                   (which != f->id || value_same(f, ma, mb, where, cap));
+        } else {
+            same = value_same(f, ma, mb, where, cap) &&
+                   (f->quantifier_offset == 0 || f->type == PROTOBUF_C_TYPE_STRING ||
+                    f->type == PROTOBUF_C_TYPE_MESSAGE ||
+                    *(const protobuf_c_boolean *)qa == *(const protobuf_c_boolean *)qb);
+        }
+        if (!same) {
+            if (where[0] == '\0')
+                snprintf(where, cap, "%s.%s", d->name, f->name);
+            return 0;
+        }
+    }
+    if (a->n_unknown_fields != b->n_unknown_fields)
+        return snprintf(where, cap, "%s: unknown fields", d->name), 0;
+    for (unsigned u = 0; u < a->n_unknown_fields; u++) {
+        const ProtobufCMessageUnknownField *ua = &a->unknown_fields[u], *ub = &b->unknown_fields[u];
+        if (ua->tag != ub->tag || ua->wire_type != ub->wire_type || ua->len != ub->len ||
+            memcmp(ua->data, ub->data, ua->len) != 0)
+            return snprintf(where, cap, "%s: unknown field %u", d->name, u), 0;
+    }
+    return 1;
+}
+
+static void hex_into(char *out, size_t cap, const uint8_t *data, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len && n + 4 < cap; i++)
+        n += (size_t)snprintf(out + n, cap - n, "%02x", data[i]);
+    if (n + 4 >= cap)
+        snprintf(out + n, cap - n, "...");
+}
+
+/* How the compared unpacks ended, to show that every path was taken. */
+struct unpack_tally {
+    size_t ok, parse, field_zero, unnamed, no_value;
+};
+
+/* data unpacked both ways must agree; returns the outcome. */
+static int assert_unpacks_like_protobuf_c(const ProtobufCMessageDescriptor *d, const uint8_t *data,
+                                          size_t len, struct unpack_tally *tally)
+{
+    ProtobufCMessage *ours = NULL, *ref = NULL;
+    struct mc_diag dours, dref;
+    int rc = pbjson_unpack(d, data, len, NULL, &ours, &dours);
+    int rc_ref = pbjson_unpack_protobuf_c(d, data, len, NULL, &ref, &dref);
+    char where[256] = "";
+    if (rc != rc_ref || strcmp(dours.text, dref.text) != 0 ||
+        (rc == 0 && (!tree_same(ours, ref, where, sizeof(where)) || !same_message(ours, ref)))) {
+        char hex[1024];
+        hex_into(hex, sizeof(hex), data, len);
+        fail_msg("%s from %zu bytes %s:\n  ours %d [%s]\n  protobuf-c %d [%s]\n  differ at %s",
+                 d->name, len, hex, rc, dours.text, rc_ref, dref.text, where);
+    }
+    if (tally != NULL) {
+        tally->ok += rc == 0;
+        tally->parse += rc == MC_EPARSE;
+        tally->field_zero += strstr(dours.text, "numbered 0") != NULL;
+        tally->unnamed += strstr(dours.text, "does not name") != NULL;
+        tally->no_value += strstr(dours.text, "without its value") != NULL;
+    }
+    protobuf_c_message_free_unpacked(ours, NULL);
+    protobuf_c_message_free_unpacked(ref, NULL);
+    return rc;
+}
+
+/* Bytes being mutated. */
+struct mutant {
+    uint8_t *p;
+    size_t len;
+};
+
+static void mutant_insert(struct mutant *m, size_t at, const uint8_t *src, size_t n)
+{
+    uint8_t *grown = realloc(m->p, m->len + n + 1);
+    assert_non_null(grown);
+    m->p = grown;
+    memmove(m->p + at + n, m->p + at, m->len - at);
+    memcpy(m->p + at, src, n);
+    m->len += n;
+}
+
+static void mutant_erase(struct mutant *m, size_t at, size_t n)
+{
+    memmove(m->p + at, m->p + at + n, m->len - at - n);
+    m->len -= n;
+}
+
+static size_t put_varint(uint8_t *out, uint64_t v)
+{
+    size_t n = 0;
+    for (; v >= 0x80; v >>= 7)
+        out[n++] = (uint8_t)(v | 0x80);
+    out[n++] = (uint8_t)v;
+    return n;
+}
+
+/* Where a top-level field of well-formed bytes lies: key, length prefix, value. */
+struct field_at {
+    size_t start, key, pref, end;
+    uint64_t number;
+    unsigned wire;
+};
+
+/* The top-level fields of p, as far as they parse. */
+static size_t fields_of(const uint8_t *p, size_t len, struct field_at *out, size_t max)
+{
+    size_t n = 0, at = 0;
+    while (at < len && n < max) {
+        struct field_at f = {at, 0, 0, 0, 0, 0};
+        uint64_t v = 0;
+        size_t i = 0;
+        for (; at + i < len && i < 10; i++) {
+            v |= (uint64_t)(p[at + i] & 0x7f) << (7 * i);
+            if (p[at + i] < 0x80)
+                break;
+        }
+        if (at + i >= len || i == 10)
+            break;
+        f.key = i + 1;
+        f.number = v >> 3;
+        f.wire = (unsigned)(v & 7);
+        size_t body = at + f.key;
+        if (f.wire == 0) {
+            for (i = 0; body + i < len && p[body + i] >= 0x80; i++)
+                ;
+            f.end = body + i + 1;
+        } else if (f.wire == 1 || f.wire == 5) {
+            f.end = body + (f.wire == 1 ? 8 : 4);
+        } else if (f.wire == 2) {
+            uint64_t l = 0;
+            for (i = 0; body + i < len && i < 5; i++) {
+                l |= (uint64_t)(p[body + i] & 0x7f) << (7 * i);
+                if (p[body + i] < 0x80)
+                    break;
+            }
+            if (body + i >= len || i == 5)
+                break;
+            f.pref = i + 1;
+            f.end = body + f.pref + l;
+        } else {
+            break;
+        }
+        if (f.end > len)
+            break;
+        out[n++] = f;
+        at = f.end;
+    }
+    return n;
+}
+
+/* A random value of wire type wire (a bad one at times). */
+static size_t random_value(struct rng *r, unsigned wire, uint8_t *out)
+{
+    size_t n = 0;
+    switch (wire) {
+    case 0:
+        if (rng_below(r, 8) == 0) { /* eleven bytes: too long */
+            memset(out, 0xff, 10);
+            out[10] = 1;
+            return 11;
+        }
+        return put_varint(out, gen_bits(r));
+    case 1:
+    case 5:
+        n = wire == 1 ? 8 : 4;
+        for (size_t i = 0; i < n; i++)
+            out[i] = (uint8_t)rng_next(r);
+        return n;
+    case 2: {
+        /* A short payload: bytes, a packed run of varints, or a small message. */
+        size_t body = rng_below(r, 9);
+        n = put_varint(out, body);
+        for (size_t i = 0; i < body; i++)
+            out[n++] = (uint8_t)(rng_below(r, 2) ? rng_next(r) : 0x08 | rng_below(r, 3));
+        return n;
+    }
+    default: /* groups and undefined wire types carry nothing we know */
+        return 0;
+    }
+}
+
+/* The field numbers mutations like best: d's own, 0, and the edges of keys. */
+static uint64_t random_number(struct rng *r, const ProtobufCMessageDescriptor *d)
+{
+    static const uint64_t edges[] = {0, 1, 15, 16, 2047, 2048, 536870911, 1u << 28, 99};
+    if (d != NULL && d->n_fields > 0 && rng_below(r, 2) == 0)
+        return d->fields[rng_below(r, d->n_fields)].id;
+    return edges[rng_below(r, sizeof(edges) / sizeof(edges[0]))];
+}
+
+/* The wire type field number of d is written with (0 for no field of d); packed at times. */
+static unsigned wire_for(struct rng *r, const ProtobufCMessageDescriptor *d, uint64_t number)
+{
+    const ProtobufCFieldDescriptor *f =
+        d != NULL && number < 1u << 29
+            ? protobuf_c_message_descriptor_get_field(d, (unsigned)number)
+            : NULL;
+    if (f == NULL)
+        return 0;
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_SFIXED32:
+    case PROTOBUF_C_TYPE_FIXED32:
+    case PROTOBUF_C_TYPE_FLOAT:
+        return 5;
+    case PROTOBUF_C_TYPE_SFIXED64:
+    case PROTOBUF_C_TYPE_FIXED64:
+    case PROTOBUF_C_TYPE_DOUBLE:
+        return 1;
+    case PROTOBUF_C_TYPE_STRING:
+    case PROTOBUF_C_TYPE_BYTES:
+    case PROTOBUF_C_TYPE_MESSAGE:
+        return 2;
+    default:
+        return f->label == PROTOBUF_C_LABEL_REPEATED && rng_below(r, 2) == 0 ? 2 : 0;
+    }
+}
+
+/* A key for number and wire; at times longer than it needs to be (as protobuf-c reads them). */
+static size_t put_key(struct rng *r, uint8_t *out, uint64_t number, unsigned wire)
+{
+    size_t n = put_varint(out, number << 3 | wire);
+    if (n < 5 && rng_below(r, 8) == 0) { /* padded with a continuation byte */
+        out[n - 1] |= 0x80;
+        out[n++] = 0;
+    }
+    return n;
+}
+
+/*
+ * One random change to the bytes of a message of type d (NULL: not a
+ * message, or unknown): truncations, flipped bytes, inserted fields of every
+ * wire type and number (0 included), fields given twice, swapped or
+ * dropped, wrong wire types, lengths too big, and the same below, in the
+ * value of a length-delimited field.
+ */
+static void mutate(struct rng *r, const ProtobufCMessageDescriptor *d, struct mutant *m, int depth)
+{
+    struct field_at fs[256];
+    size_t n = fields_of(m->p, m->len, fs, sizeof(fs) / sizeof(fs[0]));
+    uint8_t buf[64];
+    size_t at = n == 0 ? m->len : rng_below(r, 2) ? fs[rng_below(r, n)].start : m->len;
+    const struct field_at *f = n == 0 ? NULL : &fs[rng_below(r, n)];
+    switch (rng_below(r, 13)) {
+    case 0: /* truncated */
+        if (m->len > 0)
+            m->len = rng_below(r, m->len);
+        break;
+    case 1: /* a byte flipped, or set to an edge */
+        if (m->len > 0) {
+            static const uint8_t edges[] = {0x00, 0x7f, 0x80, 0xff, 0x08, 0x0a, 0x12};
+            size_t i = rng_below(r, m->len);
+            m->p[i] = rng_below(r, 2) ? (uint8_t)(m->p[i] ^ (1u + rng_below(r, 255)))
+                                      : edges[rng_below(r, sizeof(edges))];
+        }
+        break;
+    case 2:
+    case 3: { /* a field inserted, of a number d knows or not, of its wire type or another */
+        uint64_t number = random_number(r, d);
+        unsigned wire = rng_below(r, 3) ? wire_for(r, d, number) : (unsigned)rng_below(r, 8);
+        size_t k = put_key(r, buf, number, wire);
+        k += random_value(r, wire, buf + k);
+        mutant_insert(m, at, buf, k);
+        break;
+    }
+    case 4: /* a field given again: a singular one replaced or merged, a map key twice */
+        if (f != NULL) {
+            size_t len = f->end - f->start;
+            uint8_t *copy = malloc(len);
+            assert_non_null(copy);
+            memcpy(copy, m->p + f->start, len);
+            mutant_insert(m, rng_below(r, 2) ? f->end : m->len, copy, len);
+            free(copy);
+        }
+        break;
+    case 5: /* the whole message twice: everything merged */
+        if (m->len > 0 && m->len < 4096) {
+            uint8_t *copy = malloc(m->len);
+            assert_non_null(copy);
+            memcpy(copy, m->p, m->len);
+            mutant_insert(m, m->len, copy, m->len);
+            free(copy);
+        }
+        break;
+    case 6: /* a field's wire type changed */
+        if (f != NULL)
+            m->p[f->start] = (uint8_t)((m->p[f->start] & ~7u) | rng_below(r, 8));
+        break;
+    case 7: /* a length prefix too big, or too long */
+        if (f != NULL && f->wire == 2) {
+            static const uint8_t bad[][6] = {
+                {5, 0xff, 0xff, 0xff, 0xff, 0x07}, /* INT_MAX */
+                {5, 0x80, 0x80, 0x80, 0x80, 0x08}, /* INT_MAX + 1 */
+                {5, 0xff, 0xff, 0xff, 0xff, 0xff}, /* no end in five bytes */
+                {5, 0xff, 0xff, 0xff, 0xff, 0x0f},
+            };
+            size_t len = f->end - f->start - f->key - f->pref;
+            mutant_erase(m, f->start + f->key, f->pref);
+            if (rng_below(r, 2)) {
+                const uint8_t *b = bad[rng_below(r, 4)];
+                mutant_insert(m, f->start + f->key, b + 1, b[0]);
+            } else {
+                size_t k = put_varint(buf, len + 1 + rng_below(r, 3));
+                mutant_insert(m, f->start + f->key, buf, k);
+            }
+        }
+        break;
+    case 8:
+    case 9: /* the value of a length-delimited field changed likewise */
+        if (f != NULL && f->wire == 2 && depth < 8) {
+            const ProtobufCFieldDescriptor *fd =
+                d != NULL && f->number < 1u << 29
+                    ? protobuf_c_message_descriptor_get_field(d, (unsigned)f->number)
+                    : NULL;
+            const ProtobufCMessageDescriptor *sub =
+                fd != NULL && fd->type == PROTOBUF_C_TYPE_MESSAGE ? fd->descriptor : NULL;
+            size_t body = f->start + f->key + f->pref;
+            struct mutant inner = {malloc(f->end - body + 1), f->end - body};
+            assert_non_null(inner.p);
+            memcpy(inner.p, m->p + body, inner.len);
+            mutate(r, sub, &inner, depth + 1);
+            size_t k = put_varint(buf, inner.len);
+            size_t start = f->start + f->key, end = f->end;
+            mutant_erase(m, start, end - start);
+            mutant_insert(m, start, inner.p, inner.len);
+            mutant_insert(m, start, buf, k);
+            free(inner.p);
+        }
+        break;
+    case 10: { /* field number 0, which protobuf-c refuses in one byte and keeps in two */
+        unsigned wire = rng_below(r, 2) ? 0 : (unsigned)rng_below(r, 6);
+        size_t k = 0;
+        buf[k++] = (uint8_t)(rng_below(r, 3) ? 0x80 | wire : wire);
+        if (buf[0] & 0x80)
+            buf[k++] = 0;
+        k += random_value(r, wire, buf + k);
+        mutant_insert(m, at, buf, k);
+        break;
+    }
+    case 11: /* a field dropped */
+        if (f != NULL)
+            mutant_erase(m, f->start, f->end - f->start);
+        break;
+    default: /* a field moved to the end: the order of oneof members and map keys */
+        if (f != NULL && f->end < m->len) {
+            size_t len = f->end - f->start;
+            uint8_t *copy = malloc(len);
+            assert_non_null(copy);
+            memcpy(copy, m->p + f->start, len);
+            mutant_erase(m, f->start, len);
+            mutant_insert(m, m->len, copy, len);
+            free(copy);
+        }
+        break;
+    }
+}
+
+/* rounds random messages of type d, each unpacked as it is and as mutants, both ways. */
+static void unpack_compare_run(const ProtobufCMessageDescriptor *d, const struct desc_copy *as,
+                               uint64_t seed, int rounds, int mutants, struct unpack_tally *t)
+{
+    struct rng r = {seed};
+    for (int i = 0; i < rounds; i++) {
+        ProtobufCMessage *msg = gen_message(&r, d, 0);
+        struct mc_buf b;
+        if (as != NULL) /* packed as if of that type (packed repeated fields, say) */
+            msg->descriptor = &as->d;
+        pack_into(msg, &b);
+        msg->descriptor = d;
+        assert_int_equal(assert_unpacks_like_protobuf_c(d, b.data, b.len, t), 0);
+        for (int k = 0; k < mutants; k++) {
+            struct mutant mu = {malloc(b.len + 1), b.len};
+            assert_non_null(mu.p);
+            if (b.len > 0)
+                memcpy(mu.p, b.data, b.len);
+            for (uint64_t times = 1 + rng_below(&r, 3); times-- > 0;)
+                mutate(&r, d, &mu, 0);
+            assert_unpacks_like_protobuf_c(d, mu.p, mu.len, t);
+            free(mu.p);
+        }
+        mc_buf_deinit(&b);
+        protobuf_c_message_free_unpacked(msg, NULL);
+    }
+}
+
+static void test_unpack_like_protobuf_c(void **state)
+{
+    (void)state;
+    struct unpack_tally t = {0};
+    /* Every registered type. */
+    for (size_t i = 0; i < proto_registry_count(); i++)
+        unpack_compare_run(proto_registry_at(i), NULL, 0xd1ff0000u + i, 4, 40, &t);
+    /* The test proto's, harder: every field type and label, maps, a oneof, recursion; and
+     * All with its numeric repeated fields packed, which no .proto of ours does. */
+    const ProtobufCMessageDescriptor *const descs[] = {
+        ALL, DEFAULTS, REQ, TREE, &mc__test__inner__descriptor, &mc__test__all__nested__descriptor,
+    };
+    for (size_t i = 0; i < ROWS(descs); i++)
+        unpack_compare_run(descs[i], NULL, 0xd1ff1000u + i, 200, 40, &t);
+    struct desc_copy packed;
+    desc_copy_init(&packed, ALL);
+    for (unsigned f = 0; f < ALL->n_fields; f++) {
+        ProtobufCType ty = ALL->fields[f].type;
+        if (ALL->fields[f].label == PROTOBUF_C_LABEL_REPEATED && ty != PROTOBUF_C_TYPE_STRING &&
+            ty != PROTOBUF_C_TYPE_BYTES && ty != PROTOBUF_C_TYPE_MESSAGE)
+            packed.fields[f].flags |= PROTOBUF_C_FIELD_FLAG_PACKED;
+    }
+    unpack_compare_run(ALL, &packed, 0xd1ff2000u, 200, 40, &t);
+    unpack_compare_run(&packed.d, NULL, 0xd1ff3000u, 100, 40, &t);
+    /* Every way of ending was met, C++'s refusals included. */
+    assert_true(t.ok > 1000 && t.parse > 1000);
+    assert_true(t.field_zero > 0 && t.unnamed > 0 && t.no_value > 0);
+}
+
+/* Each allocation failing in turn: MC_ENOMEM and nothing left, until the result is protobuf-c's. */
+static void assert_unpack_alloc_failures(const ProtobufCMessageDescriptor *d, const uint8_t *data,
+                                         size_t len)
+{
+    ProtobufCMessage *ref = NULL;
+    struct mc_diag dref;
+    int rc_ref = pbjson_unpack_protobuf_c(d, data, len, NULL, &ref, &dref);
+    for (uint64_t n = 0;; n++) {
+        struct mc_alloc_counting counting;
+        mc_alloc_counting_init(&counting, n);
+        ProtobufCAllocator pa;
+        pbjson_allocator_init(&pa, &counting.alloc);
+        ProtobufCMessage *m = NULL;
+        struct mc_diag diag;
+        int rc = pbjson_unpack(d, data, len, &pa, &m, &diag);
+        char where[256] = "";
+        if (counting.calls > n) {
+            assert_int_equal(rc, MC_ENOMEM);
+            assert_null(m);
+            assert_non_null(strstr(diag.text, "out of memory"));
+        } else if (rc != rc_ref || (rc == 0 && !tree_same(m, ref, where, sizeof(where)))) {
+            fail_msg("%s: %d [%s] where protobuf-c gives %d [%s], differ at %s", d->name, rc,
+                     diag.text, rc_ref, dref.text, where);
+        }
+        protobuf_c_message_free_unpacked(m, &pa);
+        assert_int_equal(counting.live, 0);
+        if (counting.calls <= n)
+            break;
+    }
+    protobuf_c_message_free_unpacked(ref, NULL);
+}
+
+static void test_unpack_alloc_failures(void **state)
+{
+    (void)state;
+    /* Strings, bytes, repeated fields of each kind, maps, a oneof, nested messages. */
+    ProtobufCMessage *src = decode_ok(ALL, alloc_text, sizeof(alloc_text) - 1);
+    struct mc_buf b;
+    pack_into(src, &b);
+    assert_unpack_alloc_failures(ALL, b.data, b.len);
+    /* Twice over: singular fields replaced, messages merged, arrays joined, keys twice. */
+    struct mutant twice = {malloc(2 * b.len + 64), 2 * b.len};
+    assert_non_null(twice.p);
+    memcpy(twice.p, b.data, b.len);
+    memcpy(twice.p + b.len, b.data, b.len);
+    assert_unpack_alloc_failures(ALL, twice.p, twice.len);
+    /* Unknown fields, more than the first room for them; a oneof member replaced by another. */
+    static const char extra[] = "\xb8\x06\x01"             /* field 103, varint */
+                                "\xc2\x06\x02hi"           /* field 104, length-delimited */
+                                "\xc5\x06\x01\x02\x03\x04" /* field 104, 32-bit */
+                                "\xb8\x06\x02\xb8\x06\x03" /* field 103 twice more */
+                                "\xa2\x02\x01x"            /* pick_s */
+                                "\xb2\x02\x02\x0a\x00";    /* pick_m, id "" */
+    mutant_insert(&twice, twice.len, (const uint8_t *)extra, sizeof(extra) - 1);
+    assert_unpack_alloc_failures(ALL, twice.p, twice.len);
+    free(twice.p);
+    mc_buf_deinit(&b);
+    protobuf_c_message_free_unpacked(src, NULL);
+    /* Mutants, valid or not, of random messages of the test types. */
+    const ProtobufCMessageDescriptor *const descs[] = {ALL, REQ, TREE};
+    for (size_t i = 0; i < ROWS(descs); i++) {
+        struct rng r = {0xa110c000u + i};
+        for (int k = 0; k < 30; k++) {
+            ProtobufCMessage *m = gen_message(&r, descs[i], 0);
+            pack_into(m, &b);
+            struct mutant mu = {malloc(b.len + 1), b.len};
+            assert_non_null(mu.p);
+            if (b.len > 0)
+                memcpy(mu.p, b.data, b.len);
+            if (k % 3 != 0)
+                mutate(&r, descs[i], &mu, 0);
+            assert_unpack_alloc_failures(descs[i], mu.p, mu.len);
+            free(mu.p);
+            mc_buf_deinit(&b);
+            protobuf_c_message_free_unpacked(m, NULL);
+        }
+    }
+}
+
+/* A chain of levels Trees, each the next of the one before, as bytes. */
+static uint8_t *tree_chain(size_t levels, size_t *len)
+{
+    /* Built from the innermost out: each level is its key and its length before the rest. */
+    size_t cap = levels * 8 + 16, start = cap;
+    uint8_t *p = malloc(cap);
+    assert_non_null(p);
+    p[--start] = 'x';
+    p[--start] = 1;
+    p[--start] = 0x0a; /* the innermost has a label */
+    for (size_t i = 1; i < levels; i++) {
+        uint8_t v[10];
+        size_t k = put_varint(v, cap - start);
+        start -= k;
+        memcpy(p + start, v, k);
+        p[--start] = 0x1a; /* next = 3 */
+    }
+    memmove(p, p + start, cap - start);
+    *len = cap - start;
+    return p;
+}
+
+static void test_unpack_nesting(void **state)
+{
+    (void)state;
+    /* The top message and MC_PBJSON_NESTING_MAX levels below it unpack, as with protobuf-c. */
+    size_t len;
+    uint8_t *chain = tree_chain(MC_PBJSON_NESTING_MAX + 1, &len);
+    assert_int_equal(assert_unpacks_like_protobuf_c(TREE, chain, len, NULL), 0);
+    free(chain);
+    /* One more is refused (protobuf-c recursed on, as deep as the input went). */
+    struct mc_diag diag;
+    ProtobufCMessage *m = (ProtobufCMessage *)1;
+    chain = tree_chain(MC_PBJSON_NESTING_MAX + 2, &len);
+    assert_int_equal(pbjson_unpack(TREE, chain, len, NULL, &m, &diag), MC_ELIMIT);
+    assert_null(m);
+    assert_non_null(strstr(diag.text, "nested deeper"));
+    free(chain);
+    chain = tree_chain(500000, &len);
+    assert_int_equal(pbjson_unpack(TREE, chain, len, NULL, &m, &diag), MC_ELIMIT);
+    free(chain);
+}
+
+/* Cases by hand: protobuf-c's reading of keys, lengths and bools, and C++'s rules. */
+static void test_unpack_rows(void **state)
+{
+    (void)state;
+    static const struct {
+        const ProtobufCMessageDescriptor *desc;
+        const char *bytes;
+        size_t len;
+        int rc;
+        const char *diag; /* a piece of the diag text */
+    } rows[] = {
+#define ROW(d, b, rc, diag) {d, b, sizeof(b) - 1, rc, diag}
+        ROW(ALL, "", 0, ""),
+        /* A one-byte key of field 0 is refused by protobuf-c; a longer one by C++'s rule. */
+        ROW(ALL, "\x00\x01", MC_EPARSE, "not a valid"),
+        ROW(ALL, "\x80\x00\x01", MC_EPARSE, "numbered 0"),
+        /* Keys of five bytes, the last without its high bit; numbers past 2^29 are unknown. */
+        ROW(ALL, "\x88\x80\x80\x80\x00\x05", 0, ""),
+        ROW(ALL, "\xf8\xff\xff\xff\x7f\x05", 0, ""),
+        ROW(ALL, "\x88\x80\x80\x80\x80\x00\x05", MC_EPARSE, "not a valid"),
+        /* Varints of ten bytes at most; the bits past 64 are dropped. */
+        ROW(ALL, "\x08\xff\xff\xff\xff\xff\xff\xff\xff\xff\x7f", 0, ""),
+        ROW(ALL, "\x08\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", MC_EPARSE, "not a valid"),
+        /* Length prefixes: five bytes at most, INT_MAX at most, within the input. */
+        ROW(ALL, "\x72\x80\x80\x80\x80\x00", 0, ""),
+        ROW(ALL, "\x72\xff\xff\xff\xff\x07", MC_EPARSE, "not a valid"),
+        ROW(ALL, "\x72\x02x", MC_EPARSE, "not a valid"),
+        /* A wire type other than the field's, or one that is not one. */
+        ROW(ALL, "\x0d\x01\x02\x03\x04", MC_EPARSE, "not a valid"),
+        ROW(ALL, "\x0b\x0c", MC_EPARSE, "not a valid"),
+        ROW(ALL, "\xbe\x06", MC_EPARSE, "not a valid"),
+        /* bool takes any wire type, true if any bit is (a length prefix's too). */
+        ROW(ALL, "\x6a\x00", 0, ""),
+        ROW(ALL, "\x6a\x01\x00", 0, ""),
+        ROW(ALL, "\x6d\x00\x00\x00\x80", 0, ""),
+        ROW(ALL, "\x68\x80\x80\x80\x80\x80\x80\x80\x80\x80\x02", 0, ""),
+        /* Numeric repeated fields take packed runs and single values, mixed. */
+        ROW(ALL, "\xa0\x01\x01\xa2\x01\x03\x02\x83\x01\xa0\x01\x04", 0, ""),
+        ROW(ALL, "\xc2\x01\x08\x01\x00\x00\x00\x00\x00\x00\x00", 0, ""),
+        ROW(ALL, "\xc2\x01\x07\x01\x00\x00\x00\x00\x00\x00", MC_EPARSE, "not a valid"),
+        ROW(ALL, "\xa2\x01\x02\x01\x80", MC_EPARSE, "not a valid"),
+        ROW(ALL, "\xda\x01\x03\x00\x81\x00", 0, ""),
+        /* Unnamed enum values: dropped where optional or repeated, refused where required. */
+        ROW(ALL, "\x80\x01\x07\xf0\x01\x01\xf0\x01\x09\xf2\x01\x02\x02\x63", 0, ""),
+        ROW(REQ,
+            "\x0a\x01"
+            "a\x10\x01\x2a\x03\x0a\x01i\x38\x09\x42\x00",
+            MC_EPARSE, "does not name"),
+        ROW(REQ,
+            "\x0a\x01"
+            "a\x10\x01\x2a\x03\x0a\x01i\x38\x02\x42\x00",
+            0, ""),
+        /* A required field missing, in the message or in a second occurrence of a part. */
+        ROW(REQ,
+            "\x0a\x01"
+            "a\x10\x01\x2a\x03\x0a\x01i\x38\x02",
+            MC_EPARSE, "not a valid"),
+        ROW(REQ,
+            "\x0a\x01"
+            "a\x10\x01\x2a\x03\x0a\x01i\x38\x02\x42\x00\x2a\x02\x10\x01",
+            MC_EPARSE, "not a valid"),
+        ROW(REQ,
+            "\x0a\x01"
+            "a\x10\x01\x2a\x03\x0a\x01i\x38\x02\x42\x00\x2a\x05\x10\x01\x0a\x01j",
+            0, ""),
+        /* A map entry whose value must have required fields, without it. */
+        ROW(REQ,
+            "\x0a\x01"
+            "a\x10\x01\x2a\x03\x0a\x01i\x38\x02\x42\x00\x32\x03\x0a\x01k",
+            MC_EPARSE, "without its value"),
+        /* oneof: the last member wins, whatever the types. */
+        ROW(ALL, "\xa2\x02\x01x\xa8\x02\x05\xb2\x02\x03\x0a\x01q\xa2\x02\x02yz", 0, ""),
+        /* Two map entries, one without its key, which is the empty one (this crashed). */
+        ROW(&mesos__v1__task_info__descriptor,
+            "\x0a\x01n\x12\x03\x0a\x01t\x1a\x03\x0a\x01"
+            "a\x7a\x0b\x12\x09\x09\x00\x00\x00"
+            "\x00\x00\x00\xf0\x3f\x7a\x0e\x0a\x01k\x12\x09\x09\x00\x00\x00\x00\x00\x00\xf0\x3f",
+            0, ""),
+        /* A message given twice: the second, merged into, keeps the first's label. */
+        ROW(TREE,
+            "\x1a\x03\x0a\x01"
+            "a\x1a\x05\x12\x03\x0a\x01"
+            "b",
+            0, ""),
+#undef ROW
+    };
+    for (size_t i = 0; i < ROWS(rows); i++) {
+        struct unpack_tally t = {0};
+        int rc = assert_unpacks_like_protobuf_c(rows[i].desc, (const uint8_t *)rows[i].bytes,
+                                                rows[i].len, &t);
+        if (rc != rows[i].rc)
+            fail_msg("row %zu: %d where %d was expected", i, rc, rows[i].rc);
+        struct mc_diag diag;
+        ProtobufCMessage *m = NULL;
+        assert_int_equal(pbjson_unpack(rows[i].desc, (const uint8_t *)rows[i].bytes, rows[i].len,
+                                       NULL, &m, &diag),
+                         rc);
+        if (strstr(diag.text, rows[i].diag) == NULL)
+            fail_msg("row %zu: [%s] does not say [%s]", i, diag.text, rows[i].diag);
+        protobuf_c_message_free_unpacked(m, NULL);
+    }
+    /* protobuf-c refuses to merge two messages that both leave a oneof unset (it looks up the
+     * field of case 0), and so do we: a Nested whose again is an All, given twice. */
+    struct desc_copy nested;
+    desc_copy_init(&nested, &mc__test__all__nested__descriptor);
+    nested.fields[2].descriptor = ALL;
+    static const uint8_t twice[] = {0x1a, 0x00, 0x1a, 0x00};
+    assert_int_equal(assert_unpacks_like_protobuf_c(&nested.d, twice, 4, NULL), MC_EPARSE);
+    static const uint8_t once[] = {0x1a, 0x00, 0x1a, 0x03, 0xa8, 0x02, 0x05};
+    assert_int_equal(assert_unpacks_like_protobuf_c(&nested.d, once, 7, NULL), 0);
+}
+
 /* ---- required fields, wherever they are missing ---- */
 
 /* Removes the member at a dotted path ("sub.must.id", "many.1.id") from a jansson tree. */
@@ -2320,6 +3033,10 @@ int main(void)
         cmocka_unit_test(test_pack_like_protobuf_c),
         cmocka_unit_test(test_pack_big),
         cmocka_unit_test(test_pack_refused),
+        cmocka_unit_test(test_unpack_like_protobuf_c),
+        cmocka_unit_test(test_unpack_alloc_failures),
+        cmocka_unit_test(test_unpack_nesting),
+        cmocka_unit_test(test_unpack_rows),
         cmocka_unit_test(test_required_everywhere),
         cmocka_unit_test(test_parser_runs),
         cmocka_unit_test(test_mesos_rows),
