@@ -17,9 +17,8 @@
  * every byte. Ids that differ only in their last characters (the master's
  * "<uuid>-S12", "-S13") land far apart.
  */
-uint64_t mc_strhash(const char *s)
+uint64_t mc_strhash(const char *s, size_t len)
 {
-    size_t len = strlen(s);
     uint64_t h = UINT64_C(0x9e3779b97f4a7c15) ^ len;
     size_t i = 0;
     for (; i + 8 <= len; i += 8) {
@@ -57,13 +56,14 @@ void mc_strmap_deinit(struct mc_strmap *map)
     map->count = 0;
 }
 
-/* The slot holding key, or the empty slot where it would go. */
-static uint32_t slot_of(const struct mc_strmap *map, const char *key, uint64_t hash)
+/* The slot holding key (len bytes), or the empty slot where it would go. */
+static uint32_t slot_of(const struct mc_strmap *map, const char *key, size_t len, uint64_t hash)
 {
     uint32_t mask = map->cap - 1;
     for (uint32_t i = (uint32_t)hash & mask;; i = (i + 1) & mask) {
         const struct mc_strmap_slot *s = &map->slots[i];
-        if (s->key == NULL || (s->hash == hash && strcmp(s->key, key) == 0))
+        if (s->key == NULL ||
+            (s->hash == hash && s->len == len && memcmp(s->key, key, len) == 0))
             return i;
     }
 }
@@ -73,7 +73,8 @@ void *mc_strmap_get(const struct mc_strmap *map, const char *key)
     MC_ASSERT(map != NULL && key != NULL);
     if (map->count == 0)
         return NULL;
-    const struct mc_strmap_slot *s = &map->slots[slot_of(map, key, mc_strhash(key))];
+    size_t len = strlen(key);
+    const struct mc_strmap_slot *s = &map->slots[slot_of(map, key, len, mc_strhash(key, len))];
     return s->key != NULL ? s->value : NULL;
 }
 
@@ -88,7 +89,8 @@ static int rehash(struct mc_strmap *map, uint32_t cap)
     map->cap = cap;
     for (uint32_t i = 0; i < old.cap; i++)
         if (old.slots[i].key != NULL)
-            map->slots[slot_of(map, old.slots[i].key, old.slots[i].hash)] = old.slots[i];
+            map->slots[slot_of(map, old.slots[i].key, old.slots[i].len, old.slots[i].hash)] =
+                old.slots[i];
     mc_free(map->alloc, old.slots);
     return 0;
 }
@@ -107,8 +109,9 @@ int mc_strmap_reserve(struct mc_strmap *map, uint32_t count)
 int mc_strmap_put(struct mc_strmap *map, const char *key, void *value)
 {
     MC_ASSERT(map != NULL && key != NULL && value != NULL);
-    uint64_t hash = mc_strhash(key);
-    if (map->count > 0 && map->slots[slot_of(map, key, hash)].key != NULL)
+    size_t len = strlen(key);
+    uint64_t hash = mc_strhash(key, len);
+    if (map->count > 0 && map->slots[slot_of(map, key, len, hash)].key != NULL)
         return MC_EEXIST;
     if (map->count >= map->count_max)
         return MC_ELIMIT;
@@ -117,7 +120,7 @@ int mc_strmap_put(struct mc_strmap *map, const char *key, void *value)
         if (err != 0)
             return err;
     }
-    map->slots[slot_of(map, key, hash)] = (struct mc_strmap_slot){hash, key, value};
+    map->slots[slot_of(map, key, len, hash)] = (struct mc_strmap_slot){hash, key, value, len};
     map->count++;
     return 0;
 }
@@ -128,7 +131,8 @@ void *mc_strmap_del(struct mc_strmap *map, const char *key)
     if (map->count == 0)
         return NULL;
     uint32_t mask = map->cap - 1;
-    uint32_t hole = slot_of(map, key, mc_strhash(key));
+    size_t len = strlen(key);
+    uint32_t hole = slot_of(map, key, len, mc_strhash(key, len));
     if (map->slots[hole].key == NULL)
         return NULL;
     void *value = map->slots[hole].value;
@@ -140,7 +144,7 @@ void *mc_strmap_del(struct mc_strmap *map, const char *key)
             hole = i;
         }
     }
-    map->slots[hole] = (struct mc_strmap_slot){0, NULL, NULL};
+    map->slots[hole] = (struct mc_strmap_slot){0, NULL, NULL, 0};
     map->count--;
     return value;
 }

@@ -26,6 +26,7 @@ struct mc_strmap_slot {
     uint64_t hash;
     const char *key; /* NULL: an empty slot */
     void *value;
+    size_t len; /* strlen(key): a probe compares lengths and bytes, not strings */
 };
 
 struct mc_strmap {
@@ -36,8 +37,8 @@ struct mc_strmap {
     const struct mc_alloc *alloc;
 };
 
-/* The hash of a string as the map computes it. */
-uint64_t mc_strhash(const char *s);
+/* The hash of a string (len bytes) as the map computes it. */
+uint64_t mc_strhash(const char *s, size_t len);
 
 void mc_strmap_init(struct mc_strmap *map, uint32_t count_max, const struct mc_alloc *alloc);
 void mc_strmap_deinit(struct mc_strmap *map);
