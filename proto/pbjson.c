@@ -3590,7 +3590,7 @@ static int pbs_message(const ProtobufCMessage *msg, size_t *size)
         if (f->label == PROTOBUF_C_LABEL_REPEATED) {
             rc = pbs_repeated(msg, f, &total);
         } else if (pb_singular_written(msg, f)) {
-            size_t one;
+            size_t one = 0;
             rc = pbs_value(f, CMEMBER(msg, f->offset), &one);
             total += tag_size(f->id) + one;
         }
