@@ -4316,27 +4316,8 @@ static int upk_sub(struct upk *u, const ProtobufCFieldDescriptor *f, const uint8
 static inline int upk_value(struct upk *u, const ProtobufCFieldDescriptor *f,
                             const struct upk_val *v, void *member, int clear, uint32_t depth)
 {
-    static const uint8_t wire_needed[] = {
-        [PROTOBUF_C_TYPE_INT32] = PROTOBUF_C_WIRE_TYPE_VARINT,
-        [PROTOBUF_C_TYPE_SINT32] = PROTOBUF_C_WIRE_TYPE_VARINT,
-        [PROTOBUF_C_TYPE_SFIXED32] = PROTOBUF_C_WIRE_TYPE_32BIT,
-        [PROTOBUF_C_TYPE_INT64] = PROTOBUF_C_WIRE_TYPE_VARINT,
-        [PROTOBUF_C_TYPE_SINT64] = PROTOBUF_C_WIRE_TYPE_VARINT,
-        [PROTOBUF_C_TYPE_SFIXED64] = PROTOBUF_C_WIRE_TYPE_64BIT,
-        [PROTOBUF_C_TYPE_UINT32] = PROTOBUF_C_WIRE_TYPE_VARINT,
-        [PROTOBUF_C_TYPE_FIXED32] = PROTOBUF_C_WIRE_TYPE_32BIT,
-        [PROTOBUF_C_TYPE_UINT64] = PROTOBUF_C_WIRE_TYPE_VARINT,
-        [PROTOBUF_C_TYPE_FIXED64] = PROTOBUF_C_WIRE_TYPE_64BIT,
-        [PROTOBUF_C_TYPE_FLOAT] = PROTOBUF_C_WIRE_TYPE_32BIT,
-        [PROTOBUF_C_TYPE_DOUBLE] = PROTOBUF_C_WIRE_TYPE_64BIT,
-        [PROTOBUF_C_TYPE_BOOL] = 0xff, /* any */
-        [PROTOBUF_C_TYPE_ENUM] = PROTOBUF_C_WIRE_TYPE_VARINT,
-        [PROTOBUF_C_TYPE_STRING] = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED,
-        [PROTOBUF_C_TYPE_BYTES] = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED,
-        [PROTOBUF_C_TYPE_MESSAGE] = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED,
-    };
-    MC_ASSERT((size_t)f->type < sizeof(wire_needed));
-    if (wire_needed[f->type] != v->wire && f->type != PROTOBUF_C_TYPE_BOOL)
+    /* protobuf-c takes a bool in any wire type. */
+    if (wire_type(f->type) != (ProtobufCWireType)v->wire && f->type != PROTOBUF_C_TYPE_BOOL)
         return upk_fail(u, MC_EPARSE);
     const uint8_t *payload = v->at + v->pref; /* of a length-delimited value */
     size_t n = v->span - v->pref;

@@ -43,22 +43,6 @@ static void item_deinit(const struct mc_alloc *alloc, struct res_item *item)
 }
 
 /*
- * strcmp(a, b) == 0 for the short texts of a key. Most pairs compared are
- * equal and short ("cpus", "*", ""): up to eight bytes are looked at
- * inline, so only longer texts pay for a call.
- */
-static inline int text_equal(const char *a, const char *b)
-{
-    for (int i = 0; i < 8; i++) {
-        if (a[i] != b[i])
-            return 0;
-        if (a[i] == '\0')
-            return 1;
-    }
-    return strcmp(a + 8, b + 8) == 0;
-}
-
-/*
  * Same key (Mesos' addable), b taken with the allocation role b_alloc
  * (b->allocation_role, or the role an operation allocates b to). The cheap
  * fields and the first bytes of the texts decide most pairs that differ.
@@ -69,8 +53,8 @@ static inline int item_same_key_as(const struct res_item *a, const struct res_it
     return a->type == b->type && a->reservation == b->reservation &&
            a->detail_bytes == b->detail_bytes && a->name[0] == b->name[0] &&
            a->role[0] == b->role[0] && a->allocation_role[0] == b_alloc[0] &&
-           text_equal(a->name, b->name) && text_equal(a->role, b->role) &&
-           text_equal(a->allocation_role, b_alloc) &&
+           res_text_equal(a->name, b->name) && res_text_equal(a->role, b->role) &&
+           res_text_equal(a->allocation_role, b_alloc) &&
            (a->detail_bytes == 0 || memcmp(a->detail, b->detail, a->detail_bytes) == 0);
 }
 
@@ -438,7 +422,7 @@ static int role_fits(const char *role)
 static int set_one_allocation_role(const struct res_set *set)
 {
     for (uint32_t i = 1; i < set->count; i++)
-        if (!text_equal(set->items[i].allocation_role, set->items[0].allocation_role))
+        if (!res_text_equal(set->items[i].allocation_role, set->items[0].allocation_role))
             return 0;
     return 1;
 }
@@ -587,6 +571,31 @@ static int allocated_copy(struct res_set *out, const struct res_set *src, const 
 }
 
 /*
+ * Where each item of other is in set, as at[j] (-1 for an empty one, when
+ * skip_empty: an allocated copy would not have it), each looked for as
+ * allocated to role (NULL: its own allocation role). MC_EINVAL unless set
+ * contains every one. Both sets keep one order of keys, so each search
+ * starts after the item found before.
+ */
+static int items_locate(const struct res_set *set, const struct res_set *other, const char *role,
+                        int skip_empty, int *at)
+{
+    MC_ASSERT(other->count <= MC_RES_ITEMS_MAX);
+    uint32_t from = 0;
+    for (uint32_t j = 0; j < other->count; j++) {
+        const struct res_item *o = &other->items[j];
+        at[j] = -1;
+        if (skip_empty && item_empty(o))
+            continue;
+        at[j] = set_find_from(set, o, role != NULL ? role : o->allocation_role, from);
+        if (at[j] < 0 || !item_contains(&set->items[at[j]], o))
+            return MC_EINVAL;
+        from = (uint32_t)at[j] + 1;
+    }
+    return 0;
+}
+
+/*
  * One search per item of other: all are found (and checked) before any is
  * subtracted, and the dead ones are dropped at the end. Other's keys are
  * distinct, so each item of set is subtracted from at most once, and the
@@ -607,18 +616,8 @@ int res_set_take(struct res_set *set, const struct res_set *other, const char *r
         return rc;
     }
     int at[MC_RES_ITEMS_MAX];
-    MC_ASSERT(other->count <= MC_RES_ITEMS_MAX);
-    uint32_t from = 0;
-    for (uint32_t j = 0; j < other->count; j++) {
-        const struct res_item *o = &other->items[j];
-        at[j] = -1;
-        if (role != NULL && item_empty(o))
-            continue; /* an allocated copy would not have it */
-        at[j] = set_find_from(set, o, role != NULL ? role : o->allocation_role, from);
-        if (at[j] < 0 || !item_contains(&set->items[at[j]], o))
-            return MC_EINVAL;
-        from = (uint32_t)at[j] + 1;
-    }
+    if (items_locate(set, other, role, role != NULL, at) != 0)
+        return MC_EINVAL;
     struct touched t = {{0}};
     int rc = 0;
     for (uint32_t j = 0; rc == 0 && j < other->count; j++) {
@@ -729,18 +728,8 @@ int res_set_move(struct res_set *dst, const char *dst_role, struct res_set *src,
         return rc != 0 ? rc : res_set_add_allocated(dst, other, dst_role);
     }
     int at[MC_RES_ITEMS_MAX];
-    MC_ASSERT(other->count <= MC_RES_ITEMS_MAX);
-    uint32_t from = 0;
-    for (uint32_t j = 0; j < other->count; j++) {
-        const struct res_item *o = &other->items[j];
-        at[j] = -1;
-        if (item_empty(o))
-            continue; /* an allocated copy would not have it */
-        at[j] = set_find_from(src, o, src_role, from);
-        if (at[j] < 0 || !item_contains(&src->items[at[j]], o))
-            return MC_EINVAL;
-        from = (uint32_t)at[j] + 1;
-    }
+    if (items_locate(src, other, src_role, 1, at) != 0)
+        return MC_EINVAL;
     struct touched t = {{0}};
     int rc = 0;
     for (uint32_t j = 0; rc == 0 && j < other->count; j++) {
@@ -775,7 +764,7 @@ int64_t res_set_scalar_milli(const struct res_set *set, const char *name)
 {
     int64_t sum = 0;
     for (const struct res_item *it = set->items, *end = it + set->count; it < end; it++)
-        if (it->name[0] == name[0] && it->type == RES_TYPE_SCALAR && text_equal(it->name, name))
+        if (it->name[0] == name[0] && it->type == RES_TYPE_SCALAR && res_text_equal(it->name, name))
             sum += it->scalar_milli;
     return sum;
 }

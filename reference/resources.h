@@ -27,6 +27,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "mc_alloc.h"
 #include "mc_diag.h"
@@ -187,6 +188,23 @@ int res_set_empty(const struct res_set *set);
 
 /* The sum of the scalar items called name, over every role, in thousandths. */
 int64_t res_set_scalar_milli(const struct res_set *set, const char *name);
+
+/*
+ * strcmp(a, b) == 0 for the short texts of a resource's key (names and
+ * roles: "cpus", "*", ""), which are compared often and are mostly equal
+ * and short: up to eight bytes are looked at inline, so only longer texts
+ * pay for a call.
+ */
+static inline int res_text_equal(const char *a, const char *b)
+{
+    for (int i = 0; i < 8; i++) {
+        if (a[i] != b[i])
+            return 0;
+        if (a[i] == '\0')
+            return 1;
+    }
+    return strcmp(a + 8, b + 8) == 0;
+}
 
 /*
  * Marks every item as allocated to role (role "" unallocates), merging

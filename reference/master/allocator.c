@@ -368,25 +368,13 @@ void alloc_agent_at(const struct allocator *a, uint32_t i, const char **agent_id
 
 /* ---- holdings ---- */
 
-/* strcmp(a, b) == 0 for resource names, which are short: their first bytes inline. */
-static inline int name_equal(const char *a, const char *b)
-{
-    for (int i = 0; i < 8; i++) {
-        if (a[i] != b[i])
-            return 0;
-        if (a[i] == '\0')
-            return 1;
-    }
-    return strcmp(a + 8, b + 8) == 0;
-}
-
 /* f's held sum of (role, name) += delta; a sum that comes to zero goes. */
 static void held_add(const struct mc_alloc *alloc, struct alloc_framework *f, uint32_t role,
                      const char *name, int64_t delta)
 {
     for (uint32_t i = 0; i < f->held_count; i++) {
         struct alloc_held *e = &f->held[i];
-        if (e->role != role || !name_equal(e->name, name))
+        if (e->role != role || !res_text_equal(e->name, name))
             continue;
         e->milli += delta;
         if (e->milli == 0)
@@ -875,7 +863,7 @@ struct cycle {
 static int name_slot(const struct cycle *c, const char *name)
 {
     for (uint32_t i = 0; i < c->names_count; i++)
-        if (name_equal(c->names[i], name))
+        if (res_text_equal(c->names[i], name))
             return (int)i;
     return -1;
 }
