@@ -458,6 +458,26 @@ static void same_seed_same_trace(void **state)
 }
 
 /*
+ * A master with one subscribed framework offered the whole of one agent
+ * (resources); its id in agent, the index of that OFFERS event returned,
+ * r holding resources allocated to "*", and the invariants checked to hold.
+ */
+static int one_agent_offered(struct fixture *f, struct sub *s, const char *resources,
+                             char *agent, size_t agent_bytes, struct res_set *r)
+{
+    subscribe(f, 0, SUBSCRIBE_PLAIN, s);
+    agent_start(f, 0, resources);
+    int i = wait_offers(f, s, 0, 5 * SEC);
+    char text[256] = "";
+    offer_field(f, s, i, 0, "agent_id", agent, agent_bytes);
+    assert_int_equal(master_invariants_check(f->master, text, sizeof(text)), 0);
+    res_set_init(r, NULL);
+    assert_int_equal(res_parse(resources, r, NULL), 0);
+    assert_int_equal(res_set_allocate(r, "*"), 0);
+    return i;
+}
+
+/*
  * The invariant checker (master_invariants_check) recounts offers against
  * agents' totals: it passes on a healthy master, and catches resources
  * that the allocator was given back while still in an outstanding offer
@@ -468,16 +488,10 @@ static void invariants_catch_a_double_offer(void **state)
     (void)state;
     struct fixture *f = fixture_make(41);
     struct sub s;
-    subscribe(f, 0, SUBSCRIBE_PLAIN, &s);
-    agent_start(f, 0, "cpus:2;mem:1024;ports:[31000-31004]");
-    int i = wait_offers(f, &s, 0, 5 * SEC);
-    char agent[128], text[256] = "";
-    offer_field(f, &s, i, 0, "agent_id", agent, sizeof(agent));
-    assert_int_equal(master_invariants_check(f->master, text, sizeof(text)), 0);
     struct res_set r;
-    res_set_init(&r, NULL);
-    assert_int_equal(res_parse("cpus:2;mem:1024;ports:[31000-31004]", &r, NULL), 0);
-    assert_int_equal(res_set_allocate(&r, "*"), 0);
+    char agent[128], text[256] = "";
+    int i = one_agent_offered(f, &s, "cpus:2;mem:1024;ports:[31000-31004]", agent, sizeof(agent),
+                              &r);
     master__offers_give_back(f->master, s.fw, agent, "*", &r, NULL);
     res_set_deinit(&r);
     simple_call(f, &s, "REVIVE");
@@ -499,17 +513,10 @@ static void invariants_recount_changed_agents_and_check_the_index(void **state)
     (void)state;
     struct fixture *f = fixture_make(43);
     struct sub s;
-    subscribe(f, 0, SUBSCRIBE_PLAIN, &s);
-    agent_start(f, 0, "cpus:2;mem:1024");
-    int i = wait_offers(f, &s, 0, 5 * SEC);
-    char agent[128], text[256] = "";
-    offer_field(f, &s, i, 0, "agent_id", agent, sizeof(agent));
-    assert_int_equal(master_invariants_check(f->master, text, sizeof(text)), 0);
-    /* A second hold of the whole agent while it is offered. */
     struct res_set r;
-    res_set_init(&r, NULL);
-    assert_int_equal(res_parse("cpus:2", &r, NULL), 0);
-    assert_int_equal(res_set_allocate(&r, "*"), 0);
+    char agent[128], text[256] = "";
+    one_agent_offered(f, &s, "cpus:2;mem:1024", agent, sizeof(agent), &r);
+    /* A second hold of the whole agent while it is offered. */
     struct master_hold extra;
     master__hold_start(f->master, &extra, agent, &r);
     assert_int_equal(master_invariants_check(f->master, text, sizeof(text)), 1);
