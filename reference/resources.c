@@ -427,14 +427,10 @@ static int set_one_allocation_role(const struct res_set *set)
     return 1;
 }
 
-/* res_set_add_item with item taken as allocated to alloc (a role that fits). */
-static int set_add_item_as(struct res_set *set, const struct res_item *item, const char *alloc)
+
+/* Room for one more item in set: 0, MC_ELIMIT (MC_RES_ITEMS_MAX) or MC_ENOMEM. */
+static int set_room(struct res_set *set)
 {
-    if (item_empty(item))
-        return 0;
-    int at = set_find_as(set, item, alloc);
-    if (at >= 0)
-        return item_add(set->alloc, &set->items[at], item);
     if (set->count >= MC_RES_ITEMS_MAX)
         return MC_ELIMIT;
     if (set->count == set->cap) {
@@ -445,6 +441,20 @@ static int set_add_item_as(struct res_set *set, const struct res_item *item, con
         set->items = items;
         set->cap = cap;
     }
+    return 0;
+}
+
+/* res_set_add_item with item taken as allocated to alloc (a role that fits). */
+static int set_add_item_as(struct res_set *set, const struct res_item *item, const char *alloc)
+{
+    if (item_empty(item))
+        return 0;
+    int at = set_find_as(set, item, alloc);
+    if (at >= 0)
+        return item_add(set->alloc, &set->items[at], item);
+    int room = set_room(set);
+    if (room != 0)
+        return room;
     struct res_item *added = &set->items[set->count];
     int rc = item_copy(set->alloc, added, item);
     if (rc != 0)
@@ -676,16 +686,9 @@ static int item_moves_whole(const struct res_item *s, const struct res_item *o)
 /* Appends s to set, allocated to alloc, taking over its storage; s is left empty (dead). */
 static int set_append_moved(struct res_set *set, struct res_item *s, const char *alloc)
 {
-    if (set->count >= MC_RES_ITEMS_MAX)
-        return MC_ELIMIT;
-    if (set->count == set->cap) {
-        uint32_t cap = set->cap ? set->cap * 2 : 4;
-        struct res_item *items = mc_realloc(set->alloc, set->items, cap * sizeof(*items));
-        if (items == NULL)
-            return MC_ENOMEM;
-        set->items = items;
-        set->cap = cap;
-    }
+    int room = set_room(set);
+    if (room != 0)
+        return room;
     struct res_item *d = &set->items[set->count++];
     text_copy(d->name, s->name);
     text_copy(d->role, s->role);
