@@ -249,6 +249,8 @@ static void fw_disconnect(struct framework *fw, const struct subscription *sub)
 static void completed_push(struct master *m, struct framework *fw)
 {
     mc_list_remove(&fw->link);
+    struct framework *indexed = mc_strmap_del(&m->frameworks_by_id, fw->id);
+    MC_ASSERT(indexed == fw);
     m->frameworks_count--;
     mc_list_push_back(&m->completed, &fw->link);
     m->completed_count++;
@@ -522,6 +524,10 @@ static struct framework *framework_new(struct master *m, const char *id, enum fw
     fw->state = state; /* DISCONNECTED or RECOVERED: a SUBSCRIBE event connects it */
     mc_list_init(&fw->tasks);
     mc_strmap_init(&fw->tasks_by_id, MC_MASTER_TASKS_PER_FRAMEWORK_MAX, m->rt.alloc);
+    if (mc_strmap_put(&m->frameworks_by_id, fw->id, fw) != 0) { /* MC_ENOMEM: ids are new */
+        mc_free(m->rt.alloc, fw);
+        return NULL;
+    }
     mc_list_push_back(&m->frameworks, &fw->link);
     m->frameworks_count++;
     return fw;
@@ -698,13 +704,7 @@ void master__framework_teardown(struct master *m, struct framework *fw)
 
 struct framework *master__framework_find(struct master *m, const char *id)
 {
-    struct mc_list_node *it;
-    MC_LIST_FOR_EACH(it, &m->frameworks) {
-        struct framework *fw = MC_CONTAINER_OF(it, struct framework, link);
-        if (strcmp(fw->id, id) == 0)
-            return fw;
-    }
-    return NULL;
+    return mc_strmap_get(&m->frameworks_by_id, id);
 }
 
 static void list_free(struct master *m, struct mc_list_node *head)
@@ -729,6 +729,7 @@ void master__frameworks_free(struct master *m)
 {
     list_free(m, &m->frameworks);
     list_free(m, &m->completed);
+    mc_strmap_deinit(&m->frameworks_by_id);
     m->frameworks_count = 0;
     m->completed_count = 0;
 }

@@ -80,6 +80,7 @@ int master_create(const struct rt *rt, const struct master_config *cfg, struct m
     }
     pbjson_allocator_init(&m->pb_alloc, m->rt.alloc);
     mc_list_init(&m->frameworks);
+    mc_strmap_init(&m->frameworks_by_id, MC_MASTER_FRAMEWORKS_MAX, m->rt.alloc);
     mc_list_init(&m->completed);
     mc_list_init(&m->executors);
     err = master__invariants_create(m);

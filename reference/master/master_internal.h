@@ -107,6 +107,7 @@ struct master {
     char pid[MASTER_CLIENT_ID_BYTES_MAX * 2]; /* "master@ip:port", as libprocess names it */
     uint64_t framework_seq; /* the next framework id's number */
     struct mc_list_node frameworks; /* CONNECTED and DISCONNECTED, in creation order */
+    struct mc_strmap frameworks_by_id; /* the same, by id */
     struct mc_list_node completed;  /* REMOVED, oldest first, bounded */
     uint32_t frameworks_count;
     uint32_t completed_count;
