@@ -6,7 +6,8 @@
  * the checker looks at the core the step called (sim_world_stepped_core):
  * the master's invariants when the master ran and its offers, holds or
  * frameworks' streams changed since the last check (master_mutations); an
- * agent's when that agent ran. A whole soak then costs a small part of its run time.
+ * agent's when that agent ran and its tasks' updates changed (agent_mutations).
+ * A whole soak then costs a small part of its run time.
  */
 #include <assert.h>
 #include <stdint.h>
@@ -41,6 +42,9 @@ struct cluster_checker {
      */
     struct checker_slot slots[CHECKER_SLOTS];
     uint64_t slots_changes; /* the cluster's agents_changes the table was built at */
+    /* Each agent's agent_mutations when it was last checked; +1, 0 for never (these
+     * incarnations: the table is built again, and these cleared, after a crash). */
+    uint64_t agent_checked[SIM_CLUSTER_AGENTS_MAX];
 };
 
 static uint32_t slot_home(const void *core)
@@ -53,6 +57,7 @@ static void slots_build(struct cluster_checker *k)
 {
     const struct sim_cluster *c = k->cluster;
     memset(k->slots, 0, sizeof(k->slots));
+    memset(k->agent_checked, 0, sizeof(k->agent_checked));
     for (uint32_t i = 0; i < c->agents_count; i++) {
         const void *core = c->agents[i].agent;
         if (core == NULL)
@@ -66,20 +71,27 @@ static void slots_build(struct cluster_checker *k)
     k->slots_changes = c->agents_changes;
 }
 
-/* The live agent whose core is core, or NULL. */
-static struct agent *agent_of(struct cluster_checker *k, const void *core)
+/* The number of the live agent whose core is core, or -1. */
+static int64_t agent_index(struct cluster_checker *k, const void *core)
 {
     const struct sim_cluster *c = k->cluster;
     if (k->slots_changes != c->agents_changes)
         slots_build(k);
     for (uint32_t s = slot_home(core);; s = (s + 1) & (CHECKER_SLOTS - 1u)) {
         if (k->slots[s].core == NULL)
-            return NULL;
+            return -1;
         if (k->slots[s].core == core) {
             MC_ASSERT(c->agents[k->slots[s].agent].agent == core);
-            return c->agents[k->slots[s].agent].agent;
+            return k->slots[s].agent;
         }
     }
+}
+
+/* The live agent whose core is core, or NULL. */
+static struct agent *agent_of(struct cluster_checker *k, const void *core)
+{
+    int64_t i = agent_index(k, core);
+    return i >= 0 ? k->cluster->agents[i].agent : NULL;
 }
 
 static int cluster_check(void *ctx, const struct sim_world *world, char *text, size_t text_bytes)
@@ -97,8 +109,15 @@ static int cluster_check(void *ctx, const struct sim_world *world, char *text, s
         k->checked_mutations = mutations;
         return master_invariants_check(c->master, text, text_bytes);
     }
-    const struct agent *agent = agent_of(k, core);
-    return agent != NULL ? agent_invariants_check(agent, text, text_bytes) : 0;
+    int64_t i = agent_index(k, core);
+    if (i < 0)
+        return 0;
+    const struct agent *agent = c->agents[i].agent;
+    uint64_t mutations = agent_mutations(agent) + 1;
+    if (k->agent_checked[i] == mutations)
+        return 0; /* nothing it checks changed since */
+    k->agent_checked[i] = mutations;
+    return agent_invariants_check(agent, text, text_bytes);
 }
 
 struct agent *sim__cluster_agent_of(struct sim_cluster *c, const void *core)

@@ -134,4 +134,8 @@ void agent_stats_get(const struct agent *a, struct agent_stats *out);
  */
 int agent_invariants_check(const struct agent *a, char *text, size_t text_bytes);
 
+/* A counter that moves whenever a task's updates, retries or terminal states change,
+ * so that a checker can skip the check when nothing changed. */
+uint64_t agent_mutations(const struct agent *a);
+
 #endif

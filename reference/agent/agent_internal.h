@@ -48,6 +48,7 @@ struct agent {
     /* executor.c: struct agent_framework, the frameworks those tasks belong to. */
     struct mc_list_node frameworks;
     int checkpoint_dirty; /* a checkpointed task changed since the last write (A5) */
+    uint64_t mutations;   /* what agent_invariants_check looks at changed (agent_mutations) */
     struct mc_buf checkpoint_bytes; /* where each write puts the checkpoint together */
     uint64_t updates_lost; /* updates dropped because a task's queue was full */
     uint64_t task_group_next; /* the number of the last task group launched or recovered */

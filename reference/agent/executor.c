@@ -242,6 +242,7 @@ static struct agent_framework *framework_ref(struct agent *a, const Mesos__V1__F
 
 static void task_free(struct agent *a, struct agent_task *t)
 {
+    a->mutations++;
     if (t->run_timer.active)
         rt_timer_cancel(&a->rt, &t->run_timer);
     if (t->retry_timer.active)
@@ -312,6 +313,7 @@ static void head_send(struct agent_task *t)
         memcpy(t->status_update_uuid, u->uuid, sizeof(t->status_update_uuid));
     }
     rt_timer_start(&a->rt, &t->retry_timer, t->retry_ns, retry_fire);
+    a->mutations++;
 }
 
 static void retry_fire(struct rt_timer *timer)
@@ -340,6 +342,7 @@ static void update_push_from(struct agent_task *t, Mesos__V1__TaskState state, c
                              Mesos__V1__TaskStatus__Reason reason)
 {
     struct agent *a = t->agent;
+    a->mutations++;
     if (t->checkpoint)
         a->checkpoint_dirty = 1;
     t->checkpoint_stale = 1;
@@ -382,6 +385,7 @@ static void task_acknowledge(struct agent *a, const MesosConform__Internal__Even
         return; /* unknown task or uuid: Mesos' agent ignores it too (T3) */
     }
     a->stats.updates_acked++;
+    a->mutations++;
     if (t->checkpoint)
         a->checkpoint_dirty = 1;
     t->checkpoint_stale = 1;
@@ -492,6 +496,7 @@ static struct agent_task *task_new(struct agent *a, struct agent_framework *f,
         framework_unref(a, f);
         return NULL;
     }
+    a->mutations++;
     t->agent = a;
     t->framework = f;
     t->info = ti;
@@ -748,6 +753,11 @@ void agent__tasks_free(struct agent *a)
         task_free(a, MC_CONTAINER_OF(it, struct agent_task, link));
     }
     MC_ASSERT(mc_list_empty(&a->frameworks));
+}
+
+uint64_t agent_mutations(const struct agent *a)
+{
+    return a->mutations;
 }
 
 int agent_invariants_check(const struct agent *a, char *text, size_t text_bytes)

@@ -1069,6 +1069,55 @@ static void checkpoint_expect(struct rt *rt, const char *want)
 }
 
 /*
+ * agent_mutations moves with every change the agent's invariants look at
+ * (a task's updates pushed, acknowledged or retried), so that the
+ * simulator checks an agent only then; and it stands still while the agent
+ * only answers pings.
+ */
+static void mutations_follow_what_the_invariants_check(void **state)
+{
+    (void)state;
+    enum { S = MESOS__V1__TASK_STATE__TASK_STARTING, R = MESOS__V1__TASK_STATE__TASK_RUNNING };
+    struct sim_options o;
+    sim_options_default(&o);
+    o.seed = 38;
+    struct sim_world *w;
+    assert_int_equal(sim_world_create(&o, NULL, &w, NULL), 0);
+    struct script_master sm;
+    memset(&sm, 0, sizeof(sm));
+    assert_int_equal(sim_node_add(w, MASTER, &script_ops, &sm, &sm.rt), 0);
+    struct rt *rt;
+    assert_int_equal(sim_node_add(w, agent_addrs[0], &agent_node_ops, NULL, &rt), 0);
+    struct agent *a = agent_make(rt, 0);
+    assert_int_equal(sim_node_bind(w, agent_addrs[0], a), 0);
+    assert_int_equal(sim_world_run_for(w, 5 * SEC), 0);
+    uint64_t before = agent_mutations(a);
+    script_run(&sm, "a", "sleep 1000", "f");
+    assert_int_equal(sim_world_run_for(w, SEC), 0);
+    uint64_t launched = agent_mutations(a);
+    assert_true(launched > before);
+    script_task_event(&sm, "a", 0, S);
+    assert_int_equal(sim_world_run_for(w, SEC), 0);
+    uint64_t acked = agent_mutations(a);
+    assert_true(acked > launched);
+    /* RUNNING unacknowledged: its retry after 10 s moves the counter. */
+    assert_int_equal(sim_world_run_for(w, 11 * SEC), 0);
+    uint64_t retried = agent_mutations(a);
+    assert_true(retried > acked);
+    script_task_event(&sm, "a", 0, R);
+    assert_int_equal(sim_world_run_for(w, SEC), 0);
+    uint64_t quiet = agent_mutations(a);
+    assert_true(quiet > retried);
+    /* Nothing unacknowledged: a minute of pings changes nothing it checks. */
+    assert_int_equal(sim_world_run_for(w, 60 * SEC), 0);
+    assert_int_equal(agent_mutations(a), quiet);
+    char text[256];
+    assert_int_equal(agent_invariants_check(a, text, sizeof(text)), 0);
+    agent_destroy(a);
+    sim_world_destroy(w);
+}
+
+/*
  * A5: each write of the checkpoint has every task's latest state and queue and the
  * framework's latest FrameworkInfo, also for the tasks the event did not touch, and a
  * restarted agent recovers exactly that: the agent keeps each task's packed record between
@@ -1223,6 +1272,7 @@ int main(void)
         cmocka_unit_test(new_agent_at_same_address_replaces),
         cmocka_unit_test(agent_against_bad_masters),
         cmocka_unit_test(checkpoint_follows_every_change),
+        cmocka_unit_test(mutations_follow_what_the_invariants_check),
         cmocka_unit_test(agent_create_refuses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
