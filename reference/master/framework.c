@@ -551,11 +551,22 @@ static int info_id_set(struct master *m, Mesos__V1__FrameworkInfo *info, const c
     return 0;
 }
 
-/* A new framework (L1): a fresh id "<master id>-NNNN". */
+/*
+ * A new framework (L1): a fresh id "<master id>-NNNN", past the ids this
+ * master already knows. Mesos' master id is a new UUID at every start; ours
+ * comes from the seed, so a master restarted with the same seed (serve) has
+ * the id of the one before, and frameworks that resubscribed to it (L4)
+ * may hold the next numbers already.
+ */
 static struct framework *subscribe_new(struct master *m, Mesos__V1__FrameworkInfo *info)
 {
     char id[MASTER_ID_BYTES_MAX];
-    snprintf(id, sizeof(id), "%s-%04llu", m->id, (unsigned long long)m->framework_seq);
+    for (;;) {
+        snprintf(id, sizeof(id), "%s-%04llu", m->id, (unsigned long long)m->framework_seq);
+        if (master__framework_find(m, id) == NULL && !master__framework_completed(m, id))
+            break;
+        m->framework_seq++;
+    }
     struct framework *fw = framework_new(m, id, FW_STATE_DISCONNECTED);
     if (fw == NULL || info_id_set(m, info, id) != 0)
         return NULL;

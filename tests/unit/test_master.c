@@ -262,6 +262,27 @@ static void subscribe_opens_a_stream(void **state)
     fixture_free(f);
 }
 
+static char *resubscribe_body(const char *fw, const char *extra, char *out, size_t out_bytes);
+
+/*
+ * A new framework's id skips ids the master already knows: a master whose
+ * id repeats the one before it (serve restarted with the same seed) meets
+ * frameworks resubscribing (L4) with ids it would make next.
+ */
+static void new_ids_skip_ids_already_known(void **state)
+{
+    (void)state;
+    struct fixture *f = fixture_make(8, NULL);
+    char taken[128], fw[128], b[1024];
+    snprintf(taken, sizeof(taken), "%s-0000", master_id(f->master));
+    subscribe(f, resubscribe_body(taken, "", b, sizeof(b)), fw, sizeof(fw));
+    assert_string_equal(fw, taken);
+    subscribe(f, SUBSCRIBE_BODY, fw, sizeof(fw));
+    assert_true(strncmp(fw, master_id(f->master), 36) == 0);
+    assert_string_equal(fw + 36, "-0001");
+    fixture_free(f);
+}
+
 static void subscribe_in_protobuf(void **state)
 {
     (void)state;
@@ -454,6 +475,7 @@ int main(void)
         cmocka_unit_test(checks_answer_as_mesos),
         cmocka_unit_test(get_is_405_with_allow),
         cmocka_unit_test(subscribe_opens_a_stream),
+        cmocka_unit_test(new_ids_skip_ids_already_known),
         cmocka_unit_test(subscribe_in_protobuf),
         cmocka_unit_test(second_subscribe_takes_over),
         cmocka_unit_test(disconnect_then_reconnect),
