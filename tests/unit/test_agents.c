@@ -1068,6 +1068,23 @@ static void checkpoint_expect(struct rt *rt, const char *want)
     mc_buf_deinit(&again);
 }
 
+/* A world (seed) with a scripted master and one agent registered with it, 5 s in. */
+static struct agent *script_agent(uint64_t seed, struct sim_world **w, struct script_master *sm,
+                                  struct rt **rt)
+{
+    struct sim_options o;
+    sim_options_default(&o);
+    o.seed = seed;
+    assert_int_equal(sim_world_create(&o, NULL, w, NULL), 0);
+    memset(sm, 0, sizeof(*sm));
+    assert_int_equal(sim_node_add(*w, MASTER, &script_ops, sm, &sm->rt), 0);
+    assert_int_equal(sim_node_add(*w, agent_addrs[0], &agent_node_ops, NULL, rt), 0);
+    struct agent *a = agent_make(*rt, 0);
+    assert_int_equal(sim_node_bind(*w, agent_addrs[0], a), 0);
+    assert_int_equal(sim_world_run_for(*w, 5 * SEC), 0);
+    return a;
+}
+
 /*
  * agent_mutations moves with every change the agent's invariants look at
  * (a task's updates pushed, acknowledged or retried), so that the
@@ -1078,19 +1095,10 @@ static void mutations_follow_what_the_invariants_check(void **state)
 {
     (void)state;
     enum { S = MESOS__V1__TASK_STATE__TASK_STARTING, R = MESOS__V1__TASK_STATE__TASK_RUNNING };
-    struct sim_options o;
-    sim_options_default(&o);
-    o.seed = 38;
     struct sim_world *w;
-    assert_int_equal(sim_world_create(&o, NULL, &w, NULL), 0);
     struct script_master sm;
-    memset(&sm, 0, sizeof(sm));
-    assert_int_equal(sim_node_add(w, MASTER, &script_ops, &sm, &sm.rt), 0);
     struct rt *rt;
-    assert_int_equal(sim_node_add(w, agent_addrs[0], &agent_node_ops, NULL, &rt), 0);
-    struct agent *a = agent_make(rt, 0);
-    assert_int_equal(sim_node_bind(w, agent_addrs[0], a), 0);
-    assert_int_equal(sim_world_run_for(w, 5 * SEC), 0);
+    struct agent *a = script_agent(38, &w, &sm, &rt);
     uint64_t before = agent_mutations(a);
     script_run(&sm, "a", "sleep 1000", "f");
     assert_int_equal(sim_world_run_for(w, SEC), 0);
@@ -1135,19 +1143,10 @@ static void checkpoint_follows_every_change(void **state)
         K = MESOS__V1__TASK_STATE__TASK_KILLED,
         F = MESOS__V1__TASK_STATE__TASK_FINISHED
     };
-    struct sim_options o;
-    sim_options_default(&o);
-    o.seed = 37;
     struct sim_world *w;
-    assert_int_equal(sim_world_create(&o, NULL, &w, NULL), 0);
     struct script_master sm;
-    memset(&sm, 0, sizeof(sm));
-    assert_int_equal(sim_node_add(w, MASTER, &script_ops, &sm, &sm.rt), 0);
     struct rt *rt;
-    assert_int_equal(sim_node_add(w, agent_addrs[0], &agent_node_ops, NULL, &rt), 0);
-    struct agent *a = agent_make(rt, 0);
-    assert_int_equal(sim_node_bind(w, agent_addrs[0], a), 0);
-    assert_int_equal(sim_world_run_for(w, 5 * SEC), 0);
+    struct agent *a = script_agent(37, &w, &sm, &rt);
     assert_int_equal(agent_state_get(a), AGENT_STATE_REGISTERED);
     char want[256];
     script_run(&sm, "a", "sleep 1000", "f");
