@@ -1852,6 +1852,27 @@ static int reservation_info_check(const Mesos__V1__Resource__ReservationInfo *ri
     return 0;
 }
 
+/* Resources::validate for the pre-refinement format (no `reservations`). */
+static int old_format_check(const Mesos__V1__Resource *r, char *err, size_t err_bytes)
+{
+    const char *old_role = resource_role_get(r);
+    const char *role = old_role != NULL ? old_role : RES_ROLE_UNRESERVED;
+    if (role_validate(role, err, err_bytes) != 0)
+        return MC_EINVAL;
+    if (r->reservation == NULL)
+        return 0;
+    if (r->reservation->has_type)
+        return snprintf(err, err_bytes, "'Resource.ReservationInfo.type' must not be set for the "
+                        "'Resource.reservation' field"), MC_EINVAL;
+    if (r->reservation->role != NULL)
+        return snprintf(err, err_bytes, "'Resource.ReservationInfo.role' must not be set for the "
+                        "'Resource.reservation' field"), MC_EINVAL;
+    if (strcmp(role, RES_ROLE_UNRESERVED) == 0)
+        return snprintf(err, err_bytes, "Invalid reservation: role \"*\" cannot be dynamically "
+                        "reserved"), MC_EINVAL;
+    return 0;
+}
+
 /* The reservation checks of Resources::validate for the formats we keep. */
 static int from_proto_role(const Mesos__V1__Resource *r, struct res_item *item, char *err,
                            size_t err_bytes)
@@ -1860,19 +1881,8 @@ static int from_proto_role(const Mesos__V1__Resource *r, struct res_item *item, 
     int has_role = old_role != NULL;
     const char *role = has_role ? old_role : RES_ROLE_UNRESERVED;
     if (r->n_reservations == 0) {
-        if (role_validate(role, err, err_bytes) != 0)
+        if (old_format_check(r, err, err_bytes) != 0)
             return MC_EINVAL;
-        if (r->reservation != NULL) {
-            if (r->reservation->has_type)
-                return snprintf(err, err_bytes, "'Resource.ReservationInfo.type' must not be set "
-                                "for the 'Resource.reservation' field"), MC_EINVAL;
-            if (r->reservation->role != NULL)
-                return snprintf(err, err_bytes, "'Resource.ReservationInfo.role' must not be set "
-                                "for the 'Resource.reservation' field"), MC_EINVAL;
-            if (strcmp(role, RES_ROLE_UNRESERVED) == 0)
-                return snprintf(err, err_bytes, "Invalid reservation: role \"*\" cannot be "
-                                "dynamically reserved"), MC_EINVAL;
-        }
         item->reservation = strcmp(role, RES_ROLE_UNRESERVED) == 0 ? RES_RESERVATION_NONE
                             : r->reservation != NULL              ? RES_RESERVATION_DYNAMIC
                                                                    : RES_RESERVATION_STATIC;
@@ -2060,27 +2070,6 @@ static void labels_text(const Mesos__V1__Labels *l, char *out, size_t n)
     (void)fmt_append(out, n, &len, "}");
 }
 
-/* Resources::validate for the pre-refinement format (no `reservations`). */
-static int full_old_format_check(const Mesos__V1__Resource *r, char *err, size_t err_bytes)
-{
-    const char *old_role = resource_role_get(r);
-    const char *role = old_role != NULL ? old_role : RES_ROLE_UNRESERVED;
-    if (role_validate(role, err, err_bytes) != 0)
-        return MC_EINVAL;
-    if (r->reservation == NULL)
-        return 0;
-    if (r->reservation->has_type)
-        return snprintf(err, err_bytes, "'Resource.ReservationInfo.type' must not be set for the "
-                        "'Resource.reservation' field"), MC_EINVAL;
-    if (r->reservation->role != NULL)
-        return snprintf(err, err_bytes, "'Resource.ReservationInfo.role' must not be set for the "
-                        "'Resource.reservation' field"), MC_EINVAL;
-    if (strcmp(role, RES_ROLE_UNRESERVED) == 0)
-        return snprintf(err, err_bytes, "Invalid reservation: role \"*\" cannot be dynamically "
-                        "reserved"), MC_EINVAL;
-    return 0;
-}
-
 /* Resources::validate of the `reservations` stack: each entry, then the refinements. */
 static int full_stack_check(const Mesos__V1__Resource *r, char *err, size_t err_bytes)
 {
@@ -2148,7 +2137,7 @@ static int full_single_check(const Mesos__V1__Resource *r, char *err, size_t err
 static int full_reservations_check(const Mesos__V1__Resource *r, char *err, size_t err_bytes)
 {
     if (r->n_reservations == 0)
-        return full_old_format_check(r, err, err_bytes);
+        return old_format_check(r, err, err_bytes);
     int rc = full_stack_check(r, err, err_bytes);
     if (rc != 0 || r->n_reservations == 1)
         return rc != 0 ? rc : full_single_check(r, err, err_bytes);
