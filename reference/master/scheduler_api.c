@@ -154,59 +154,46 @@ static void call_dispatch(struct master *m, uint64_t req, struct framework *fw,
     case CALL_TYPE(DECLINE):
         master__offers_decline(m, fw, call->decline->offer_ids, call->decline->n_offer_ids,
                                call->decline->filters);
-        master__respond_empty(m, req, 202);
-        return;
+        break;
     case CALL_TYPE(ACCEPT):
         /* O5: never a 4xx; with no operations it declines with its filters (O6). */
         master__operations_accept(m, fw, call->accept);
-        master__respond_empty(m, req, 202);
-        return;
+        break;
     case CALL_TYPE(ACCEPT_INVERSE_OFFERS):
         master__operations_accept_inverse(m, fw, call->accept_inverse_offers);
-        master__respond_empty(m, req, 202);
-        return;
+        break;
     case CALL_TYPE(DECLINE_INVERSE_OFFERS):
         master__operations_decline_inverse(m, fw, call->decline_inverse_offers);
-        master__respond_empty(m, req, 202);
-        return;
+        break;
     case CALL_TYPE(RECONCILE_OPERATIONS):
         master__operations_reconcile(m, fw, call->reconcile_operations);
-        master__respond_empty(m, req, 202);
-        return;
+        break;
     case CALL_TYPE(KILL):
         master__tasks_kill(m, fw, call->kill);
-        master__respond_empty(m, req, 202);
-        return;
+        break;
     case CALL_TYPE(SHUTDOWN):
         master__tasks_shutdown(m, fw, call->shutdown);
-        master__respond_empty(m, req, 202);
-        return;
+        break;
     case CALL_TYPE(ACKNOWLEDGE):
         master__tasks_acknowledge(m, fw, call->acknowledge);
-        master__respond_empty(m, req, 202);
-        return;
+        break;
     case CALL_TYPE(RECONCILE):
         master__tasks_reconcile(m, fw, call->reconcile);
-        master__respond_empty(m, req, 202);
-        return;
+        break;
     case CALL_TYPE(MESSAGE):
         master__tasks_message(m, fw, call->message);
-        master__respond_empty(m, req, 202);
-        return;
+        break;
     case CALL_TYPE(REVIVE):
         master__offers_revive(m, fw, call->revive ? call->revive->roles : NULL,
                               call->revive ? call->revive->n_roles : 0);
-        master__respond_empty(m, req, 202);
-        return;
+        break;
     case CALL_TYPE(SUPPRESS):
         master__offers_suppress(m, fw, call->suppress ? call->suppress->roles : NULL,
                                 call->suppress ? call->suppress->n_roles : 0);
-        master__respond_empty(m, req, 202);
-        return;
+        break;
     case CALL_TYPE(TEARDOWN):
         master__framework_teardown(m, fw);
-        master__respond_empty(m, req, 202);
-        return;
+        break;
     case CALL_TYPE(UPDATE_FRAMEWORK):
         if (strcmp(call->update_framework->framework_info->user, fw->info->user) != 0) {
             master__respond_text(m, req, 400, "Updating 'FrameworkInfo.user' is unsupported");
@@ -219,10 +206,9 @@ static void call_dispatch(struct master *m, uint64_t req, struct framework *fw,
         master__respond_text(m, req, 501, "501 Not Implemented.");
         return;
     default:
-        /* Accepted for processing: the effects arrive as events (S17). */
-        master__respond_empty(m, req, 202);
-        return;
+        break; /* accepted for processing: the effects arrive as events (S17) */
     }
+    master__respond_empty(m, req, 202);
 }
 
 static void subscribe_start(struct master *m, uint64_t req, enum media_codec codec,
