@@ -91,11 +91,9 @@ uint64_t now(struct fixture *f)
     return sim_world_now_ns(f->world);
 }
 
-/* Starts agent i with the given resources text (NULL: none, the master's default). */
-void agent_start(struct fixture *f, int i, const char *resources)
+/* Agent i's core on its node rt, configured as every fixture agent, bound to the node. */
+static void agent_bring_up(struct fixture *f, int i, const struct rt *rt, const char *resources)
 {
-    struct rt *rt;
-    assert_int_equal(sim_node_add(f->world, agent_addrs[i], &agent_node_ops, NULL, &rt), 0);
     struct agent_config c;
     agent_config_init(&c);
     c.master = MASTER;
@@ -104,6 +102,14 @@ void agent_start(struct fixture *f, int i, const char *resources)
     c.resources = resources;
     assert_int_equal(agent_create(rt, &c, &f->agents[i]), 0);
     assert_int_equal(sim_node_bind(f->world, agent_addrs[i], f->agents[i]), 0);
+}
+
+/* Starts agent i with the given resources text (NULL: none, the master's default). */
+void agent_start(struct fixture *f, int i, const char *resources)
+{
+    struct rt *rt;
+    assert_int_equal(sim_node_add(f->world, agent_addrs[i], &agent_node_ops, NULL, &rt), 0);
+    agent_bring_up(f, i, rt, resources);
 }
 
 /* Crashes agent i: its node and connections go, its durable store stays (A5). */
@@ -119,14 +125,7 @@ void agent_restart(struct fixture *f, int i, const char *resources)
 {
     struct rt *rt;
     assert_int_equal(sim_node_restart(f->world, agent_addrs[i], &agent_node_ops, NULL, &rt), 0);
-    struct agent_config c;
-    agent_config_init(&c);
-    c.master = MASTER;
-    c.hostname = agent_hosts[i];
-    c.ip = agent_ips[i];
-    c.resources = resources;
-    assert_int_equal(agent_create(rt, &c, &f->agents[i]), 0);
-    assert_int_equal(sim_node_bind(f->world, agent_addrs[i], f->agents[i]), 0);
+    agent_bring_up(f, i, rt, resources);
 }
 
 void agent_restart_fresh(struct fixture *f, int i, const char *resources)
